@@ -1,0 +1,192 @@
+"""The package's one cattrs converter: wire JSON to models and back; no I/O.
+
+Structuring checks types strictly (a string is never silently turned into an
+int, nor an int into a bool) and leaves request-side rules to the server.
+Unstructuring drops unset (None) fields, so a body carries only what was given.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta, timezone
+from enum import Enum
+from typing import Any, TypeVar
+
+import attrs
+from cattrs import Converter
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from . import models as m
+
+T = TypeVar("T")
+
+_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?"
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?"
+)
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse an ISO 8601 date-time with `Z` or an offset and 0 to 6 fractional digits."""
+    match = _DATETIME.fullmatch(value)
+    if match is None:
+        msg = "not an ISO 8601 date-time"
+        raise ValueError(msg)
+    year, month, day_, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    tz: timezone | None = None
+    if zulu:
+        tz = timezone.utc
+    elif sign:
+        offset = timedelta(hours=int(off_h), minutes=int(off_m))
+        tz = timezone(-offset if sign == "-" else offset)
+    return datetime(
+        int(year),
+        int(month),
+        int(day_),
+        int(hour),
+        int(minute),
+        int(second),
+        int((fraction or "0").ljust(6, "0")),
+        tzinfo=tz,
+    )
+
+
+def format_datetime(value: datetime) -> str:
+    """Format a date-time as ISO 8601, UTC as `Z`."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _strict(kind: type[T]) -> Callable[[Any, Any], T]:
+    def structure(value: Any, _: Any) -> T:
+        if type(value) is not kind:
+            msg = f"expected {kind.__name__}, got {type(value).__name__}"
+            raise TypeError(msg)
+        return value
+
+    return structure
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if not isinstance(value, str):
+        msg = f"expected str, got {type(value).__name__}"
+        raise TypeError(msg)
+    return value
+
+
+def _structure_float(value: Any, _: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        msg = f"expected a number, got {type(value).__name__}"
+        raise TypeError(msg)
+    return value
+
+
+def _structure_datetime(value: Any, _: Any) -> datetime:
+    return parse_datetime(_structure_str(value, None))
+
+
+def _structure_date(value: Any, _: Any) -> date:
+    return date.fromisoformat(_structure_str(value, None))
+
+
+def _open_enum(tp: Any) -> type[Enum] | None:
+    """Return E for an `E | str` or `E | str | None` annotation, the shape of every enum field."""
+    args = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+    if len(args) == 2 and str in args:
+        other = args[0] if args[1] is str else args[1]
+        if isinstance(other, type) and issubclass(other, Enum):
+            return other
+    return None
+
+
+def _open_enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
+    enum = _open_enum(tp)
+    assert enum is not None
+    members: dict[Any, Any] = {member.value: member for member in enum}
+    if type(None) in typing.get_args(tp):
+        members[None] = None
+
+    def structure(value: Any, _: Any) -> Any:
+        # A value this version does not know stays a plain str.
+        found = members.get(value, members)
+        return _structure_str(value, None) if found is members else found
+
+    return structure
+
+
+def _is_homogeneous_tuple(tp: Any) -> bool:
+    args = typing.get_args(tp)
+    return typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+_PAYMENT_METHODS: Mapping[str, type] = {
+    "card": m.CardPaymentMethod,
+    "click-to-pay": m.ClickToPayPaymentMethod,
+    "click_to_pay": m.ClickToPayPaymentMethod,  # the seed's spelling
+    "id": m.IdPaymentMethod,
+}
+
+
+def make_converter() -> Converter:
+    """Build the converter with every hook of the package registered."""
+    converter = Converter(detailed_validation=True)
+
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(int, _strict(int))
+    converter.register_structure_hook(bool, _strict(bool))
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_structure_hook(date, _structure_date)
+    converter.register_unstructure_hook(datetime, format_datetime)
+    converter.register_unstructure_hook(date, date.isoformat)
+    converter.register_structure_hook_factory(lambda tp: _open_enum(tp) is not None, _open_enum_hook)
+
+    def structure_tuple(tp: Any) -> Callable[[Any, Any], Any]:
+        item = converter.get_structure_hook(typing.get_args(tp)[0])
+        item_type = typing.get_args(tp)[0]
+
+        def structure(value: Any, _: Any) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                msg = f"expected a list, got {type(value).__name__}"
+                raise TypeError(msg)
+            return tuple(item(each, item_type) for each in value)
+
+        return structure
+
+    converter.register_structure_hook_factory(_is_homogeneous_tuple, structure_tuple)
+
+    def structure_payment_method(value: Any, _: Any) -> m.SecureFieldsPaymentMethod:
+        method = value.get("method") if isinstance(value, dict) else None
+        cls = _PAYMENT_METHODS.get(method) if isinstance(method, str) else None
+        if cls is None:
+            msg = "payment_method.method must be card, click-to-pay or id"
+            raise ValueError(msg)
+        return typing.cast(m.SecureFieldsPaymentMethod, converter.structure(value, cls))
+
+    converter.register_structure_hook(m.SecureFieldsPaymentMethod, structure_payment_method)
+
+    def structure_model(cls: type) -> Callable[[Any, Any], Any]:
+        return make_dict_structure_fn(cls, converter)
+
+    def unstructure_model(cls: type) -> Callable[[Any], Any]:
+        # `method` tells the payment-method union apart: always sent, though it has a default.
+        if "method" in attrs.fields_dict(cls):
+            return make_dict_unstructure_fn(
+                cls,
+                converter,
+                _cattrs_omit_if_default=True,
+                _cattrs_include_init_false=True,
+                method=override(omit_if_default=False),
+            )
+        return make_dict_unstructure_fn(
+            cls, converter, _cattrs_omit_if_default=True, _cattrs_include_init_false=True
+        )
+
+    converter.register_structure_hook_factory(attrs.has, structure_model)
+    converter.register_unstructure_hook_factory(attrs.has, unstructure_model)
+    return converter
+
+
+converter = make_converter()

@@ -1,0 +1,178 @@
+"""Turning an HTTP response into the operation's value or an error value; pure, never raises."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from cattrs.errors import BaseValidationError
+
+from ._converter import converter
+from ._http import HttpResponse
+from ._redact import excerpt, scrub
+from ._retry_after import retry_after
+from ._rules import _trusted
+from .errors import (
+    ApiError,
+    Error401Unauthorized,
+    Error404NotFound,
+    Error409DuplicateRecord,
+    Error429TooManyRequests,
+    ErrorDetail,
+    ErrorGeneric,
+    ErrorValue,
+    UnexpectedResponse,
+)
+from .operations import Request
+
+T = TypeVar("T")
+
+_LOCATIONS = frozenset({"query", "body", "path", "header", "unknown"})
+_API_ERRORS: Mapping[int, type[ApiError]] = {
+    401: Error401Unauthorized,
+    404: Error404NotFound,
+    409: Error409DuplicateRecord,
+    429: Error429TooManyRequests,
+}
+
+
+def decode(request: Request[T], response: HttpResponse) -> T | ErrorValue:
+    """Return the operation's value, or the error value the response amounts to; never raises."""
+    try:
+        return _decode(request, response)
+    except Exception as exc:  # a bug here must not escape as an exception: it is an answer we cannot read
+        return _unexpected(request, response, f"could not be read ({type(exc).__name__})")
+
+
+def _decode(request: Request[T], response: HttpResponse) -> T | ErrorValue:
+    status = response.status
+    if status == request.success_status:
+        if request.response_type is None:
+            return None  # type: ignore[return-value]  # Request[None]: the empty answer is the value
+        return _structure(request, response, request.response_type)
+    if 400 <= status <= 599:
+        return _api_error(request, response)
+    return _unexpected(request, response, f"status {status} is not an answer {request.operation} defines")
+
+
+def _unexpected(request: Request[Any], response: HttpResponse, reason: str) -> UnexpectedResponse:
+    return UnexpectedResponse(
+        status=response.status,
+        reason=reason,
+        excerpt=excerpt(response.body, request.secrets),
+        headers=response.headers,
+    )
+
+
+def _json(request: Request[Any], response: HttpResponse) -> Any:
+    """Return the parsed body, or an UnexpectedResponse saying why it is not JSON."""
+    if not response.body.strip():
+        return _unexpected(request, response, "the body is empty")
+    try:
+        return json.loads(response.body)
+    except (ValueError, RecursionError):
+        return _unexpected(request, response, "the body is not valid JSON (truncated or not JSON)")
+
+
+def _structure(request: Request[T], response: HttpResponse, cls: type[T]) -> T | ErrorValue:
+    data = _json(request, response)
+    if isinstance(data, UnexpectedResponse):
+        return data
+    if not isinstance(data, dict):
+        return _unexpected(request, response, f"expected a JSON object, got {type(data).__name__}")
+    token = _trusted.set(True)
+    try:
+        return converter.structure(data, cls)
+    except (BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        return _unexpected(request, response, f"not a {cls.__name__}: {_why(exc)}")
+    finally:
+        _trusted.reset(token)
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, BaseValidationError):
+        from cattrs import transform_error
+
+        return "; ".join(transform_error(exc))[:300]
+    return type(exc).__name__
+
+
+def _location(value: object) -> str:
+    return value if isinstance(value, str) and value in _LOCATIONS else "unknown"
+
+
+def _text(value: object, secrets: tuple[str, ...]) -> str:
+    return scrub(value, secrets) if isinstance(value, str) else ""
+
+
+def _details(items: object, secrets: tuple[str, ...]) -> tuple[ErrorDetail, ...]:
+    if not isinstance(items, list):
+        return ()
+    return tuple(
+        ErrorDetail(
+            location=_location(item.get("location")),
+            type=_text(item.get("type"), secrets),
+            pointer=_text(item.get("pointer"), secrets),
+            message=_text(item.get("message"), secrets),
+        )
+        for item in items
+        if isinstance(item, dict)
+    )
+
+
+def _validation_details(items: list[Any], secrets: tuple[str, ...]) -> tuple[ErrorDetail, ...]:
+    """Read a 422 `detail` list; its `input` and `ctx` may echo the request and are dropped."""
+    details = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        loc = [str(part) for part in item.get("loc", []) if isinstance(part, (str, int))]
+        location = _location(loc[0] if loc else None)
+        details.append(
+            ErrorDetail(
+                location=location,
+                type=_text(item.get("type"), secrets),
+                pointer="/" + "/".join(scrub(part, secrets) for part in loc[1:]),
+                message=_text(item.get("msg"), secrets),
+            )
+        )
+    return tuple(details)
+
+
+def _api_error(request: Request[Any], response: HttpResponse) -> ErrorValue:
+    data = _json(request, response)
+    if isinstance(data, UnexpectedResponse):
+        return data
+    secrets = request.secrets
+    if isinstance(data, dict) and isinstance(data.get("detail"), list):
+        details = _validation_details(data["detail"], secrets)
+        message = "; ".join(f"{d.pointer}: {d.message}" for d in details) or "validation failed"
+        return ErrorGeneric(
+            status=response.status,
+            code="validation_error",
+            message=message,
+            details=details,
+            headers=response.headers,
+        )
+    looks_like_error = isinstance(data, dict) and (
+        data.get("type") == "error" or isinstance(data.get("code"), str)
+    )
+    if not looks_like_error:
+        return _unexpected(request, response, f"status {response.status} without an error object")
+    cls = _API_ERRORS.get(response.status, ErrorGeneric)
+    extra: dict[str, Any] = {}
+    if cls is Error409DuplicateRecord:
+        resource_id = data.get("resource_id")
+        extra["resource_id"] = resource_id if isinstance(resource_id, str) else None
+    elif cls is Error429TooManyRequests:
+        extra["retry_after"] = retry_after(response.headers)
+    make: Callable[..., ApiError] = cls
+    return make(
+        status=response.status,
+        code=_text(data.get("code"), secrets),
+        message=_text(data.get("message"), secrets),
+        details=_details(data.get("details"), secrets),
+        headers=response.headers,
+        **extra,
+    )

@@ -1,0 +1,135 @@
+"""HTTP value types shared by the pure layers and the transports; no I/O."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Protocol
+
+from attrs import field, frozen
+
+HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
+
+_SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
+
+
+class Headers(Mapping[str, str]):
+    """An immutable, case-insensitive header mapping; repeated names are joined by ', '."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, headers: HeadersInput | None = None) -> None:
+        items: dict[str, tuple[str, str]] = {}
+        pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
+        for name, value in pairs:
+            key = name.lower()
+            if key in items:
+                value = f"{items[key][1]}, {value}"
+            items[key] = (name, value)
+        self._items = items
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self.lower_items()) == {str(k).lower(): v for k, v in other.items()}
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self.lower_items()))
+
+    def __repr__(self) -> str:
+        shown = {
+            name: "<redacted>" if name.lower() in _SENSITIVE_HEADERS else value
+            for name, value in self._items.values()
+        }
+        return f"Headers({shown!r})"
+
+    def lower_items(self) -> Iterator[tuple[str, str]]:
+        """Yield (lower-case name, value) pairs."""
+        return ((key, pair[1]) for key, pair in self._items.items())
+
+
+def _headers(value: HeadersInput | None) -> Headers:
+    return value if isinstance(value, Headers) else Headers(value)
+
+
+def _body_repr(body: bytes | None) -> str:
+    return "None" if body is None else f"<{len(body)} bytes>"
+
+
+@frozen(repr=False)
+class HttpRequest:
+    """A request ready for the wire: absolute URL, every header, body bytes."""
+
+    method: str
+    url: str
+    headers: Headers = field(factory=Headers, converter=_headers)
+    body: bytes | None = None
+
+    def __repr__(self) -> str:
+        # The body may hold card data and the headers a bearer token: neither is shown.
+        return (
+            f"HttpRequest(method={self.method!r}, url={self.url!r}, "
+            f"headers={self.headers!r}, body={_body_repr(self.body)})"
+        )
+
+
+@frozen(repr=False)
+class HttpResponse:
+    """What a server answered: status, headers (case-insensitive), body bytes."""
+
+    status: int
+    headers: Headers = field(factory=Headers, converter=_headers)
+    body: bytes = b""
+
+    def __repr__(self) -> str:
+        return f"HttpResponse(status={self.status!r}, headers={self.headers!r}, body={_body_repr(self.body)})"
+
+
+def _seconds(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        msg = f"a timeout must be a number of seconds, not {type(value).__name__}"
+        raise TypeError(msg)
+    if not math.isfinite(value) or value <= 0:
+        msg = f"a timeout must be a positive, finite number of seconds, not {value!r}"
+        raise ValueError(msg)
+    return float(value)
+
+
+@frozen
+class Timeout:
+    """Seconds to wait: to connect, for each read, and for the whole attempt (None: no limit)."""
+
+    connect: float | None = field(default=5.0, converter=_seconds)
+    read: float | None = field(default=15.0, converter=_seconds)
+    total: float | None = field(default=None, converter=_seconds)
+
+    def clipped(self, remaining: float) -> Timeout:
+        """Return this timeout with every limit at most `remaining` seconds."""
+        remaining = max(remaining, 0.001)
+        return Timeout(
+            connect=remaining if self.connect is None else min(self.connect, remaining),
+            read=remaining if self.read is None else min(self.read, remaining),
+            total=remaining if self.total is None else min(self.total, remaining),
+        )
+
+
+class Transport(Protocol):
+    """Sends one HttpRequest once; raises a TransportError when no complete answer came."""
+
+    def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        """Send the request and return the whole response."""
+        ...

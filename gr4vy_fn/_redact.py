@@ -1,0 +1,26 @@
+"""Scrubbing of secrets from text this package shows: excerpts and server messages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+REDACTED = "[redacted]"
+# Anything that looks like a card number (a run of 12 to 19 digits, maybe
+# grouped by spaces or dashes) is hidden, whether or not this request sent it.
+_CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """Return `text` with every secret and every card-number-like digit run replaced."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return _CARD_LIKE.sub(REDACTED, text)
+
+
+def excerpt(body: bytes, secrets: Iterable[str] = (), limit: int = 256) -> str:
+    """Return the start of `body` as text: scrubbed, then cut to `limit` characters."""
+    # Scrub a window wider than the limit, so a secret cut by the limit is still found.
+    text = scrub(body[: limit * 4].decode("utf-8", "replace"), secrets)
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,174 @@
+"""Wire rules for request models, checked when a model is built; no I/O.
+
+A rule is a function `(value, path) -> None` that raises ValidationError.
+Messages name the field path and the rule broken, never the value itself,
+because values may be card numbers or security codes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+from .errors import ValidationError
+
+Rule = Callable[[Any, str], None]
+T = TypeVar("T")
+
+# Decoding builds models from what the server sent, which is the authority on
+# its own data: request-side rules are not applied to it (types still are, by
+# the converter). Per context, so threads and tasks never see each other's flag.
+_trusted: ContextVar[bool] = ContextVar("gr4vy_fn_trusted", default=False)
+
+MAX_INT = 99_999_999
+UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def _fail(path: str, rule: str) -> None:
+    raise ValidationError(path, rule)
+
+
+def text(min_length: int = 1, max_length: int | None = None, pattern: str | None = None) -> Rule:
+    """A string of `min_length..max_length` characters, fully matching `pattern`."""
+    compiled = re.compile(pattern) if pattern else None
+    bounds = f"{min_length}..{max_length}" if max_length is not None else f"at least {min_length}"
+
+    def check(value: Any, path: str) -> None:
+        if not isinstance(value, str):
+            _fail(path, f"must be a string, not {_type_name(value)}")
+        if not (min_length <= len(value) <= (max_length or len(value))):
+            _fail(path, f"must have {bounds} characters")
+        if "\x00" in value:
+            _fail(path, "must not contain NUL characters")
+        if compiled is not None and compiled.fullmatch(value) is None:
+            _fail(path, f"must match {pattern}")
+
+    return check
+
+
+def integer(minimum: int = 0, maximum: int = MAX_INT) -> Rule:
+    """An int (not a bool) in `minimum..maximum`."""
+
+    def check(value: Any, path: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            _fail(path, f"must be an integer, not {_type_name(value)}")
+        if not minimum <= value <= maximum:
+            _fail(path, f"must be in {minimum}..{maximum}")
+
+    return check
+
+
+def number(minimum: float, maximum: float) -> Rule:
+    """A finite int or float (not a bool) in `minimum..maximum`."""
+
+    def check(value: Any, path: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            _fail(path, f"must be a number, not {_type_name(value)}")
+        if not math.isfinite(value) or not minimum <= value <= maximum:
+            _fail(path, f"must be a finite number in {minimum:g}..{maximum:g}")
+
+    return check
+
+
+def boolean(value: Any, path: str) -> None:
+    """A bool."""
+    if not isinstance(value, bool):
+        _fail(path, f"must be true or false, not {_type_name(value)}")
+
+
+def one_of(enum: type[Enum]) -> Rule:
+    """A member (or the value) of `enum`."""
+    values = frozenset(member.value for member in enum)
+
+    def check(value: Any, path: str) -> None:
+        if not isinstance(value, str) or value not in values:
+            _fail(path, f"must be one of the {enum.__name__} values")
+
+    return check
+
+
+def instance(*classes: type) -> Rule:
+    """An instance of one of the model `classes` (validated when it was built)."""
+    names = " or ".join(cls.__name__ for cls in classes)
+
+    def check(value: Any, path: str) -> None:
+        if not isinstance(value, classes):
+            _fail(path, f"must be a {names}, not {_type_name(value)}")
+
+    return check
+
+
+def items(rule: Rule, max_items: int | None = None) -> Rule:
+    """A tuple whose items each follow `rule`."""
+
+    def check(value: Any, path: str) -> None:
+        if not isinstance(value, tuple):
+            _fail(path, f"must be a list, not {_type_name(value)}")
+        if max_items is not None and len(value) > max_items:
+            _fail(path, f"must have at most {max_items} items")
+        for index, item in enumerate(value):
+            rule(item, f"{path}[{index}]")
+
+    return check
+
+
+def string_map(value: Any, path: str) -> None:
+    """A mapping of strings to strings."""
+    if not isinstance(value, Mapping):
+        _fail(path, f"must be a mapping of strings to strings, not {_type_name(value)}")
+    for key, item in value.items():
+        if not isinstance(key, str):
+            _fail(path, f"keys must be strings, not {_type_name(key)}")
+        if not isinstance(item, str):
+            _fail(f"{path}.{key}", f"must be a string, not {_type_name(item)}")
+
+
+def timestamp(value: Any, path: str) -> None:
+    """A timezone-aware datetime."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        _fail(path, "must be a datetime with a time zone")
+
+
+def day(value: Any, path: str) -> None:
+    """A date (not a datetime)."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        _fail(path, "must be a date")
+
+
+def check_model(model: object, rules: Mapping[str, Rule], required: tuple[str, ...]) -> None:
+    """Apply `rules` to the model's fields: None passes, unless the field is `required`."""
+    if _trusted.get():
+        return
+    prefix = type(model).__name__
+    for name in required:
+        if getattr(model, name) is None:
+            _fail(f"{prefix}.{name}", "is required")
+    for name, rule in rules.items():
+        value = getattr(model, name)
+        if value is not None:
+            rule(value, f"{prefix}.{name}")
+
+
+def to_tuple(value: Iterable[T] | None) -> tuple[T, ...] | None:
+    """Turn any iterable but a string or mapping into a tuple (models hold tuples)."""
+    if value is None or isinstance(value, tuple):
+        return value
+    if isinstance(value, (str, bytes, Mapping)):
+        return value  # type: ignore[return-value]  # refused by the items() rule
+    return tuple(value)
+
+
+def to_dict(value: Mapping[str, str] | None) -> dict[str, str] | None:
+    """Copy a mapping, so a model never shares it with the caller."""
+    if value is None or not isinstance(value, Mapping):
+        return value
+    return dict(value)

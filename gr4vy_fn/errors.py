@@ -1,0 +1,206 @@
+"""Error values: what a call returns when it does not succeed, and what invalid input raises.
+
+The tree::
+
+    Gr4vyError (Exception)
+    ├── ApiError                  the server answered 4xx/5xx with an error object
+    │   ├── Error401Unauthorized
+    │   ├── Error404NotFound
+    │   ├── Error409DuplicateRecord   adds resource_id
+    │   ├── Error429TooManyRequests   adds retry_after
+    │   └── ErrorGeneric              any other 4xx/5xx (400, 403, 422, 500, ...)
+    ├── UnexpectedResponse        not JSON, not the expected shape, or an undocumented status
+    ├── TransportError            no complete answer from the server
+    │   ├── ConnectError              refused connection or DNS failure (nothing sent)
+    │   ├── ConnectTimeout            no connection in time (nothing sent)
+    │   ├── TlsError                  TLS handshake or certificate failure (nothing sent)
+    │   ├── ReadTimeout               no answer in time after sending
+    │   ├── ConnectionDropped         the connection closed or reset mid-exchange
+    │   ├── DeadlineExceeded          the call's deadline passed before an answer came
+    │   └── ResponseTooLarge          the body was larger than the transport accepts
+    └── ValidationError (also ValueError)   raised: invalid input, before anything is sent
+
+API errors, unexpected responses and transport errors are *returned* by the calls;
+`unwrap` raises them for callers who prefer exceptions. ValidationError is raised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import define, field, fields
+from attrs import has as attrs_has
+
+from ._http import Headers, _headers
+
+
+def _value_hash(self: Any) -> int:
+    return hash((type(self), *(getattr(self, a.name) for a in fields(type(self)))))
+
+
+@define(eq=False, auto_exc=False)
+class Gr4vyError(Exception):
+    """The root of every error this package returns or raises."""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        # Errors compare by value (tests and callers match on them) and stay
+        # hashable, which exception machinery such as tracebacks relies on.
+        if attrs_has(cls):
+            cls.__hash__ = _value_hash  # type: ignore[method-assign]
+
+    def __str__(self) -> str:
+        return repr(self)
+
+
+@define(frozen=True)
+class ErrorDetail:
+    """One item of an API error's `details`: where in the request, and what is wrong."""
+
+    location: str = "unknown"
+    type: str = ""
+    pointer: str = ""
+    message: str = ""
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class ApiError(Gr4vyError):
+    """The server answered with an error status and an error object."""
+
+    status: int
+    code: str = ""
+    message: str = ""
+    details: tuple[ErrorDetail, ...] = ()
+    headers: Headers = field(factory=Headers, converter=_headers, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}".rstrip(": ")
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class Error401Unauthorized(ApiError):
+    """401: no valid API authentication was found."""
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class Error404NotFound(ApiError):
+    """404: the checkout session does not exist (any more)."""
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class Error409DuplicateRecord(ApiError):
+    """409: a record with these details exists already."""
+
+    resource_id: str | None = None
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class Error429TooManyRequests(ApiError):
+    """429: too many requests; `retry_after` is the server's wait in seconds, if it gave one."""
+
+    retry_after: float | None = None
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class ErrorGeneric(ApiError):
+    """Any other error status with an error object (400, 403, 405, 422, 425, 5xx)."""
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class UnexpectedResponse(Gr4vyError):
+    """An answer this client cannot read: why, and a bounded, redacted excerpt of the body."""
+
+    status: int
+    reason: str
+    excerpt: str = ""
+    headers: Headers = field(factory=Headers, converter=_headers, repr=False)
+
+    def __str__(self) -> str:
+        return f"unexpected response ({self.status}): {self.reason}"
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class TransportError(Gr4vyError):
+    """No complete answer came; `request_sent` says whether the server may have acted."""
+
+    message: str
+    request_sent: bool
+    attempts: int = 1
+
+    def __str__(self) -> str:
+        sent = "may have reached the server" if self.request_sent else "was not sent"
+        return f"{type(self).__name__}: {self.message} (the request {sent}; attempts: {self.attempts})"
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class ConnectError(TransportError):
+    """The connection was refused or the host name did not resolve."""
+
+    request_sent: bool = False
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class ConnectTimeout(TransportError):
+    """No connection was made in time."""
+
+    request_sent: bool = False
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class TlsError(TransportError):
+    """The TLS handshake failed, stalled, or the certificate did not verify."""
+
+    request_sent: bool = False
+    verification: bool = False
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class ReadTimeout(TransportError):
+    """The request was sent but no answer came in time."""
+
+    request_sent: bool = True
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class ConnectionDropped(TransportError):
+    """The connection was closed or reset before a complete answer."""
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class DeadlineExceeded(TransportError):
+    """The call's overall deadline passed before a complete answer."""
+
+
+@define(eq=True, auto_exc=False, kw_only=True)
+class ResponseTooLarge(TransportError):
+    """The answer's body was larger than the transport accepts; it was not read to the end."""
+
+    request_sent: bool = True
+    status: int = 0
+
+
+class ValidationError(ValueError, Gr4vyError):
+    """Invalid input, raised before sending: names the field path and the rule, never the value."""
+
+    def __init__(self, path: str, rule: str) -> None:
+        ValueError.__init__(self, f"{path}: {rule}" if path else rule)
+        self.path = path
+        self.rule = rule
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def __repr__(self) -> str:
+        return f"ValidationError(path={self.path!r}, rule={self.rule!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ValidationError):
+            return (self.path, self.rule) == (other.path, other.rule)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.rule))
+
+
+ErrorValue = ApiError | UnexpectedResponse | TransportError
+"""What a call returns instead of its value when it does not succeed."""

@@ -1,0 +1,121 @@
+"""The retry policy and the pure decision of whether, and when, to try again.
+
+Gr4vy takes no idempotency key on checkout sessions, so a create that may
+have reached the server is never sent again: a duplicate would leave a stray
+session. Everything else (GET, DELETE, both PUTs) is safe to repeat.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from attrs import field, frozen
+
+from ._http import HttpResponse
+from ._retry_after import retry_after
+from .errors import DeadlineExceeded, ResponseTooLarge, TlsError, TransportError
+
+# The only status that proves the server did not act on a create.
+_SAFE_FOR_CREATE = frozenset({429})
+
+
+def _positive(_: object, attribute: object, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        msg = f"RetryPolicy.{getattr(attribute, 'name', '?')} must be a number >= 0"
+        raise ValueError(msg)
+
+
+@frozen(kw_only=True)
+class RetryPolicy:
+    """How often and how long to retry; `sleep`, `clock`, `wall_clock` and `random` are injectable.
+
+    `deadline` (seconds, None for none) bounds a whole call, retries and
+    waits included; a call may pass its own. Delays grow from `initial_delay`
+    by `multiplier` up to `max_delay`, each shortened by up to `jitter` (a
+    fraction) at random. A `Retry-After` of at most `max_retry_after` seconds
+    is waited out exactly when it fits the deadline; otherwise the answer is returned.
+    """
+
+    max_attempts: int = 3
+    initial_delay: float = field(default=0.5, validator=_positive)
+    multiplier: float = field(default=2.0, validator=_positive)
+    max_delay: float = field(default=5.0, validator=_positive)
+    jitter: float = field(default=0.5, validator=_positive)
+    retry_statuses: frozenset[int] = field(default=frozenset({429, 502, 503, 504}), converter=frozenset)
+    respect_retry_after: bool = True
+    max_retry_after: float = field(default=10.0, validator=_positive)
+    deadline: float | None = 20.0
+    sleep: Callable[[float], None] = field(default=time.sleep, eq=False, repr=False)
+    clock: Callable[[], float] = field(default=time.monotonic, eq=False, repr=False)
+    wall_clock: Callable[[], float] = field(default=time.time, eq=False, repr=False)
+    random: Callable[[], float] = field(default=random.random, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            isinstance(self.max_attempts, bool)
+            or not isinstance(self.max_attempts, int)
+            or self.max_attempts < 1
+        ):
+            msg = "RetryPolicy.max_attempts must be an integer >= 1"
+            raise ValueError(msg)
+        if self.jitter > 1:
+            msg = "RetryPolicy.jitter must be a fraction in 0..1"
+            raise ValueError(msg)
+        if self.deadline is not None:
+            _positive(self, "deadline", self.deadline)
+
+    @classmethod
+    def none(cls) -> RetryPolicy:
+        """Return a policy that makes exactly one attempt (the deadline still applies)."""
+        return cls(max_attempts=1)
+
+    def backoff(self, attempt: int, sample: float) -> float:
+        """Return the wait after failed attempt number `attempt` (1-based), for a sample in [0, 1)."""
+        base = min(self.max_delay, self.initial_delay * self.multiplier ** (attempt - 1))
+        return base * (1 - self.jitter * sample)
+
+
+def retryable_error(error: TransportError, idempotent: bool) -> bool:
+    """Say whether a network failure may be retried for an operation of this kind."""
+    if isinstance(error, (DeadlineExceeded, ResponseTooLarge)):
+        return False
+    if isinstance(error, TlsError) and error.verification:
+        return False
+    return idempotent or not error.request_sent
+
+
+def next_delay(
+    policy: RetryPolicy,
+    *,
+    idempotent: bool,
+    outcome: HttpResponse | TransportError,
+    attempt: int,
+    remaining: float | None,
+    now: float,
+    sample: float,
+) -> float | None:
+    """Return the seconds to wait before another attempt, or None to stop and return `outcome`.
+
+    Pure: `attempt` is the number of attempts made, `remaining` the seconds
+    left before the deadline (None: no deadline), `now` the wall-clock time
+    for an HTTP-date Retry-After, `sample` a random number in [0, 1) for jitter.
+    """
+    if attempt >= policy.max_attempts:
+        return None
+    if isinstance(outcome, TransportError):
+        if not retryable_error(outcome, idempotent):
+            return None
+        delay = policy.backoff(attempt, sample)
+    else:
+        statuses = policy.retry_statuses if idempotent else policy.retry_statuses & _SAFE_FOR_CREATE
+        if outcome.status not in statuses:
+            return None
+        asked = retry_after(outcome.headers, now) if policy.respect_retry_after else None
+        if asked is not None and asked > policy.max_retry_after:
+            return None
+        delay = policy.backoff(attempt, sample) if asked is None else asked
+    if remaining is not None and delay >= remaining:
+        return None
+    return delay
