@@ -37,6 +37,16 @@ def _fail(path: str, rule: str) -> None:
     raise ValidationError(path, rule)
 
 
+def _text_ok(value: str, path: str) -> None:
+    if "\x00" in value:
+        _fail(path, "must not contain NUL characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            _fail(path, "must be valid Unicode text (no lone surrogates)")
+
+
 def text(min_length: int = 1, max_length: int | None = None, pattern: str | None = None) -> Rule:
     """A string of `min_length..max_length` characters, fully matching `pattern`."""
     compiled = re.compile(pattern) if pattern else None
@@ -47,8 +57,7 @@ def text(min_length: int = 1, max_length: int | None = None, pattern: str | None
             _fail(path, f"must be a string, not {_type_name(value)}")
         if not (min_length <= len(value) <= (max_length or len(value))):
             _fail(path, f"must have {bounds} characters")
-        if "\x00" in value:
-            _fail(path, "must not contain NUL characters")
+        _text_ok(value, path)
         if compiled is not None and compiled.fullmatch(value) is None:
             _fail(path, f"must match {pattern}")
 
@@ -128,8 +137,10 @@ def string_map(value: Any, path: str) -> None:
     for key, item in value.items():
         if not isinstance(key, str):
             _fail(path, f"keys must be strings, not {_type_name(key)}")
+        _text_ok(key, path)
         if not isinstance(item, str):
-            _fail(f"{path}.{key}", f"must be a string, not {_type_name(item)}")
+            _fail(f"{path}[{key!r}]", f"must be a string, not {_type_name(item)}")
+        _text_ok(item, f"{path}[{key!r}]")
 
 
 def timestamp(value: Any, path: str) -> None:

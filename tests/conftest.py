@@ -1,0 +1,78 @@
+"""Shared fixtures: a loopback server, configs that never wait, the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from loopback import LoopbackServer
+
+import gr4vy_fn as g
+
+SAMPLES = Path(__file__).parent / "samples"
+OPENAPI = Path(__file__).resolve().parents[2] / "shared" / "reference" / "checkout-sessions.openapi.json"
+SESSION_ID = "8724fd24-5489-4a5d-90fd-0604df7d3b83"
+
+
+def sample(name: str) -> bytes:
+    """Return the bytes of a recorded response body."""
+    return (SAMPLES / name).read_bytes()
+
+
+class FakeTime:
+    """A clock that moves only when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+    def wall(self) -> float:
+        return 1_700_000_000.0 + self.now
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+def fast_policy(fake: FakeTime | None = None, **kwargs: Any) -> g.RetryPolicy:
+    """A retry policy whose waits are recorded instead of slept, with no jitter."""
+    fake = fake or FakeTime()
+    return g.RetryPolicy(
+        sleep=fake.sleep, clock=fake.clock, wall_clock=fake.wall, random=lambda: 0.0, **kwargs
+    )
+
+
+def make_config(url: str = "http://127.0.0.1:9", **kwargs: Any) -> g.Config:
+    kwargs.setdefault("bearer_token", "test-token")
+    kwargs.setdefault("retry", fast_policy())
+    return g.Config(server_url=url, **kwargs)
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    loopback = LoopbackServer()
+    try:
+        yield loopback
+    finally:
+        loopback.close()
+
+
+@pytest.fixture(scope="session")
+def openapi() -> dict[str, Any]:
+    if not OPENAPI.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the OpenAPI document is missing at {OPENAPI}")
+        pytest.skip(f"the OpenAPI document is not at {OPENAPI}")
+    return json.loads(OPENAPI.read_text(encoding="utf-8"))  # type: ignore[no-any-return]

@@ -1,0 +1,152 @@
+"""Hypothesis strategies for every request model, drawing only values the wire rules allow."""
+
+from __future__ import annotations
+
+from datetime import timezone
+from typing import Any
+
+from hypothesis import strategies as st
+
+import gr4vy_fn as g
+
+_ALPHABET = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+
+
+def text(max_size: int | None = None, min_size: int = 1) -> st.SearchStrategy[str]:
+    return st.text(_ALPHABET, min_size=min_size, max_size=max_size if max_size is not None else 40)
+
+
+def pattern(regex: str) -> st.SearchStrategy[str]:
+    return st.from_regex(regex, fullmatch=True)
+
+
+def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | strategy
+
+
+amounts = st.integers(0, 99_999_999)
+countries = pattern(r"[A-Z]{2}")
+phones = pattern(r"\+[1-9][0-9]{1,14}")
+uuids = st.uuids().map(str)
+datetimes = st.datetimes(timezones=st.just(timezone.utc))
+
+
+def enum_values(enum: type[Any]) -> st.SearchStrategy[Any]:
+    return st.sampled_from(list(enum)) | st.sampled_from([member.value for member in enum])
+
+
+addresses = st.builds(
+    g.Address,
+    city=maybe(text(100)),
+    country=maybe(countries),
+    postal_code=maybe(text(50)),
+    state=maybe(text(255)),
+    state_code=maybe(pattern(r"[A-Z]{2}-[A-Z0-9]{1,3}")),
+    house_number_or_name=maybe(text()),
+    line1=maybe(text()),
+    line2=maybe(text()),
+    organization=maybe(text()),
+)
+tax_ids = st.builds(g.TaxId, value=text(50), kind=enum_values(g.TaxIdKind))
+contact = {
+    "first_name": maybe(text()),
+    "last_name": maybe(text()),
+    "email_address": maybe(text(320)),
+    "phone_number": maybe(phones),
+    "address": maybe(addresses),
+}
+buyers = st.builds(
+    g.GuestBuyer,
+    display_name=maybe(text(200)),
+    external_identifier=maybe(text(200)),
+    account_number=maybe(text(200)),
+    billing_details=maybe(st.builds(g.BillingDetails, tax_id=maybe(tax_ids), **contact)),
+    shipping_details=maybe(st.builds(g.ShippingDetails, **contact)),
+)
+legs = st.builds(
+    g.AirlineLeg,
+    arrival_airport=maybe(text(3, 3)),
+    arrival_at=maybe(datetimes),
+    departure_country=maybe(countries),
+    departure_tax_amount=maybe(amounts),
+    fare_basis_code=maybe(text(8)),
+    flight_number=maybe(text(6, 3)),
+    route_type=maybe(enum_values(g.RouteType)),
+    stop_over=maybe(st.booleans()),
+    carrier_code=maybe(text(3, 2)),
+)
+passengers = st.builds(
+    g.AirlinePassenger,
+    age_group=maybe(enum_values(g.AgeGroup)),
+    date_of_birth=maybe(st.dates()),
+    frequent_flyer_number=maybe(text(50, 5)),
+    phone_number=maybe(phones),
+    country_code=maybe(countries),
+)
+airlines = st.builds(
+    g.Airline,
+    booking_code=maybe(text(50)),
+    issued_at=maybe(datetimes),
+    issuing_iata_designator=maybe(text(2, 2)),
+    legs=maybe(st.lists(legs, max_size=2)),
+    passengers=maybe(st.lists(passengers, max_size=2)),
+    ticket_delivery_method=maybe(enum_values(g.TicketDeliveryMethod)),
+    restricted_ticket=maybe(st.booleans()),
+)
+cart_items = st.builds(
+    g.CartItem,
+    name=text(255),
+    quantity=st.integers(1, 99_999_999),
+    unit_amount=amounts,
+    discount_amount=maybe(amounts),
+    tax_amount=maybe(amounts),
+    external_identifier=maybe(text(200)),
+    sku=maybe(text(200)),
+    upc=maybe(text(50)),
+    product_url=maybe(text()),
+    image_url=maybe(text()),
+    categories=maybe(st.lists(text(50), max_size=3)),
+    product_type=maybe(enum_values(g.ProductType)),
+    seller_country=maybe(countries),
+    tax_exempt=maybe(st.booleans()),
+    unit_of_measure=maybe(text(50)),
+    commodity_code=maybe(text(50)),
+    duty_amount=maybe(amounts),
+    shipping_amount=maybe(amounts),
+)
+create_requests = st.builds(
+    g.CheckoutSessionCreateRequest,
+    cart_items=maybe(st.lists(cart_items, max_size=3)),
+    metadata=maybe(st.dictionaries(text(20), text(50), max_size=3)),
+    buyer=maybe(buyers),
+    airline=maybe(airlines),
+    amount=maybe(amounts),
+    currency=maybe(pattern(r"[A-Z]{3}")),
+    payment_service_id=maybe(uuids),
+    expires_in=maybe(st.integers(3600, 86400) | st.floats(3600, 86400)),
+    country=maybe(countries),
+    is_subsequent_payment=maybe(st.booleans()),
+    merchant_initiated=maybe(st.booleans()),
+    payment_source=maybe(enum_values(g.PaymentSource)),
+    intent=maybe(enum_values(g.Intent)),
+)
+security_codes = pattern(r"[0-9]{3,4}")
+payment_methods = (
+    st.builds(
+        g.CardPaymentMethod,
+        number=pattern(r"[0-9]{13,19}"),
+        expiration_date=pattern(r"(0[1-9]|1[0-2])/[0-9]{2}"),
+        security_code=maybe(security_codes),
+    )
+    | st.builds(
+        g.ClickToPayPaymentMethod,
+        merchant_transaction_id=text(),
+        src_correlation_id=text(),
+        src_dpa_id=text(),
+        src_cx_flow_id=maybe(text()),
+    )
+    | st.builds(g.IdPaymentMethod, id=uuids, security_code=maybe(security_codes))
+)
+fields_updates = st.builds(
+    g.CheckoutSessionSecureFieldsUpdate, payment_method=payment_methods, postal_code=maybe(text(50))
+)

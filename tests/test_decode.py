@@ -1,0 +1,274 @@
+"""Decoding: recorded answers for every status each operation documents, and anything else a server sends."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from conftest import SESSION_ID, sample
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gr4vy_fn as g
+from gr4vy_fn import operations as ops
+
+CARD = "4111111111111111"
+CARD_UPDATE = g.CheckoutSessionSecureFieldsUpdate(
+    payment_method=g.CardPaymentMethod(number=CARD, expiration_date="12/30", security_code="737")
+)
+
+OPERATIONS: dict[str, g.Request[Any]] = {
+    "new": ops.new_checkout_session(),
+    "get": ops.get_checkout_session(SESSION_ID),
+    "delete": ops.delete_checkout_session(SESSION_ID),
+    "fields": ops.update_checkout_session_fields(SESSION_ID, CARD_UPDATE),
+    "update": ops.update_checkout_session(SESSION_ID, g.CheckoutSessionCreateRequest()),
+}
+
+
+def answer(status: int, body: bytes = b"", **headers: str) -> g.HttpResponse:
+    return g.HttpResponse(status=status, headers=headers, body=body)
+
+
+@pytest.mark.parametrize(("operation", "status"), [("new", 201), ("get", 200), ("update", 200)])
+def test_success_decodes_the_session(operation: str, status: int) -> None:
+    """A documented success with a session body decodes into CheckoutSession."""
+    session = g.decode(OPERATIONS[operation], answer(status, sample("session_201.json")))
+    assert isinstance(session, g.CheckoutSession)
+    assert session.id == SESSION_ID
+    assert session.expires_at == datetime(2026, 11, 26, 19, 4, 5, 123456, tzinfo=timezone.utc)
+    assert session.cart_items is not None
+    assert session.cart_items[0].product_type is g.ProductType.PHYSICAL
+    assert session.cart_items[0].categories == ("camera",)
+    assert session.metadata == {"key": "value"}
+    assert session.payment_method is None
+
+
+@pytest.mark.parametrize("operation", ["delete", "fields"])
+def test_empty_success_is_none(operation: str) -> None:
+    """A 204 for delete or a fields update is the value None, whatever the body."""
+    assert g.decode(OPERATIONS[operation], answer(204)) is None
+    assert g.decode(OPERATIONS[operation], answer(204, b"ignored")) is None
+
+
+def test_a_full_live_session() -> None:
+    """Every nested shape of a live session decodes; unknown fields are ignored."""
+    session = g.decode(OPERATIONS["get"], answer(200, sample("session_with_card.json")))
+    assert isinstance(session, g.CheckoutSession)
+    method = session.payment_method
+    assert method == g.CheckoutSessionPaymentMethod(
+        id="77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5",
+        scheme=g.CardScheme.VISA,
+        label="1111",
+        fingerprint="a50b85c200ee0795d6fd33a5c66f37a4564f554355c5b46a756aac485dd168a4",
+        details=g.CheckoutSessionPaymentMethodDetails(
+            bin="411111", card_type=g.CardType.CREDIT, card_country="US", card_issuer_name="Example Bank"
+        ),
+    )
+    assert session.intent is g.Intent.CAPTURE
+    assert session.payment_source is g.PaymentSource.ECOMMERCE
+    assert session.buyer is not None
+    assert session.buyer.billing_details is not None
+    assert session.buyer.billing_details.tax_id == g.TaxId(value="DE123456789", kind=g.TaxIdKind.EU_VAT)
+    assert session.airline is not None
+    assert session.airline.issued_at == datetime(2026, 11, 26, 10, 0, 0, 500000, tzinfo=timezone(timedelta(hours=-5)))
+    assert session.airline.legs is not None
+    assert session.airline.legs[0].route_type is g.RouteType.ONE_WAY
+    assert session.airline.passengers is not None
+    assert session.airline.passengers[0].date_of_birth == date(1990, 4, 1)
+
+
+def test_unknown_enum_values_stay_strings() -> None:
+    """An enum value this version does not know is kept as a plain str."""
+    body = json.loads(sample("session_with_card.json"))
+    body["payment_method"]["scheme"] = "new-scheme"
+    body["payment_method"]["details"]["card_type"] = "charge"
+    body["intent"] = "hold"
+    session = g.decode(OPERATIONS["get"], answer(200, json.dumps(body).encode()))
+    assert isinstance(session, g.CheckoutSession)
+    assert session.payment_method is not None
+    assert session.payment_method.scheme == "new-scheme"
+    assert type(session.payment_method.scheme) is str
+    assert session.intent == "hold"
+
+
+def test_server_data_breaking_request_rules_is_still_decoded() -> None:
+    """The server is the authority on its data: values our builders refuse still decode."""
+    body = {"id": SESSION_ID, "cart_items": [{"name": "", "quantity": 0, "unit_amount": -1, "seller_country": "usa"}]}
+    session = g.decode(OPERATIONS["get"], answer(200, json.dumps(body).encode()))
+    assert isinstance(session, g.CheckoutSession)
+    assert session.cart_items is not None
+    assert len(session.cart_items) == 1
+    item = session.cart_items[0]
+    assert (item.name, item.quantity, item.unit_amount, item.seller_country) == ("", 0, -1, "usa")
+
+
+def test_nulls_are_accepted_wherever_the_live_api_sends_them() -> None:
+    """null in any optional field, even expires_at, decodes to None."""
+    fields = ["expires_at", "cart_items", "metadata", "payment_method", "buyer", "airline", "amount", "intent"]
+    body = {"id": SESSION_ID, "type": "checkout-session", **dict.fromkeys(fields)}
+    session = g.decode(OPERATIONS["get"], answer(200, json.dumps(body).encode()))
+    assert session == g.CheckoutSession(id=SESSION_ID)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["2026-11-26T19:04:05Z", "2026-11-26T19:04:05.1Z", "2026-11-26T19:04:05.12345Z", "2026-11-26T19:04:05.123456+00:00", "2026-11-26T20:04:05.000+01:00", "2026-11-26T19:04:05z"],
+)
+def test_date_times_with_z_offsets_and_fractions(stamp: str) -> None:
+    """expires_at accepts Z, offsets and 0 to 6 fractional digits."""
+    session = g.decode(OPERATIONS["get"], answer(200, json.dumps({"id": SESSION_ID, "expires_at": stamp}).encode()))
+    assert isinstance(session, g.CheckoutSession)
+    assert session.expires_at is not None
+    assert abs(session.expires_at - datetime(2026, 11, 26, 19, 4, 5, tzinfo=timezone.utc)) < timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("status", "name", "cls", "fields"),
+    [
+        (401, "error_401.json", g.Error401Unauthorized, {"code": "unauthorized"}),
+        (404, "error_404.json", g.Error404NotFound, {"code": "not_found"}),
+        (409, "error_409.json", g.Error409DuplicateRecord, {"resource_id": "0cd1d6f3-1ec2-4b8d-9a4c-a8a4fae2d8d2"}),
+        (429, "error_429.json", g.Error429TooManyRequests, {"code": "too_many_requests", "retry_after": None}),
+        (500, "error_500.json", g.ErrorGeneric, {"code": "server_error"}),
+        (403, "error_500.json", g.ErrorGeneric, {"status": 403}),
+        (425, "error_500.json", g.ErrorGeneric, {"status": 425}),
+    ],
+)
+@pytest.mark.parametrize("operation", list(OPERATIONS))
+def test_error_objects(operation: str, status: int, name: str, cls: type, fields: dict[str, Any]) -> None:
+    """Each documented error status decodes into its error class for every operation."""
+    error = g.decode(OPERATIONS[operation], answer(status, sample(name), **{"X-Request-Id": "r1"}))
+    assert type(error) is cls
+    assert isinstance(error, g.ApiError)
+    assert error.status == status
+    assert error.headers["x-request-id"] == "r1"
+    for key, value in fields.items():
+        assert getattr(error, key) == value
+
+
+def test_429_reads_retry_after() -> None:
+    """A 429's Retry-After (seconds or an HTTP date from the server's clock) lands in retry_after."""
+    seconds = g.decode(OPERATIONS["fields"], answer(429, sample("error_429.json"), **{"Retry-After": "7"}))
+    dated = g.decode(
+        OPERATIONS["fields"],
+        answer(
+            429,
+            sample("error_429.json"),
+            **{"Retry-After": "Wed, 21 Oct 2026 07:28:30 GMT", "Date": "Wed, 21 Oct 2026 07:28:00 GMT"},
+        ),
+    )
+    assert isinstance(seconds, g.Error429TooManyRequests)
+    assert isinstance(dated, g.Error429TooManyRequests)
+    assert (seconds.retry_after, dated.retry_after) == (7.0, 30.0)
+
+
+def test_error_details_are_kept_and_unknown_locations_tolerated() -> None:
+    """An error's details decode; an unknown location becomes 'unknown', a malformed item is skipped."""
+    error = g.decode(OPERATIONS["new"], answer(400, sample("error_400.json")))
+    assert isinstance(error, g.ErrorGeneric)
+    assert error.details == (
+        g.ErrorDetail(location="body", type="value_error", pointer="/cart_items/0/quantity", message="must be greater than 0"),
+        g.ErrorDetail(location="unknown", type="x", pointer="p", message="m"),
+    )
+
+
+def test_422_becomes_a_generic_error_without_the_echoed_input() -> None:
+    """A 422 validation body becomes ErrorGeneric with its details; the echoed card number is dropped."""
+    error = g.decode(OPERATIONS["fields"], answer(422, sample("error_422.json")))
+    assert isinstance(error, g.ErrorGeneric)
+    assert (error.status, error.code) == (422, "validation_error")
+    assert error.details == (
+        g.ErrorDetail(
+            location="body",
+            type="string_pattern_mismatch",
+            pointer="/payment_method/number",
+            message="String should match pattern '^\\d+$'",
+        ),
+    )
+    assert CARD not in repr(error)
+    assert CARD not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (502, sample("proxy_502.html"), "not valid JSON"),
+        (503, b"", "empty"),
+        (500, b'{"type": "error", "code": "serv', "not valid JSON"),
+        (500, b"[1, 2]", "without an error object"),
+        (500, b'{"unexpected": true}', "without an error object"),
+        (200, b'{"id": "x", "expires_at": ', "not valid JSON"),
+        (200, b'["not", "a", "session"]', "expected a JSON object"),
+        (200, b'{"id": 12}', "not a CheckoutSession"),
+        (200, b'{"id": "x", "cart_items": {"name": "x"}}', "not a CheckoutSession"),
+        (200, b'{"id": "x", "expires_at": "yesterday"}', "not a CheckoutSession"),
+        (200, b'{"id": "x", "amount": "12"}', "not a CheckoutSession"),
+        (200, b'{"id": "x", "is_subsequent_payment": "false"}', "not a CheckoutSession"),
+        (200, b'{"expires_at": "2026-11-26T19:04:05Z"}', "not a CheckoutSession"),
+        (200, b"\xff\xfe not utf-8", "not valid JSON"),
+        (200, b"[" * 100000, "not valid JSON"),
+        (201, sample("session_201.json"), "status 201 is not an answer get_checkout_session defines"),
+        (204, b"", "status 204 is not an answer get_checkout_session defines"),
+        (302, b"", "status 302"),
+        (100, b"", "status 100"),
+    ],
+)
+def test_unreadable_answers_are_unexpected_responses(status: int, body: bytes, reason: str) -> None:
+    """HTML pages, empty, truncated or wrong-shaped JSON and undocumented statuses become UnexpectedResponse."""
+    result = g.decode(OPERATIONS["get"], answer(status, body, **{"Content-Type": "text/html"}))
+    assert isinstance(result, g.UnexpectedResponse)
+    assert result.status == status
+    assert reason in result.reason
+    assert len(result.excerpt) <= 257
+    assert result.headers["content-type"] == "text/html"
+
+
+def test_excerpts_are_bounded_and_scrubbed() -> None:
+    """An excerpt is at most 256 characters, with the request's secrets and card-like numbers removed."""
+    body = (b"<html>card 4111111111111111 code 737 other 5555-5555-5555-4444 " + b"x" * 1000)
+    result = g.decode(OPERATIONS["fields"], answer(500, body))
+    assert isinstance(result, g.UnexpectedResponse)
+    assert result.excerpt.startswith("<html>card [redacted] code [redacted] other [redacted] x")
+    assert len(result.excerpt) == 257
+    assert "737" not in result.excerpt
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    operation=st.sampled_from(list(OPERATIONS)),
+    status=st.integers(0, 999),
+    headers=st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=40), max_size=4),
+    body=st.binary(max_size=300)
+    | st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+        max_leaves=20,
+    ).map(lambda value: json.dumps(value).encode()),
+)
+def test_decode_never_raises(operation: str, status: int, headers: dict[str, str], body: bytes) -> None:
+    """For any status, headers and bytes, decode returns a value or an error value."""
+    result = g.decode(OPERATIONS[operation], g.HttpResponse(status=status, headers=headers, body=body))
+    assert result is None or isinstance(result, (g.CheckoutSession, g.Gr4vyError))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    status=st.sampled_from([200, 201, 400, 401, 404, 409, 422, 429, 500]),
+    session=st.fixed_dictionaries(
+        {"id": st.text(max_size=5)},
+        optional={
+            "expires_at": st.text(max_size=30),
+            "cart_items": st.lists(st.dictionaries(st.sampled_from(["name", "quantity", "unit_amount", "categories"]), st.integers() | st.text(max_size=3) | st.none())),
+            "metadata": st.dictionaries(st.text(max_size=3), st.text(max_size=3) | st.integers()),
+            "payment_method": st.dictionaries(st.sampled_from(["scheme", "details", "label"]), st.none() | st.text(max_size=3) | st.dictionaries(st.text(max_size=3), st.text(max_size=3))),
+        },
+    ),
+)
+def test_decode_never_raises_on_session_like_json(status: int, session: dict[str, Any]) -> None:
+    """Session-shaped JSON with wrong types anywhere never makes decode raise."""
+    for request in OPERATIONS.values():
+        result = g.decode(request, answer(status, json.dumps(session).encode()))
+        assert result is None or isinstance(result, (g.CheckoutSession, g.Gr4vyError))

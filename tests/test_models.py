@@ -1,0 +1,198 @@
+"""Models: the wire rules on construction, redaction, and round trips through the converter."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from typing import Any
+
+import pytest
+import strategies
+from hypothesis import given, settings
+
+import gr4vy_fn as g
+from gr4vy_fn._converter import converter
+from gr4vy_fn._rules import _trusted
+
+CARD = "4111111111111111"
+
+
+def cart_item(**overrides: Any) -> g.CartItem:
+    fields: dict[str, Any] = {"name": "GoPro HERO9 Camcorder", "quantity": 1, "unit_amount": 37999}
+    fields.update(overrides)
+    return g.CartItem(**fields)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path", "rule"),
+    [
+        ({"name": ""}, "CartItem.name", "must have 1..255 characters"),
+        ({"name": "x" * 256}, "CartItem.name", "must have 1..255 characters"),
+        ({"name": None}, "CartItem.name", "is required"),
+        ({"name": 5}, "CartItem.name", "must be a string, not int"),
+        ({"name": "a\x00b"}, "CartItem.name", "must not contain NUL characters"),
+        ({"name": "\ud800"}, "CartItem.name", "must be valid Unicode text (no lone surrogates)"),
+        ({"quantity": 0}, "CartItem.quantity", "must be in 1..99999999"),
+        ({"quantity": True}, "CartItem.quantity", "must be an integer, not bool"),
+        ({"quantity": 1.0}, "CartItem.quantity", "must be an integer, not float"),
+        ({"unit_amount": -1}, "CartItem.unit_amount", "must be in 0..99999999"),
+        ({"unit_amount": 100_000_000}, "CartItem.unit_amount", "must be in 0..99999999"),
+        ({"tax_amount": -5}, "CartItem.tax_amount", "must be in 0..99999999"),
+        ({"categories": ["x" * 51]}, "CartItem.categories[0]", "must have 1..50 characters"),
+        ({"categories": "camera"}, "CartItem.categories", "must be a list, not str"),
+        ({"product_type": "toy"}, "CartItem.product_type", "must be one of the ProductType values"),
+        ({"seller_country": "usa"}, "CartItem.seller_country", "must match [A-Z]{2}"),
+        ({"tax_exempt": "yes"}, "CartItem.tax_exempt", "must be true or false, not str"),
+    ],
+)
+def test_cart_item_rules(overrides: dict[str, Any], path: str, rule: str) -> None:
+    """A cart item breaking a wire rule raises ValidationError naming the field and the rule."""
+    with pytest.raises(g.ValidationError) as caught:
+        cart_item(**overrides)
+    assert (caught.value.path, caught.value.rule) == (path, rule)
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        ({"metadata": {"key": 1}}, "CheckoutSessionCreateRequest.metadata['key']"),
+        ({"metadata": {1: "value"}}, "CheckoutSessionCreateRequest.metadata"),
+        ({"metadata": ["key"]}, "CheckoutSessionCreateRequest.metadata"),
+        ({"expires_in": float("nan")}, "CheckoutSessionCreateRequest.expires_in"),
+        ({"expires_in": float("inf")}, "CheckoutSessionCreateRequest.expires_in"),
+        ({"expires_in": 60}, "CheckoutSessionCreateRequest.expires_in"),
+        ({"expires_in": True}, "CheckoutSessionCreateRequest.expires_in"),
+        ({"currency": "eur"}, "CheckoutSessionCreateRequest.currency"),
+        ({"amount": True}, "CheckoutSessionCreateRequest.amount"),
+        ({"payment_service_id": "not-a-uuid"}, "CheckoutSessionCreateRequest.payment_service_id"),
+        ({"intent": "later"}, "CheckoutSessionCreateRequest.intent"),
+        ({"cart_items": [{"name": "x"}]}, "CheckoutSessionCreateRequest.cart_items[0]"),
+        ({"buyer": {"display_name": "x"}}, "CheckoutSessionCreateRequest.buyer"),
+    ],
+)
+def test_create_request_rules(fields: dict[str, Any], path: str) -> None:
+    """Hostile or wrong-typed create fields are refused with the field's path."""
+    with pytest.raises(g.ValidationError) as caught:
+        g.CheckoutSessionCreateRequest(**fields)
+    assert caught.value.path == path
+
+
+def test_nested_rules_name_the_nested_class() -> None:
+    """A rule broken deep inside names the class and field where it broke."""
+    with pytest.raises(g.ValidationError, match=r"^Address\.state_code: must match"):
+        g.GuestBuyer(billing_details=g.BillingDetails(address=g.Address(state_code="XX")))
+    with pytest.raises(g.ValidationError, match=r"^Airline\.legs: must have at most 20 items"):
+        g.Airline(legs=[g.AirlineLeg()] * 21)
+    with pytest.raises(g.ValidationError, match=r"^AirlineLeg\.departure_at: must be a datetime"):
+        g.AirlineLeg(departure_at=datetime(2026, 1, 1))  # noqa: DTZ001 - naive on purpose
+    with pytest.raises(g.ValidationError, match=r"^AirlinePassenger\.date_of_birth: must be a date"):
+        g.AirlinePassenger(date_of_birth=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    with pytest.raises(g.ValidationError, match=r"^TaxId\.kind: must be one of"):
+        g.TaxId(value="1", kind="xx.vat")
+
+
+def test_collections_become_tuples_and_metadata_is_copied() -> None:
+    """Lists become tuples and metadata is copied, so a model never shares state with its caller."""
+    metadata = {"key": "value"}
+    request = g.CheckoutSessionCreateRequest(cart_items=[cart_item()], metadata=metadata)
+    metadata["key"] = "changed"
+    assert request.cart_items == (cart_item(),)
+    assert request.metadata == {"key": "value"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        (lambda: g.CardPaymentMethod(number="4111 1111 1111 1111", expiration_date="12/30"), "number"),
+        (lambda: g.CardPaymentMethod(number="411111111111", expiration_date="12/30"), "number"),
+        (lambda: g.CardPaymentMethod(number=CARD, expiration_date="13/30"), "expiration_date"),
+        (lambda: g.CardPaymentMethod(number=CARD, expiration_date="12/2030"), "expiration_date"),
+        (lambda: g.CardPaymentMethod(number=CARD, expiration_date="12/30", security_code="12"), "security_code"),
+        (lambda: g.CardPaymentMethod(number=CARD, expiration_date="12/30", security_code="12a"), "security_code"),
+        (lambda: g.IdPaymentMethod(id="stored-card"), "id"),
+        (lambda: g.IdPaymentMethod(id="77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5", security_code="99999"), "security_code"),
+        (lambda: g.ClickToPayPaymentMethod(merchant_transaction_id="", src_correlation_id="c"), "merchant_transaction_id"),
+    ],
+)
+def test_payment_method_rules_never_echo_the_value(method: Any, path: str) -> None:
+    """An invalid card or stored method is refused without its number or code in the message."""
+    with pytest.raises(g.ValidationError) as caught:
+        method()
+    assert caught.value.path.endswith(f".{path}")
+    for secret in ("4111", "411111111111", "12a", "99999", "stored-card"):
+        assert secret not in str(caught.value)
+        assert secret not in repr(caught.value)
+
+
+def test_fields_update_needs_a_payment_method() -> None:
+    """The fields update takes one of the three payment-method shapes, and nothing else."""
+    with pytest.raises(g.ValidationError, match="is required"):
+        g.CheckoutSessionSecureFieldsUpdate(payment_method=None)  # type: ignore[arg-type]
+    with pytest.raises(g.ValidationError, match="CardPaymentMethod or ClickToPayPaymentMethod"):
+        g.CheckoutSessionSecureFieldsUpdate(payment_method={"method": "card"})  # type: ignore[arg-type]
+
+
+def test_card_repr_shows_last_four_only() -> None:
+    """repr and str of card data show at most the last four digits, never the security code."""
+    card = g.CardPaymentMethod(number=CARD, expiration_date="12/30", security_code="737")
+    update = g.CheckoutSessionSecureFieldsUpdate(payment_method=card)
+    stored = g.IdPaymentMethod(id="77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5", security_code="4242")
+    for text in (repr(card), str(card), repr(update), str(update), repr(stored)):
+        assert CARD not in text
+        assert "411111" not in text
+        assert "737" not in text
+        assert "4242" not in text
+    assert "…1111" in repr(card)
+
+
+def test_enum_members_are_their_wire_values() -> None:
+    """Enum members are named in UPPER_SNAKE_CASE and equal their wire strings."""
+    assert g.ProductType.SHIPPING_FEE == "shipping_fee"
+    assert g.CardScheme.CARTE_BANCAIRE == "carte-bancaire"
+    assert g.CardType.CREDIT == "credit"
+    assert g.TaxIdKind.CA_GST_HST == "ca.gst_hst"
+
+
+def test_a_plain_string_enum_value_is_accepted() -> None:
+    """A request may give an enum field as its wire string."""
+    assert converter.unstructure(cart_item(product_type="digital"))["product_type"] == "digital"
+
+
+@settings(max_examples=60, deadline=None)
+@given(strategies.create_requests)
+def test_create_request_round_trip(request: g.CheckoutSessionCreateRequest) -> None:
+    """Every create request survives JSON and back unchanged."""
+    wire = json.loads(json.dumps(converter.unstructure(request)))
+    assert converter.structure(wire, g.CheckoutSessionCreateRequest) == request
+
+
+@settings(max_examples=60, deadline=None)
+@given(strategies.fields_updates)
+def test_fields_update_round_trip(update: g.CheckoutSessionSecureFieldsUpdate) -> None:
+    """Every fields update survives JSON and back, payment-method shape included."""
+    wire = json.loads(json.dumps(converter.unstructure(update)))
+    assert converter.structure(wire, g.CheckoutSessionSecureFieldsUpdate) == update
+
+
+@settings(max_examples=40, deadline=None)
+@given(strategies.create_requests, strategies.uuids, strategies.datetimes)
+def test_session_round_trip(request: g.CheckoutSessionCreateRequest, session_id: str, expires: datetime) -> None:
+    """A session built from any create request survives JSON and back."""
+    fields = converter.unstructure(request)
+    fields.pop("expires_in", None)
+    session = converter.structure({**fields, "id": session_id, "expires_at": expires.isoformat()}, g.CheckoutSession)
+    wire = json.loads(json.dumps(converter.unstructure(session)))
+    token = _trusted.set(True)
+    try:
+        assert converter.structure(wire, g.CheckoutSession) == session
+    finally:
+        _trusted.reset(token)
+
+
+def test_dates_and_times_use_iso_8601() -> None:
+    """Date-times go out as ISO 8601 with Z for UTC; dates as YYYY-MM-DD."""
+    leg = g.AirlineLeg(departure_at=datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc))
+    passenger = g.AirlinePassenger(date_of_birth=date(1990, 4, 1))
+    assert converter.unstructure(leg) == {"departure_at": "2026-12-01T08:00:00Z"}
+    assert converter.unstructure(passenger) == {"date_of_birth": "1990-04-01"}

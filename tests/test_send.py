@@ -1,0 +1,196 @@
+"""Execution: prepare, send with a mock transport, unwrap, the defaults and per-call options."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from conftest import SESSION_ID, FakeTime, fast_policy, make_config, sample
+
+import gr4vy_fn as g
+from gr4vy_fn import _send
+from gr4vy_fn import operations as ops
+from gr4vy_fn.transports import MockTransport, Urllib3Transport
+
+
+def test_prepare_adds_url_auth_and_headers() -> None:
+    """prepare joins the base URL and path and adds auth, merchant account, user agent and JSON headers."""
+    config = g.Config(gr4vy_id="acme", environment="sandbox", bearer_token="t0k", merchant_account_id="default")
+    request = ops.update_checkout_session(SESSION_ID, g.CheckoutSessionCreateRequest(amount=100))
+    assert g.prepare(request, config) == g.HttpRequest(
+        method="PUT",
+        url=f"https://api.sandbox.acme.gr4vy.app/checkout/sessions/{SESSION_ID}",
+        headers={
+            "User-Agent": f"gr4vy_fn/{g.__version__}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "Authorization": "Bearer t0k",
+            "X-GR4VY-MERCHANT-ACCOUNT-ID": "default",
+        },
+        body=b'{"amount":100}',
+    )
+
+
+def test_prepare_without_body_or_merchant_account() -> None:
+    """No body means no Content-Type; no merchant account means no merchant header."""
+    config = g.Config(gr4vy_id="acme", bearer_token="t0k")
+    prepared = g.prepare(ops.get_checkout_session(SESSION_ID), config)
+    assert prepared.url == f"https://api.acme.gr4vy.app/checkout/sessions/{SESSION_ID}"
+    assert "content-type" not in prepared.headers
+    assert "x-gr4vy-merchant-account-id" not in prepared.headers
+    assert prepared.body is None
+
+
+def test_per_call_headers_add_and_override_case_insensitively() -> None:
+    """Per-call headers add new ones and replace computed ones whatever their case."""
+    config = g.Config(gr4vy_id="acme", bearer_token="t0k")
+    prepared = g.prepare(
+        ops.get_checkout_session(SESSION_ID), config, {"x-correlation-id": "c-1", "user-agent": "shop/2"}
+    )
+    assert prepared.headers["X-Correlation-Id"] == "c-1"
+    assert prepared.headers["User-Agent"] == "shop/2"
+    assert [name for name in prepared.headers if name.lower() == "user-agent"] == ["user-agent"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Evil": "a\r\nInjected: 1"}, {"X-Evil": "a\nb"}, {"Bad Name": "x"}, {"": "x"}, {"X-Num": 5}],
+)
+def test_header_injection_is_refused(headers: dict[str, Any]) -> None:
+    """Header names and values that could split the request raise ValidationError before sending."""
+    calls: list[g.HttpRequest] = []
+    transport = MockTransport(lambda request: calls.append(request) or g.HttpResponse(status=200))  # type: ignore[func-returns-value]
+    with pytest.raises(g.ValidationError):
+        g.get_checkout_session(SESSION_ID, config=make_config(), transport=transport, headers=headers)
+    assert calls == []
+
+
+def test_a_token_callable_is_called_once_per_attempt(fake_time: FakeTime) -> None:
+    """A bearer-token callable is asked for a token on every attempt, so a refreshed token is used."""
+    tokens = iter(["first", "second"])
+    seen: list[str] = []
+
+    def handler(request: g.HttpRequest) -> g.HttpResponse:
+        seen.append(request.headers["Authorization"])
+        return g.HttpResponse(status=503 if len(seen) == 1 else 204)
+
+    config = make_config(bearer_token=lambda: next(tokens), retry=fast_policy(fake_time))
+    assert g.delete_checkout_session(SESSION_ID, config=config, transport=MockTransport(handler)) is None
+    assert seen == ["Bearer first", "Bearer second"]
+
+
+def test_a_token_callable_returning_a_broken_header_is_refused() -> None:
+    """A provider returning a value with CR/LF raises ValidationError, without showing it."""
+    config = make_config(bearer_token=lambda: "secret\r\nX: 1")
+    with pytest.raises(g.ValidationError) as caught:
+        g.prepare(ops.get_checkout_session(SESSION_ID), config)
+    assert "secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("call", "status", "body", "expected"),
+    [
+        (lambda **kw: g.new_checkout_session(**kw), 201, sample("session_201.json"), g.CheckoutSession),
+        (lambda **kw: g.get_checkout_session(SESSION_ID, **kw), 200, sample("session_201.json"), g.CheckoutSession),
+        (lambda **kw: g.update_checkout_session(SESSION_ID, g.CheckoutSessionCreateRequest(), **kw), 200, sample("session_201.json"), g.CheckoutSession),
+        (lambda **kw: g.delete_checkout_session(SESSION_ID, **kw), 204, b"", type(None)),
+        (
+            lambda **kw: g.update_checkout_session_fields(
+                SESSION_ID,
+                g.CheckoutSessionSecureFieldsUpdate(payment_method=g.IdPaymentMethod(id="77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5")),
+                **kw,
+            ),
+            204,
+            b"",
+            type(None),
+        ),
+    ],
+)
+def test_every_call_returns_its_value(call: Any, status: int, body: bytes, expected: type) -> None:
+    """Each module-level call sends through the transport given and returns the decoded value."""
+    transport = MockTransport(lambda request: g.HttpResponse(status=status, body=body))
+    assert type(call(config=make_config(), transport=transport)) is expected
+
+
+def test_error_values_are_returned_and_unwrap_raises_them() -> None:
+    """An API error is returned as a value; unwrap raises it, and passes a value through."""
+    transport = MockTransport(lambda request: g.HttpResponse(status=404, body=sample("error_404.json")))
+    result = g.get_checkout_session(SESSION_ID, config=make_config(), transport=transport)
+    assert isinstance(result, g.Error404NotFound)
+    with pytest.raises(g.Error404NotFound) as caught:
+        g.unwrap(result)
+    assert caught.value is result
+    assert g.unwrap(5) == 5
+    assert g.unwrap(None) is None
+
+
+def test_per_call_timeout_reaches_the_transport() -> None:
+    """A per-call Timeout replaces the config's, clipped to the deadline."""
+    seen: list[g.Timeout] = []
+
+    class Recording:
+        def send(self, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+            seen.append(timeout)
+            return g.HttpResponse(status=204)
+
+    config = make_config(timeout=g.Timeout(connect=1, read=2))
+    g.delete_checkout_session(SESSION_ID, config=config, transport=Recording())
+    g.delete_checkout_session(SESSION_ID, config=config, transport=Recording(), timeout=g.Timeout(connect=3, read=4))
+    g.delete_checkout_session(SESSION_ID, config=config, transport=Recording(), deadline=2.5)
+    assert seen == [
+        g.Timeout(connect=1, read=2, total=20),
+        g.Timeout(connect=3, read=4, total=20),
+        g.Timeout(connect=1, read=2, total=2.5),
+    ]
+
+
+def test_the_default_transport_is_one_urllib3_transport_for_all_threads() -> None:
+    """With no transport given, every thread shares one lazily created Urllib3Transport."""
+    _send._default_transport = None
+    seen: list[object] = []
+    barrier = threading.Barrier(8)
+
+    def grab() -> None:
+        barrier.wait()
+        seen.append(_send.default_transport())
+
+    threads = [threading.Thread(target=grab) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(each) for each in seen}) == 1
+    assert isinstance(seen[0], Urllib3Transport)
+
+
+def test_the_default_config_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no config given, Config.from_env() is used, and rebuilt when the environment changes."""
+    monkeypatch.setenv("GR4VY_SERVER_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("GR4VY_BEARER_TOKEN", "env-token")
+    seen: list[str] = []
+
+    def handler(request: g.HttpRequest) -> g.HttpResponse:
+        seen.append(request.headers["Authorization"])
+        return g.HttpResponse(status=204)
+
+    g.delete_checkout_session(SESSION_ID, transport=MockTransport(handler))
+    first = _send.default_config()
+    assert _send.default_config() is first
+    monkeypatch.setenv("GR4VY_BEARER_TOKEN", "other-token")
+    g.delete_checkout_session(SESSION_ID, transport=MockTransport(handler))
+    assert seen == ["Bearer env-token", "Bearer other-token"]
+
+
+def test_repr_of_requests_and_responses_hides_secrets() -> None:
+    """HttpRequest and Headers never show the bearer token or the body."""
+    config = g.Config(gr4vy_id="acme", bearer_token="very-secret-token")
+    card = g.CardPaymentMethod(number="4111111111111111", expiration_date="12/30", security_code="737")
+    prepared = g.prepare(
+        ops.update_checkout_session_fields(SESSION_ID, g.CheckoutSessionSecureFieldsUpdate(payment_method=card)), config
+    )
+    for text in (repr(prepared), str(prepared), repr(prepared.headers), repr(config)):
+        assert "very-secret-token" not in text
+        assert "4111111111111111" not in text
+        assert "737" not in text
+    assert repr(g.HttpResponse(status=200, body=b"abc")) == "HttpResponse(status=200, headers=Headers({}), body=<3 bytes>)"
