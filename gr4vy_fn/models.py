@@ -9,7 +9,7 @@ does not know yet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import ClassVar
@@ -284,6 +284,23 @@ class GuestBuyer(_Checked):
     }
 
 
+# One converter per item type (not one generic one) so type checkers see what __init__ takes.
+def _strings(value: Iterable[str] | None) -> tuple[str, ...] | None:
+    return r.to_tuple(value)
+
+
+def _legs(value: Iterable[AirlineLeg] | None) -> tuple[AirlineLeg, ...] | None:
+    return r.to_tuple(value)
+
+
+def _passengers(value: Iterable[AirlinePassenger] | None) -> tuple[AirlinePassenger, ...] | None:
+    return r.to_tuple(value)
+
+
+def _cart_items(value: Iterable[CartItem] | None) -> tuple[CartItem, ...] | None:
+    return r.to_tuple(value)
+
+
 _AIRPORT = r.text(3, 3)
 _CARRIER_CODE = r.text(2, 3)
 _IATA = r.text(2, 2)
@@ -386,9 +403,9 @@ class Airline(_Checked):
     issuing_carrier_name: str | None = None
     issuing_iata_designator: str | None = None
     issuing_icao_code: str | None = None
-    legs: tuple[AirlineLeg, ...] | None = field(default=None, converter=r.to_tuple)
+    legs: tuple[AirlineLeg, ...] | None = field(default=None, converter=_legs)
     passenger_name_record: str | None = None
-    passengers: tuple[AirlinePassenger, ...] | None = field(default=None, converter=r.to_tuple)
+    passengers: tuple[AirlinePassenger, ...] | None = field(default=None, converter=_passengers)
     reservation_system: str | None = None
     restricted_ticket: bool | None = None
     ticket_delivery_method: TicketDeliveryMethod | str | None = None
@@ -435,7 +452,7 @@ class CartItem(_Checked):
     upc: str | None = None
     product_url: str | None = None
     image_url: str | None = None
-    categories: tuple[str, ...] | None = field(default=None, converter=r.to_tuple)
+    categories: tuple[str, ...] | None = field(default=None, converter=_strings)
     product_type: ProductType | str | None = None
     seller_country: str | None = None
     tax_exempt: bool | None = None
@@ -488,7 +505,7 @@ _SESSION_FIELDS: Mapping[str, r.Rule] = {
 class CheckoutSessionCreateRequest(_Checked):
     """The body of a create or an update: the cart, metadata, buyer and transaction details."""
 
-    cart_items: tuple[CartItem, ...] | None = field(default=None, converter=r.to_tuple)
+    cart_items: tuple[CartItem, ...] | None = field(default=None, converter=_cart_items)
     metadata: dict[str, str] | None = field(default=None, converter=r.to_dict)
     buyer: GuestBuyer | None = None
     airline: Airline | None = None
@@ -535,7 +552,7 @@ class CheckoutSession:
     id: str
     type: str = "checkout-session"
     expires_at: datetime | None = None
-    cart_items: tuple[CartItem, ...] | None = field(default=None, converter=r.to_tuple)
+    cart_items: tuple[CartItem, ...] | None = field(default=None, converter=_cart_items)
     metadata: dict[str, str] | None = field(default=None, converter=r.to_dict)
     payment_method: CheckoutSessionPaymentMethod | None = None
     buyer: GuestBuyer | None = None

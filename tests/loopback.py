@@ -215,7 +215,7 @@ class LoopbackServer:
                     if action.interval:
                         time.sleep(action.interval)
             return False
-        if isinstance(action, StallHandshake):
+        if not isinstance(action, Reply):
             return False
         if action.delay and self._stop.wait(action.delay):
             return False

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timezone
+from enum import Enum
 from typing import Any
 
 from hypothesis import strategies as st
 
 import gr4vy_fn as g
 
-_ALPHABET = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+_ALPHABET = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 
 
 def text(max_size: int | None = None, min_size: int = 1) -> st.SearchStrategy[str]:
@@ -31,8 +32,9 @@ uuids = st.uuids().map(str)
 datetimes = st.datetimes(timezones=st.just(timezone.utc))
 
 
-def enum_values(enum: type[Any]) -> st.SearchStrategy[Any]:
-    return st.sampled_from(list(enum)) | st.sampled_from([member.value for member in enum])
+def enum_values(enum: type[Enum]) -> st.SearchStrategy[Any]:
+    members = list(enum)
+    return st.sampled_from(members) | st.sampled_from([member.value for member in members])
 
 
 addresses = st.builds(

@@ -66,9 +66,9 @@ def test_from_env_reads_every_variable() -> None:
         TOKEN,
         "default",
     )
-    assert g.Config.from_env({"GR4VY_SERVER_URL": "http://127.0.0.1:1", "GR4VY_BEARER_TOKEN": "t"}).base_url == (
-        "http://127.0.0.1:1"
-    )
+    assert g.Config.from_env(
+        {"GR4VY_SERVER_URL": "http://127.0.0.1:1", "GR4VY_BEARER_TOKEN": "t"}
+    ).base_url == ("http://127.0.0.1:1")
 
 
 @pytest.mark.parametrize(
@@ -78,11 +78,17 @@ def test_from_env_reads_every_variable() -> None:
         ({"GR4VY_ID": "  "}, "GR4VY_ID"),
         ({"GR4VY_ID": "acme"}, "GR4VY_BEARER_TOKEN, GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE"),
         ({"GR4VY_ID": "acme", "GR4VY_BEARER_TOKEN": "t", "GR4VY_ENVIRONMENT": "prod"}, "GR4VY_ENVIRONMENT"),
-        ({"GR4VY_ID": "acme", "GR4VY_BEARER_TOKEN": "t", "GR4VY_PRIVATE_KEY": "k"}, "only one of GR4VY_BEARER_TOKEN, GR4VY_PRIVATE_KEY"),
+        (
+            {"GR4VY_ID": "acme", "GR4VY_BEARER_TOKEN": "t", "GR4VY_PRIVATE_KEY": "k"},
+            "only one of GR4VY_BEARER_TOKEN, GR4VY_PRIVATE_KEY",
+        ),
         ({"GR4VY_ID": "a/b", "GR4VY_BEARER_TOKEN": "t"}, "GR4VY_ID must be"),
         ({"GR4VY_SERVER_URL": "nope", "GR4VY_BEARER_TOKEN": "t"}, "GR4VY_SERVER_URL must be"),
         ({"GR4VY_ID": "acme", "GR4VY_BEARER_TOKEN": f"{TOKEN}\x01"}, "GR4VY_BEARER_TOKEN must be"),
-        ({"GR4VY_ID": "acme", "GR4VY_BEARER_TOKEN": "t", "GR4VY_MERCHANT_ACCOUNT_ID": "a\x7fb"}, "GR4VY_MERCHANT_ACCOUNT_ID"),
+        (
+            {"GR4VY_ID": "acme", "GR4VY_BEARER_TOKEN": "t", "GR4VY_MERCHANT_ACCOUNT_ID": "a\x7fb"},
+            "GR4VY_MERCHANT_ACCOUNT_ID",
+        ),
     ],
 )
 def test_from_env_errors_name_the_variable(environ: dict[str, str], message: str) -> None:

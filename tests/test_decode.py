@@ -73,7 +73,9 @@ def test_a_full_live_session() -> None:
     assert session.buyer.billing_details is not None
     assert session.buyer.billing_details.tax_id == g.TaxId(value="DE123456789", kind=g.TaxIdKind.EU_VAT)
     assert session.airline is not None
-    assert session.airline.issued_at == datetime(2026, 11, 26, 10, 0, 0, 500000, tzinfo=timezone(timedelta(hours=-5)))
+    assert session.airline.issued_at == datetime(
+        2026, 11, 26, 10, 0, 0, 500000, tzinfo=timezone(timedelta(hours=-5))
+    )
     assert session.airline.legs is not None
     assert session.airline.legs[0].route_type is g.RouteType.ONE_WAY
     assert session.airline.passengers is not None
@@ -96,7 +98,10 @@ def test_unknown_enum_values_stay_strings() -> None:
 
 def test_server_data_breaking_request_rules_is_still_decoded() -> None:
     """The server is the authority on its data: values our builders refuse still decode."""
-    body = {"id": SESSION_ID, "cart_items": [{"name": "", "quantity": 0, "unit_amount": -1, "seller_country": "usa"}]}
+    body = {
+        "id": SESSION_ID,
+        "cart_items": [{"name": "", "quantity": 0, "unit_amount": -1, "seller_country": "usa"}],
+    }
     session = g.decode(OPERATIONS["get"], answer(200, json.dumps(body).encode()))
     assert isinstance(session, g.CheckoutSession)
     assert session.cart_items is not None
@@ -107,7 +112,16 @@ def test_server_data_breaking_request_rules_is_still_decoded() -> None:
 
 def test_nulls_are_accepted_wherever_the_live_api_sends_them() -> None:
     """null in any optional field, even expires_at, decodes to None."""
-    fields = ["expires_at", "cart_items", "metadata", "payment_method", "buyer", "airline", "amount", "intent"]
+    fields = [
+        "expires_at",
+        "cart_items",
+        "metadata",
+        "payment_method",
+        "buyer",
+        "airline",
+        "amount",
+        "intent",
+    ]
     body = {"id": SESSION_ID, "type": "checkout-session", **dict.fromkeys(fields)}
     session = g.decode(OPERATIONS["get"], answer(200, json.dumps(body).encode()))
     assert session == g.CheckoutSession(id=SESSION_ID)
@@ -115,14 +129,25 @@ def test_nulls_are_accepted_wherever_the_live_api_sends_them() -> None:
 
 @pytest.mark.parametrize(
     "stamp",
-    ["2026-11-26T19:04:05Z", "2026-11-26T19:04:05.1Z", "2026-11-26T19:04:05.12345Z", "2026-11-26T19:04:05.123456+00:00", "2026-11-26T20:04:05.000+01:00", "2026-11-26T19:04:05z"],
+    [
+        "2026-11-26T19:04:05Z",
+        "2026-11-26T19:04:05.1Z",
+        "2026-11-26T19:04:05.12345Z",
+        "2026-11-26T19:04:05.123456+00:00",
+        "2026-11-26T20:04:05.000+01:00",
+        "2026-11-26T19:04:05z",
+    ],
 )
 def test_date_times_with_z_offsets_and_fractions(stamp: str) -> None:
     """expires_at accepts Z, offsets and 0 to 6 fractional digits."""
-    session = g.decode(OPERATIONS["get"], answer(200, json.dumps({"id": SESSION_ID, "expires_at": stamp}).encode()))
+    session = g.decode(
+        OPERATIONS["get"], answer(200, json.dumps({"id": SESSION_ID, "expires_at": stamp}).encode())
+    )
     assert isinstance(session, g.CheckoutSession)
     assert session.expires_at is not None
-    assert abs(session.expires_at - datetime(2026, 11, 26, 19, 4, 5, tzinfo=timezone.utc)) < timedelta(seconds=1)
+    assert abs(session.expires_at - datetime(2026, 11, 26, 19, 4, 5, tzinfo=timezone.utc)) < timedelta(
+        seconds=1
+    )
 
 
 @pytest.mark.parametrize(
@@ -130,8 +155,18 @@ def test_date_times_with_z_offsets_and_fractions(stamp: str) -> None:
     [
         (401, "error_401.json", g.Error401Unauthorized, {"code": "unauthorized"}),
         (404, "error_404.json", g.Error404NotFound, {"code": "not_found"}),
-        (409, "error_409.json", g.Error409DuplicateRecord, {"resource_id": "0cd1d6f3-1ec2-4b8d-9a4c-a8a4fae2d8d2"}),
-        (429, "error_429.json", g.Error429TooManyRequests, {"code": "too_many_requests", "retry_after": None}),
+        (
+            409,
+            "error_409.json",
+            g.Error409DuplicateRecord,
+            {"resource_id": "0cd1d6f3-1ec2-4b8d-9a4c-a8a4fae2d8d2"},
+        ),
+        (
+            429,
+            "error_429.json",
+            g.Error429TooManyRequests,
+            {"code": "too_many_requests", "retry_after": None},
+        ),
         (500, "error_500.json", g.ErrorGeneric, {"code": "server_error"}),
         (403, "error_500.json", g.ErrorGeneric, {"status": 403}),
         (425, "error_500.json", g.ErrorGeneric, {"status": 425}),
@@ -170,7 +205,12 @@ def test_error_details_are_kept_and_unknown_locations_tolerated() -> None:
     error = g.decode(OPERATIONS["new"], answer(400, sample("error_400.json")))
     assert isinstance(error, g.ErrorGeneric)
     assert error.details == (
-        g.ErrorDetail(location="body", type="value_error", pointer="/cart_items/0/quantity", message="must be greater than 0"),
+        g.ErrorDetail(
+            location="body",
+            type="value_error",
+            pointer="/cart_items/0/quantity",
+            message="must be greater than 0",
+        ),
         g.ErrorDetail(location="unknown", type="x", pointer="p", message="m"),
     )
 
@@ -217,7 +257,7 @@ def test_422_becomes_a_generic_error_without_the_echoed_input() -> None:
     ],
 )
 def test_unreadable_answers_are_unexpected_responses(status: int, body: bytes, reason: str) -> None:
-    """HTML pages, empty, truncated or wrong-shaped JSON and undocumented statuses become UnexpectedResponse."""
+    """HTML pages, empty, truncated or wrong-shaped JSON and undocumented statuses are UnexpectedResponse."""
     result = g.decode(OPERATIONS["get"], answer(status, body, **{"Content-Type": "text/html"}))
     assert isinstance(result, g.UnexpectedResponse)
     assert result.status == status
@@ -228,7 +268,7 @@ def test_unreadable_answers_are_unexpected_responses(status: int, body: bytes, r
 
 def test_excerpts_are_bounded_and_scrubbed() -> None:
     """An excerpt is at most 256 characters, with the request's secrets and card-like numbers removed."""
-    body = (b"<html>card 4111111111111111 code 737 other 5555-5555-5555-4444 " + b"x" * 1000)
+    body = b"<html>card 4111111111111111 code 737 other 5555-5555-5555-4444 " + b"x" * 1000
     result = g.decode(OPERATIONS["fields"], answer(500, body))
     assert isinstance(result, g.UnexpectedResponse)
     assert result.excerpt.startswith("<html>card [redacted] code [redacted] other [redacted] x")
@@ -261,9 +301,17 @@ def test_decode_never_raises(operation: str, status: int, headers: dict[str, str
         {"id": st.text(max_size=5)},
         optional={
             "expires_at": st.text(max_size=30),
-            "cart_items": st.lists(st.dictionaries(st.sampled_from(["name", "quantity", "unit_amount", "categories"]), st.integers() | st.text(max_size=3) | st.none())),
+            "cart_items": st.lists(
+                st.dictionaries(
+                    st.sampled_from(["name", "quantity", "unit_amount", "categories"]),
+                    st.integers() | st.text(max_size=3) | st.none(),
+                )
+            ),
             "metadata": st.dictionaries(st.text(max_size=3), st.text(max_size=3) | st.integers()),
-            "payment_method": st.dictionaries(st.sampled_from(["scheme", "details", "label"]), st.none() | st.text(max_size=3) | st.dictionaries(st.text(max_size=3), st.text(max_size=3))),
+            "payment_method": st.dictionaries(
+                st.sampled_from(["scheme", "details", "label"]),
+                st.none() | st.text(max_size=3) | st.dictionaries(st.text(max_size=3), st.text(max_size=3)),
+            ),
         },
     ),
 )

@@ -17,7 +17,8 @@ def test_create_sends_the_seed_cart_and_reads_the_session(server: LoopbackServer
     """A create arrives as POST /checkout/sessions with JSON headers, auth and the exact body."""
     server.then(Reply(201, sample("session_201.json")))
     body = g.CheckoutSessionCreateRequest(
-        cart_items=[g.CartItem(name="GoPro HERO9 Camcorder", quantity=1, unit_amount=37999)], metadata={"key": "value"}
+        cart_items=[g.CartItem(name="GoPro HERO9 Camcorder", quantity=1, unit_amount=37999)],
+        metadata={"key": "value"},
     )
     config = make_config(server.url, merchant_account_id="default")
     session = g.new_checkout_session(body, config=config, transport=Urllib3Transport())
@@ -25,7 +26,10 @@ def test_create_sends_the_seed_cart_and_reads_the_session(server: LoopbackServer
     assert session.id == SESSION_ID
     [received] = server.received
     assert (received.method, received.path) == ("POST", "/checkout/sessions")
-    assert received.body == b'{"cart_items":[{"name":"GoPro HERO9 Camcorder","quantity":1,"unit_amount":37999}],"metadata":{"key":"value"}}'
+    assert received.body == (
+        b'{"cart_items":[{"name":"GoPro HERO9 Camcorder","quantity":1,"unit_amount":37999}],'
+        b'"metadata":{"key":"value"}}'
+    )
     assert received.headers["Content-Type"] == "application/json"
     assert received.headers["Accept"] == "application/json"
     assert received.headers["Authorization"] == "Bearer test-token"
@@ -35,7 +39,7 @@ def test_create_sends_the_seed_cart_and_reads_the_session(server: LoopbackServer
 
 
 def test_get_update_fields_and_delete_on_the_wire(server: LoopbackServer) -> None:
-    """get, update, fields update and delete arrive with their methods, paths and bodies, on one connection."""
+    """get, update, fields update and delete arrive as sent, all on one pooled connection."""
     server.then(
         Reply(200, sample("session_201.json")),
         Reply(200, sample("session_with_card.json")),
@@ -45,9 +49,14 @@ def test_get_update_fields_and_delete_on_the_wire(server: LoopbackServer) -> Non
     config = make_config(server.url)
     transport = Urllib3Transport()
     card = g.CardPaymentMethod(number=CARD, expiration_date="12/30", security_code="737")
-    assert isinstance(g.get_checkout_session(SESSION_ID, config=config, transport=transport), g.CheckoutSession)
+    assert isinstance(
+        g.get_checkout_session(SESSION_ID, config=config, transport=transport), g.CheckoutSession
+    )
     updated = g.update_checkout_session(
-        SESSION_ID, g.CheckoutSessionCreateRequest(amount=1299, currency="EUR"), config=config, transport=transport
+        SESSION_ID,
+        g.CheckoutSessionCreateRequest(amount=1299, currency="EUR"),
+        config=config,
+        transport=transport,
     )
     assert isinstance(updated, g.CheckoutSession)
     assert updated.amount == 1299
@@ -64,7 +73,14 @@ def test_get_update_fields_and_delete_on_the_wire(server: LoopbackServer) -> Non
         b"",
         b'{"amount":1299,"currency":"EUR"}',
         json.dumps(
-            {"payment_method": {"number": CARD, "expiration_date": "12/30", "method": "card", "security_code": "737"}},
+            {
+                "payment_method": {
+                    "number": CARD,
+                    "expiration_date": "12/30",
+                    "method": "card",
+                    "security_code": "737",
+                }
+            },
             separators=(",", ":"),
         ).encode(),
         b"",
@@ -78,15 +94,22 @@ def test_errors_come_back_as_values_over_the_wire(server: LoopbackServer) -> Non
     server.then(Reply(404, sample("error_404.json")), Reply(401, sample("error_401.json")))
     config = make_config(server.url)
     transport = Urllib3Transport()
-    assert isinstance(g.get_checkout_session(SESSION_ID, config=config, transport=transport), g.Error404NotFound)
-    assert isinstance(g.delete_checkout_session(SESSION_ID, config=config, transport=transport), g.Error401Unauthorized)
+    assert isinstance(
+        g.get_checkout_session(SESSION_ID, config=config, transport=transport), g.Error404NotFound
+    )
+    assert isinstance(
+        g.delete_checkout_session(SESSION_ID, config=config, transport=transport), g.Error401Unauthorized
+    )
 
 
 def test_per_call_headers_reach_the_server(server: LoopbackServer) -> None:
     """Per-call headers arrive on the wire."""
     server.then(Reply(204))
     g.delete_checkout_session(
-        SESSION_ID, config=make_config(server.url), transport=Urllib3Transport(), headers={"X-Correlation-Id": "c-42"}
+        SESSION_ID,
+        config=make_config(server.url),
+        transport=Urllib3Transport(),
+        headers={"X-Correlation-Id": "c-42"},
     )
     assert server.received[0].headers["X-Correlation-Id"] == "c-42"
 

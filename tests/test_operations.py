@@ -141,7 +141,12 @@ def test_update_checkout_session_fields_with_a_card_keeps_its_secrets_listed() -
         SESSION_ID, g.CheckoutSessionSecureFieldsUpdate(payment_method=card, postal_code="10115")
     )
     assert body_of(request) == {
-        "payment_method": {"method": "card", "number": CARD, "expiration_date": "12/30", "security_code": "737"},
+        "payment_method": {
+            "method": "card",
+            "number": CARD,
+            "expiration_date": "12/30",
+            "security_code": "737",
+        },
         "postal_code": "10115",
     }
     assert request.secrets == (CARD, "737")
@@ -152,9 +157,15 @@ def test_update_checkout_session_fields_with_a_card_keeps_its_secrets_listed() -
 def test_update_checkout_session_fields_with_a_stored_method() -> None:
     """A stored method is sent by id, its security code listed as a secret."""
     stored = g.IdPaymentMethod(id="77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5", security_code="123")
-    request = ops.update_checkout_session_fields(SESSION_ID, g.CheckoutSessionSecureFieldsUpdate(payment_method=stored))
+    request = ops.update_checkout_session_fields(
+        SESSION_ID, g.CheckoutSessionSecureFieldsUpdate(payment_method=stored)
+    )
     assert body_of(request) == {
-        "payment_method": {"method": "id", "id": "77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5", "security_code": "123"}
+        "payment_method": {
+            "method": "id",
+            "id": "77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5",
+            "security_code": "123",
+        }
     }
     assert request.secrets == ("123",)
 
@@ -172,7 +183,22 @@ def test_update_checkout_session() -> None:
 
 @pytest.mark.parametrize(
     "bad_id",
-    ["", ".", "..", "../../buyers", "a/b", "/", "a?b=1", "a#b", "a%2Fb", "%2e%2e", "a b", "a\r\nb", "é", "x" * 256],
+    [
+        "",
+        ".",
+        "..",
+        "../../buyers",
+        "a/b",
+        "/",
+        "a?b=1",
+        "a#b",
+        "a%2Fb",
+        "%2e%2e",
+        "a b",
+        "a\r\nb",
+        "é",
+        "x" * 256,
+    ],
 )
 @pytest.mark.parametrize(
     "build",
@@ -214,7 +240,9 @@ def request_schema(openapi: dict[str, Any], path: str, method: str) -> Any:
     operation = openapi["paths"][path][method]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     resolved = json.loads(json.dumps(schema).replace('"#/components', '"urn:openapi#/components'))
-    return jsonschema.Draft202012Validator(resolved, registry=registry, format_checker=jsonschema.FormatChecker())
+    return jsonschema.Draft202012Validator(
+        resolved, registry=registry, format_checker=jsonschema.FormatChecker()
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -241,7 +269,9 @@ def test_fields_bodies_match_the_openapi_schema(
 
 def test_seed_bodies_match_the_openapi_schema(openapi: dict[str, Any]) -> None:
     """The seed's examples validate, except Click to Pay's src_dpa_id, which the live API requires."""
-    request_schema(openapi, "/checkout/sessions", "post").validate(body_of(ops.new_checkout_session(seed_create_request())))
+    request_schema(openapi, "/checkout/sessions", "post").validate(
+        body_of(ops.new_checkout_session(seed_create_request()))
+    )
     validator = request_schema(openapi, "/checkout/sessions/{session_id}/fields", "put")
     seed_body = body_of(ops.update_checkout_session_fields(SESSION_ID, SEED_CLICK_TO_PAY))
     assert not validator.is_valid(seed_body)

@@ -16,7 +16,9 @@ from gr4vy_fn.transports import MockTransport, Urllib3Transport
 
 def test_prepare_adds_url_auth_and_headers() -> None:
     """prepare joins the base URL and path and adds auth, merchant account, user agent and JSON headers."""
-    config = g.Config(gr4vy_id="acme", environment="sandbox", bearer_token="t0k", merchant_account_id="default")
+    config = g.Config(
+        gr4vy_id="acme", environment="sandbox", bearer_token="t0k", merchant_account_id="default"
+    )
     request = ops.update_checkout_session(SESSION_ID, g.CheckoutSessionCreateRequest(amount=100))
     assert g.prepare(request, config) == g.HttpRequest(
         method="PUT",
@@ -92,13 +94,25 @@ def test_a_token_callable_returning_a_broken_header_is_refused() -> None:
     ("call", "status", "body", "expected"),
     [
         (lambda **kw: g.new_checkout_session(**kw), 201, sample("session_201.json"), g.CheckoutSession),
-        (lambda **kw: g.get_checkout_session(SESSION_ID, **kw), 200, sample("session_201.json"), g.CheckoutSession),
-        (lambda **kw: g.update_checkout_session(SESSION_ID, g.CheckoutSessionCreateRequest(), **kw), 200, sample("session_201.json"), g.CheckoutSession),
+        (
+            lambda **kw: g.get_checkout_session(SESSION_ID, **kw),
+            200,
+            sample("session_201.json"),
+            g.CheckoutSession,
+        ),
+        (
+            lambda **kw: g.update_checkout_session(SESSION_ID, g.CheckoutSessionCreateRequest(), **kw),
+            200,
+            sample("session_201.json"),
+            g.CheckoutSession,
+        ),
         (lambda **kw: g.delete_checkout_session(SESSION_ID, **kw), 204, b"", type(None)),
         (
             lambda **kw: g.update_checkout_session_fields(
                 SESSION_ID,
-                g.CheckoutSessionSecureFieldsUpdate(payment_method=g.IdPaymentMethod(id="77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5")),
+                g.CheckoutSessionSecureFieldsUpdate(
+                    payment_method=g.IdPaymentMethod(id="77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5")
+                ),
                 **kw,
             ),
             204,
@@ -136,7 +150,9 @@ def test_per_call_timeout_reaches_the_transport() -> None:
 
     config = make_config(timeout=g.Timeout(connect=1, read=2))
     g.delete_checkout_session(SESSION_ID, config=config, transport=Recording())
-    g.delete_checkout_session(SESSION_ID, config=config, transport=Recording(), timeout=g.Timeout(connect=3, read=4))
+    g.delete_checkout_session(
+        SESSION_ID, config=config, transport=Recording(), timeout=g.Timeout(connect=3, read=4)
+    )
     g.delete_checkout_session(SESSION_ID, config=config, transport=Recording(), deadline=2.5)
     assert seen == [
         g.Timeout(connect=1, read=2, total=20),
@@ -187,10 +203,16 @@ def test_repr_of_requests_and_responses_hides_secrets() -> None:
     config = g.Config(gr4vy_id="acme", bearer_token="very-secret-token")
     card = g.CardPaymentMethod(number="4111111111111111", expiration_date="12/30", security_code="737")
     prepared = g.prepare(
-        ops.update_checkout_session_fields(SESSION_ID, g.CheckoutSessionSecureFieldsUpdate(payment_method=card)), config
+        ops.update_checkout_session_fields(
+            SESSION_ID, g.CheckoutSessionSecureFieldsUpdate(payment_method=card)
+        ),
+        config,
     )
     for text in (repr(prepared), str(prepared), repr(prepared.headers), repr(config)):
         assert "very-secret-token" not in text
         assert "4111111111111111" not in text
         assert "737" not in text
-    assert repr(g.HttpResponse(status=200, body=b"abc")) == "HttpResponse(status=200, headers=Headers({}), body=<3 bytes>)"
+    assert (
+        repr(g.HttpResponse(status=200, body=b"abc"))
+        == "HttpResponse(status=200, headers=Headers({}), body=<3 bytes>)"
+    )
