@@ -12,13 +12,22 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import attrs
-from cattrs import Converter
+from cattrs import Converter, transform_error
+from cattrs.errors import (
+    BaseValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import models as m
+from ._rules import _trusted
+from .errors import ValidationError
 
 T = TypeVar("T")
 
@@ -129,9 +138,13 @@ _PAYMENT_METHODS: Mapping[str, type] = {
 }
 
 
-def make_converter() -> Converter:
-    """Build the converter with every hook of the package registered."""
-    converter = Converter(detailed_validation=True)
+def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
+    """Build a converter with every hook of the package registered.
+
+    Responses are read leniently (unknown fields ignored); requests read from
+    JSON (`structure_request`) forbid unknown fields, as the API's schemas do.
+    """
+    converter = Converter(detailed_validation=True, forbid_extra_keys=forbid_extra_keys)
 
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(int, _strict(int))
@@ -151,7 +164,19 @@ def make_converter() -> Converter:
             if not isinstance(value, list):
                 msg = f"expected a list, got {type(value).__name__}"
                 raise TypeError(msg)
-            return tuple(item(each, item_type) for each in value)
+            try:
+                return tuple(item(each, item_type) for each in value)
+            except Exception:  # noqa: S110 - the slow path below says which items failed
+                pass
+            errors = []
+            for index, each in enumerate(value):
+                try:
+                    item(each, item_type)
+                except Exception as exc:
+                    note = IterableValidationNote(f"Structuring {tp} @ index {index}", index, item_type)
+                    exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                    errors.append(exc)
+            raise IterableValidationError(f"While structuring {tp}", errors, tp)
 
         return structure
 
@@ -161,9 +186,10 @@ def make_converter() -> Converter:
         method = value.get("method") if isinstance(value, dict) else None
         cls = _PAYMENT_METHODS.get(method) if isinstance(method, str) else None
         if cls is None:
-            msg = "payment_method.method must be card, click-to-pay or id"
-            raise ValueError(msg)
-        return typing.cast(m.SecureFieldsPaymentMethod, converter.structure(value, cls))
+            raise ValidationError("payment_method.method", "must be card, click-to-pay or id")
+        # `method` is fixed by the class: it chose the class, and is not an argument.
+        fields = {key: item for key, item in value.items() if key != "method"}
+        return typing.cast(m.SecureFieldsPaymentMethod, converter.structure(fields, cls))
 
     converter.register_structure_hook(m.SecureFieldsPaymentMethod, structure_payment_method)
 
@@ -190,3 +216,42 @@ def make_converter() -> Converter:
 
 
 converter = make_converter()
+
+
+@lru_cache(maxsize=1)
+def _request_converter() -> Converter:
+    return make_converter(forbid_extra_keys=True)
+
+
+def _describe(exc: BaseException, _: Any) -> str:
+    if isinstance(exc, ValidationError):
+        return exc.rule
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return f"unknown fields: {', '.join(sorted(exc.extra_fields))}"
+    if isinstance(exc, KeyError):
+        return "is required"
+    return "has the wrong type" if isinstance(exc, TypeError) else "is invalid"
+
+
+def structure_request(data: Any, cls: type[T]) -> T:
+    """Build request model `cls` from JSON data with the wire rules; raise ValidationError at its path."""
+    token = _trusted.set(False)
+    try:
+        return _request_converter().structure(data, cls)
+    except BaseValidationError as exc:
+        rule, _, path = transform_error(exc, path="$", format_exception=_describe)[0].rpartition(" @ ")
+        field = _field_of(exc)
+        raise ValidationError(path + (f".{field}" if field else ""), rule) from None
+    except (TypeError, AttributeError, KeyError):
+        raise ValidationError("$", f"must be a JSON object for {cls.__name__}") from None
+    finally:
+        _trusted.reset(token)
+
+
+def _field_of(exc: BaseException) -> str:
+    """The field a model rule names, when the failure was one (cattrs knows only the container)."""
+    while isinstance(exc, BaseValidationError) and exc.exceptions:
+        exc = exc.exceptions[0]
+    if isinstance(exc, ValidationError):
+        return exc.path.rpartition(".")[2]
+    return ""

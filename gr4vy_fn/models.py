@@ -19,7 +19,17 @@ from attrs import field, frozen
 from . import _rules as r
 
 
-class ProductType(str, Enum):
+class WireEnum(str, Enum):
+    """A str enum whose str() and format() give the wire value, as JSON does."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class ProductType(WireEnum):
     """The kind of a cart item."""
 
     PHYSICAL = "physical"
@@ -32,7 +42,7 @@ class ProductType(str, Enum):
     SURCHARGE = "surcharge"
 
 
-class CardScheme(str, Enum):
+class CardScheme(WireEnum):
     """A card scheme; the live API adds values over time."""
 
     ACCEL = "accel"
@@ -62,7 +72,7 @@ class CardScheme(str, Enum):
     VISA = "visa"
 
 
-class CardType(str, Enum):
+class CardType(WireEnum):
     """Whether a card is a credit, debit or prepaid card."""
 
     CREDIT = "credit"
@@ -70,7 +80,7 @@ class CardType(str, Enum):
     PREPAID = "prepaid"
 
 
-class PaymentSource(str, Enum):
+class PaymentSource(WireEnum):
     """The source of a transaction."""
 
     ECOMMERCE = "ecommerce"
@@ -80,35 +90,35 @@ class PaymentSource(str, Enum):
     CARD_ON_FILE = "card_on_file"
 
 
-class Intent(str, Enum):
+class Intent(WireEnum):
     """Whether a transaction is only authorized or captured at once."""
 
     AUTHORIZE = "authorize"
     CAPTURE = "capture"
 
 
-class TicketDeliveryMethod(str, Enum):
+class TicketDeliveryMethod(WireEnum):
     """How an airline ticket was delivered."""
 
     ELECTRONIC = "electronic"
     OTHER = "other"
 
 
-class RouteType(str, Enum):
+class RouteType(WireEnum):
     """Whether an airline leg is part of a round trip."""
 
     ROUND_TRIP = "round_trip"
     ONE_WAY = "one_way"
 
 
-class AgeGroup(str, Enum):
+class AgeGroup(WireEnum):
     """A passenger's age group."""
 
     ADULT = "adult"
     INFANT = "infant"
 
 
-class TaxIdKind(str, Enum):
+class TaxIdKind(WireEnum):
     """The kind of a tax id, by country."""
 
     AE_TRN = "ae.trn"

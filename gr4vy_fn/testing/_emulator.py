@@ -1,0 +1,406 @@
+"""The emulated Checkout Sessions API: five operations in memory, with the live API's rules."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from attrs import evolve, frozen
+
+from .._converter import converter, structure_request
+from .._http import Headers, HttpRequest, HttpResponse, Timeout
+from ..errors import ConnectionDropped, ReadTimeout, ValidationError
+from ..models import (
+    CardPaymentMethod,
+    CheckoutSession,
+    CheckoutSessionCreateRequest,
+    CheckoutSessionPaymentMethod,
+    CheckoutSessionPaymentMethodDetails,
+    CheckoutSessionSecureFieldsUpdate,
+    IdPaymentMethod,
+)
+from . import _cards
+
+_ROUTE = re.compile(r"/checkout/sessions(?:/([^/?#]*)(/fields)?)?/?")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+_MESSAGES = {
+    400: ("bad_request", "Request could not be parsed"),
+    401: ("unauthorized", "No valid API authentication found"),
+    404: ("not_found", "The resource could not be found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    409: ("duplicate_record", "A record with these details already exists"),
+    425: ("too_early", "Too early"),
+    429: ("too_many_requests", "Too many requests"),
+}
+_JSON_HEADERS = (("Content-Type", "application/json"),)
+
+
+@frozen
+class ReceivedRequest:
+    """A request the emulator received; card numbers and security codes are masked in `body`."""
+
+    method: str
+    path: str
+    headers: Headers
+    body: bytes | None
+
+
+@frozen
+class _Fault:
+    kind: str  # "status", "drop" or "delay"
+    status: int = 503
+    body: bytes | None = None
+    retry_after: str | None = None
+    seconds: float = 0.0
+    after_processing: bool = False
+
+
+@frozen
+class _Outcome:
+    """What the emulator does for one request: wait, then answer (or drop the connection)."""
+
+    response: HttpResponse | None
+    delay: float = 0.0
+
+
+def error_body(status: int, message: str | None = None) -> bytes:
+    """Return the live API's error object for `status`."""
+    code, default = _MESSAGES.get(status, ("server_error" if status >= 500 else "bad_request", "Error"))
+    body = {"type": "error", "code": code, "status": status, "message": message or default, "details": []}
+    return json.dumps(body).encode()
+
+
+def _answer(status: int, body: bytes = b"") -> HttpResponse:
+    return HttpResponse(status=status, headers=_JSON_HEADERS if body else (), body=body)
+
+
+def _masked(body: bytes | None) -> bytes | None:
+    """Mask a fields update's card number and security code, for the request log."""
+    try:
+        data = json.loads(body or b"")
+        method = data["payment_method"]
+    except (ValueError, TypeError, KeyError):
+        return body
+    if not isinstance(method, dict):
+        return body
+    number = method.get("number")
+    if isinstance(number, str):
+        method["number"] = "…" + number[-4:] if len(number) >= 13 else "[redacted]"
+    if "security_code" in method:
+        method["security_code"] = "[redacted]"
+    return json.dumps(data).encode()
+
+
+class Emulator:
+    """An in-memory Checkout Sessions API with the live API's behaviour and scriptable faults.
+
+    `bearer_token` (if given) is the only token accepted, else any bearer token
+    is; `token_check` may verify it instead (a JWT signature, say). `clock`
+    gives the time for expiry; sessions live `expires_in` seconds unless the
+    create asks otherwise. Thread-safe: serve it to as many threads as you like.
+    """
+
+    def __init__(
+        self,
+        *,
+        bearer_token: str | None = None,
+        token_check: Callable[[str], bool] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        expires_in: int = 3600,
+    ) -> None:
+        self._bearer_token = bearer_token
+        self._token_check = token_check
+        self._clock = clock
+        self._expires_in = expires_in
+        self._lock = threading.Lock()
+        self._sessions: dict[tuple[str, str], CheckoutSession] = {}
+        self._faults: deque[_Fault] = deque()
+        self._fingerprint_key = secrets.token_bytes(16)
+        self.requests: list[ReceivedRequest] = []
+
+    # --- fault injection ---
+
+    def fail_next(
+        self,
+        status: int = 503,
+        *,
+        times: int = 1,
+        body: bytes | None = None,
+        retry_after: float | str | None = None,
+    ) -> None:
+        """Answer the next `times` requests with `status` (an error object unless `body` is given)."""
+        retry = None if retry_after is None else str(retry_after)
+        self._add(_Fault("status", status=status, body=body, retry_after=retry), times)
+
+    def drop_next(self, *, times: int = 1, after_processing: bool = False) -> None:
+        """Drop the connection on the next `times` requests, before or after acting on them."""
+        self._add(_Fault("drop", after_processing=after_processing), times)
+
+    def delay_next(self, seconds: float, *, times: int = 1) -> None:
+        """Act on the next `times` requests, then wait `seconds` before answering."""
+        self._add(_Fault("delay", seconds=seconds), times)
+
+    def _add(self, fault: _Fault, times: int) -> None:
+        with self._lock:
+            self._faults.extend([fault] * times)
+
+    # --- inspection ---
+
+    def sessions(self, merchant_account_id: str | None = None) -> list[CheckoutSession]:
+        """Return the sessions stored for a merchant account (None: requests without the header)."""
+        with self._lock:
+            return [s for (account, _), s in self._sessions.items() if account == (merchant_account_id or "")]
+
+    # --- the two ways in ---
+
+    def transport(self) -> EmulatorTransport:
+        """Return a Transport that calls this emulator in-process, with no sockets."""
+        return EmulatorTransport(self)
+
+    @contextlib.contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve this emulator over HTTP on `host` (a free port by default); yield its base URL."""
+        from ._server import serve
+
+        with serve(self, host, port) as url:
+            yield url
+
+    def exchange(self, request: HttpRequest) -> _Outcome:
+        """Answer `request` with injected faults applied: what to send, after what delay, or a drop."""
+        path = _path_of(request.url)
+        self._log(request, path)
+        with self._lock:
+            fault = self._faults.popleft() if self._faults else None
+        if fault is None:
+            return _Outcome(self._handle(request, path))
+        if fault.kind == "status":
+            headers = _JSON_HEADERS + ((("Retry-After", fault.retry_after),) if fault.retry_after else ())
+            body = error_body(fault.status) if fault.body is None else fault.body
+            return _Outcome(HttpResponse(status=fault.status, headers=headers, body=body))
+        if fault.kind == "drop":
+            if fault.after_processing:
+                self._handle(request, path)
+            return _Outcome(None)
+        return _Outcome(self._handle(request, path), delay=fault.seconds)
+
+    def _log(self, request: HttpRequest, path: str) -> None:
+        body = _masked(request.body) if path.rstrip("/").endswith("/fields") else request.body
+        with self._lock:
+            self.requests.append(ReceivedRequest(request.method, path, request.headers, body))
+
+    # --- the API ---
+
+    def _handle(self, request: HttpRequest, path: str) -> HttpResponse:
+        route = _ROUTE.fullmatch(path.split("?", 1)[0])
+        if route is None:
+            return _answer(404, error_body(404))
+        if not self._authorized(request.headers.get("authorization", "")):
+            return _answer(401, error_body(401))
+        session_id, fields = route.group(1), route.group(2)
+        account = request.headers.get("x-gr4vy-merchant-account-id", "")
+        method = request.method.upper()
+        if session_id is None:
+            if method != "POST":
+                return _answer(405, error_body(405))
+            return self._create(account, request.body)
+        if not _UUID.fullmatch(session_id):
+            return _invalid([("path", "session_id")], "Input should be a valid UUID", "uuid_parsing")
+        if fields:
+            if method != "PUT":
+                return _answer(405, error_body(405))
+            return self._update_fields(account, session_id, request.body)
+        if method == "GET":
+            return self._get(account, session_id)
+        if method == "DELETE":
+            return self._delete(account, session_id)
+        if method == "PUT":
+            return self._update(account, session_id, request.body)
+        return _answer(405, error_body(405))
+
+    def _authorized(self, header: str) -> bool:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return False
+        if self._token_check is not None:
+            return self._token_check(token)
+        return self._bearer_token is None or secrets.compare_digest(token, self._bearer_token)
+
+    def _now(self) -> datetime:
+        return self._clock()
+
+    def _live(self, account: str, session_id: str) -> CheckoutSession | None:
+        """Return the session if it exists and has not expired (expired ones are forgotten)."""
+        key = (account, session_id.lower())
+        session = self._sessions.get(key)
+        if session is not None and session.expires_at is not None and session.expires_at <= self._now():
+            del self._sessions[key]
+            return None
+        return session
+
+    def _create(self, account: str, body: bytes | None) -> HttpResponse:
+        parsed = _parse(body, CheckoutSessionCreateRequest, required=False)
+        if isinstance(parsed, HttpResponse):
+            return parsed
+        request = parsed or CheckoutSessionCreateRequest()
+        expires_in = request.expires_in if request.expires_in is not None else self._expires_in
+        session = CheckoutSession(
+            id=str(uuid.uuid4()),
+            expires_at=self._now() + timedelta(seconds=expires_in),
+            **_session_fields(request),
+        )
+        with self._lock:
+            self._sessions[(account, session.id)] = session
+        return _session_answer(201, session)
+
+    def _get(self, account: str, session_id: str) -> HttpResponse:
+        with self._lock:
+            session = self._live(account, session_id)
+        return _answer(404, error_body(404)) if session is None else _session_answer(200, session)
+
+    def _delete(self, account: str, session_id: str) -> HttpResponse:
+        with self._lock:
+            session = self._live(account, session_id)
+            if session is not None:
+                del self._sessions[(account, session.id)]
+        return _answer(404, error_body(404)) if session is None else _answer(204)
+
+    def _update(self, account: str, session_id: str, body: bytes | None) -> HttpResponse:
+        parsed = _parse(body, CheckoutSessionCreateRequest, required=True)
+        if isinstance(parsed, HttpResponse):
+            return parsed
+        assert parsed is not None
+        with self._lock:
+            session = self._live(account, session_id)
+            if session is None:
+                return _answer(404, error_body(404))
+            expires_at = session.expires_at
+            if parsed.expires_in is not None:
+                expires_at = self._now() + timedelta(seconds=parsed.expires_in)
+            updated = evolve(session, expires_at=expires_at, **_session_fields(parsed))
+            self._sessions[(account, session.id)] = updated
+        return _session_answer(200, updated)
+
+    def _update_fields(self, account: str, session_id: str, body: bytes | None) -> HttpResponse:
+        parsed = _parse(body, CheckoutSessionSecureFieldsUpdate, required=True)
+        if isinstance(parsed, HttpResponse):
+            return parsed
+        assert parsed is not None
+        stored = self._payment_method(parsed)
+        with self._lock:
+            session = self._live(account, session_id)
+            if session is None:
+                return _answer(404, error_body(404))
+            self._sessions[(account, session.id)] = evolve(session, payment_method=stored)
+        return _answer(204)
+
+    def _payment_method(self, update: CheckoutSessionSecureFieldsUpdate) -> CheckoutSessionPaymentMethod:
+        """What the API keeps of a payment method: never the full number nor the security code."""
+        method = update.payment_method
+        if isinstance(method, CardPaymentMethod):
+            number = method.number
+            return CheckoutSessionPaymentMethod(
+                id=str(uuid.uuid4()),
+                scheme=_cards.scheme_of(number),
+                label=number[-4:],
+                fingerprint=_cards.fingerprint(number, self._fingerprint_key),
+                details=CheckoutSessionPaymentMethodDetails(
+                    bin=number[:6], card_type=_cards.card_type_of(number), card_country="US"
+                ),
+            )
+        if isinstance(method, IdPaymentMethod):
+            return CheckoutSessionPaymentMethod(id=method.id)
+        return CheckoutSessionPaymentMethod()
+
+
+def _path_of(url: str) -> str:
+    """The path of an absolute URL, or the URL itself when it is a path already."""
+    if "://" not in url:
+        return url
+    rest = url.split("://", 1)[1]
+    return rest[rest.find("/") :] if "/" in rest else "/"
+
+
+def _session_fields(request: CheckoutSessionCreateRequest) -> dict[str, Any]:
+    return {name: getattr(request, name) for name in _COPIED}
+
+
+_COPIED = (
+    "cart_items",
+    "metadata",
+    "buyer",
+    "airline",
+    "amount",
+    "currency",
+    "payment_service_id",
+    "country",
+    "is_subsequent_payment",
+    "merchant_initiated",
+    "payment_source",
+    "intent",
+)
+
+
+def _session_answer(status: int, session: CheckoutSession) -> HttpResponse:
+    return _answer(status, json.dumps(converter.unstructure(session)).encode())
+
+
+def _invalid(loc: list[tuple[str, ...]] | list[Any], message: str, kind: str) -> HttpResponse:
+    location = list(loc[0]) if loc and isinstance(loc[0], tuple) else list(loc)
+    body = {"detail": [{"type": kind, "loc": location, "msg": message}]}
+    return _answer(422, json.dumps(body).encode())
+
+
+def _parse(body: bytes | None, cls: type[Any], *, required: bool) -> Any:
+    """Parse and check a request body as the API's schemas do; an HttpResponse says why not."""
+    if not body:
+        if required:
+            return _invalid(["body"], "Field required", "missing")
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _answer(400, error_body(400, "The request body is not valid JSON"))
+    if data is None and not required:
+        return None
+    try:
+        return structure_request(data, cls)
+    except ValidationError as exc:
+        return _invalid(["body", *_json_path(exc.path)], exc.rule, "value_error")
+
+
+def _json_path(path: str) -> list[str | int]:
+    """Turn `$.cart_items[0].name` into ["cart_items", 0, "name"]."""
+    parts: list[str | int] = []
+    for name, index, key in re.findall(r"\.([A-Za-z_0-9]+)|\[(\d+)\]|\['([^']*)'\]", path):
+        parts.append(int(index) if index else name or key)
+    return parts
+
+
+class EmulatorTransport:
+    """A Transport that hands each request to an Emulator in-process, faults included."""
+
+    def __init__(self, emulator: Emulator, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.emulator = emulator
+        self._sleep = sleep
+
+    def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        """Return the emulator's answer, or raise the TransportError a real connection would."""
+        outcome = self.emulator.exchange(request)
+        if outcome.delay:
+            limit = timeout.read
+            if limit is not None and outcome.delay > limit:
+                self._sleep(limit)
+                raise ReadTimeout(message="no answer in time")
+            self._sleep(outcome.delay)
+        if outcome.response is None:
+            raise ConnectionDropped(message="the connection was dropped", request_sent=True)
+        return outcome.response
