@@ -9,14 +9,16 @@ REDACTED = "[redacted]"
 # Anything that looks like a card number (a run of 12 to 19 digits, maybe
 # grouped by spaces or dashes) is hidden, whether or not this request sent it.
 _CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
+# A bearer token an error page echoes back, and anything shaped like a JWT.
+_TOKEN_LIKE = re.compile(r"(?i)(?<=bearer )[^\s\"'<>,;]+|eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*")
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """Return `text` with every secret and every card-number-like digit run replaced."""
+    """Return `text` with every secret, card-number-like digit run and bearer token replaced."""
     for secret in sorted(secrets, key=len, reverse=True):
         if secret:
             text = text.replace(secret, REDACTED)
-    return _CARD_LIKE.sub(REDACTED, text)
+    return _TOKEN_LIKE.sub(REDACTED, _CARD_LIKE.sub(REDACTED, text))
 
 
 def excerpt(body: bytes, secrets: Iterable[str] = (), limit: int = 256) -> str:

@@ -10,6 +10,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class LoopbackServer:
     script: deque[Action] = field(default_factory=deque)
     received: list[Received] = field(default_factory=list)
     connections: int = 0
+    # When set, what a request gets on a connection that served one already: a pooled
+    # connection the server (or a NAT, or a frozen runtime) has silently let go.
+    on_reused: Action | None = None
 
     def __post_init__(self) -> None:
         self._sock = socket.create_server(("127.0.0.1", 0))
@@ -93,6 +97,7 @@ class LoopbackServer:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._open: list[socket.socket] = []
         self._accept_thread = threading.Thread(target=self._accept_loop, daemon=True)
         self._accept_thread.start()
 
@@ -115,6 +120,11 @@ class LoopbackServer:
         self._stop.set()
         self._accept_thread.join(5)
         self._sock.close()
+        with self._lock:
+            open_connections = list(self._open)
+        for conn in open_connections:  # wake readers blocked on idle keep-alive connections
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
         for thread in self._threads:
             thread.join(5)
 
@@ -148,29 +158,35 @@ class LoopbackServer:
                     conn = self.tls.wrap_socket(raw, server_side=True)
                 except (ssl.SSLError, OSError):
                     return
-            reader = conn.makefile("rb")
-            while not self._stop.is_set():
-                action = self._next()
-                if isinstance(action, DropBeforeRead):
-                    return
-                request = self._read_request(reader)
-                if request is None:
-                    self._unread(action)
-                    return
-                with self._lock:
-                    self.received.append(request)
-                if not self._act(conn, action):
-                    return
+            with contextlib.closing(conn):
+                self._converse(conn)
+
+    def _converse(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._open.append(conn)
+        with conn.makefile("rb") as reader:
+            self._requests(conn, reader)
+
+    def _requests(self, conn: socket.socket, reader: Any) -> None:
+        served = 0
+        while not self._stop.is_set():
+            if not (served and self.on_reused) and isinstance(self._peek_action(), DropBeforeRead):
+                self._next()
+                return
+            request = self._read_request(reader)
+            if request is None:
+                return
+            # Chosen once the request is in, so a test may change the script in between.
+            action = self.on_reused if served and self.on_reused is not None else self._next()
+            served += 1
+            with self._lock:
+                self.received.append(request)
+            if not self._act(conn, action):
+                return
 
     def _peek_action(self) -> Action:
         with self._lock:
             return self.script[0] if self.script else self.default
-
-    def _unread(self, action: Action) -> None:
-        # The client went away before sending: the action stays for the next request.
-        if action is not self.default:
-            with self._lock:
-                self.script.appendleft(action)
 
     @staticmethod
     def _read_request(reader: object) -> Received | None:

@@ -320,3 +320,12 @@ def test_decode_never_raises_on_session_like_json(status: int, session: dict[str
     for request in OPERATIONS.values():
         result = g.decode(request, answer(status, json.dumps(session).encode()))
         assert result is None or isinstance(result, (g.CheckoutSession, g.Gr4vyError))
+
+
+def test_excerpts_hide_echoed_bearer_tokens_and_jwts() -> None:
+    """A proxy page echoing an Authorization header or a JWT shows neither in the excerpt."""
+    jwt = b"eyJhbGciOiJFUzUxMiJ9.eyJzY29wZXMiOltdfQ.c2lnbmF0dXJl"
+    body = b"<p>Authorization: Bearer s3cr3t-t0ken</p><p>" + jwt + b"</p>"
+    result = g.decode(OPERATIONS["get"], answer(502, body))
+    assert isinstance(result, g.UnexpectedResponse)
+    assert result.excerpt == "<p>Authorization: Bearer [redacted]</p><p>[redacted]</p>"
