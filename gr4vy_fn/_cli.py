@@ -126,9 +126,9 @@ def serve_emulator(host: str, port: int, token: str | None, out: TextIO) -> int:
 
 
 def _read_json(args: argparse.Namespace) -> Any:
-    if args.json is not None:
+    if getattr(args, "json", None) is not None:
         return json.loads(args.json)
-    if args.file is not None:
+    if getattr(args, "file", None) is not None:
         if args.file == "-":
             return json.load(sys.stdin)
         with open(args.file, encoding="utf-8") as source:
