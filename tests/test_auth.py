@@ -29,7 +29,7 @@ from gr4vy_fn.auth import (
 from gr4vy_fn.testing import Emulator
 
 
-def pem(key: Any) -> str:
+def pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> str:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
@@ -184,7 +184,7 @@ def test_from_env_builds_a_provider_from_the_key(
 @pytest.mark.parametrize("name", list(BAD_KEYS))
 def test_from_env_refuses_a_bad_key_naming_the_variable(name: str) -> None:
     """A bad GR4VY_PRIVATE_KEY is a ValueError naming the variable, without the key material."""
-    with pytest.raises(ValueError, match="^GR4VY_PRIVATE_KEY: the private key must be an EC P-521") as caught:
+    with pytest.raises(ValueError, match=r"^GR4VY_PRIVATE_KEY: the private key must be an EC P-521") as caught:
         g.Config.from_env({"GR4VY_ID": "acme", "GR4VY_PRIVATE_KEY": BAD_KEYS[name]})
     assert "secretmaterial" not in str(caught.value)
 
@@ -281,7 +281,7 @@ def test_the_token_command_without_a_key_says_what_to_set() -> None:
 
 
 def test_without_the_extra_auth_says_which_extra_to_install() -> None:
-    """Importing gr4vy_fn.auth without PyJWT raises ImportError naming the jwt extra; gr4vy_fn itself imports."""
+    """Without PyJWT, gr4vy_fn imports and gr4vy_fn.auth raises ImportError naming the jwt extra."""
     code = (
         "import sys; sys.modules['jwt'] = None\n"
         "import gr4vy_fn\n"
