@@ -26,7 +26,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import models as m
-from ._rules import _trusted
+from ._structure import model_hook, tuple_hook
 from .errors import ValidationError
 
 T = TypeVar("T")
@@ -68,21 +68,22 @@ def format_datetime(value: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def _wrong_type(expected: str, value: Any) -> TypeError:
+    return TypeError(f"expected {expected}, got {type(value).__name__}")
+
+
 def _strict(kind: type[T]) -> Callable[[Any, Any], T]:
+    """A hook accepting exactly `kind`: JSON gives no subclasses, and no int for a bool."""
+
     def structure(value: Any, _: Any) -> T:
-        if type(value) is not kind:
-            msg = f"expected {kind.__name__}, got {type(value).__name__}"
-            raise TypeError(msg)
-        return value
+        if type(value) is kind:
+            return value
+        raise _wrong_type(kind.__name__, value)
 
     return structure
 
 
-def _structure_str(value: Any, _: Any) -> str:
-    if not isinstance(value, str):
-        msg = f"expected str, got {type(value).__name__}"
-        raise TypeError(msg)
-    return value
+_structure_str = _strict(str)
 
 
 def _structure_float(value: Any, _: Any) -> float:
@@ -144,7 +145,7 @@ def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
     Responses are read leniently (unknown fields ignored); requests read from
     JSON (`structure_request`) forbid unknown fields, as the API's schemas do.
     """
-    converter = Converter(detailed_validation=True, forbid_extra_keys=forbid_extra_keys)
+    converter = Converter(detailed_validation=forbid_extra_keys, forbid_extra_keys=forbid_extra_keys)
 
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(int, _strict(int))
@@ -159,13 +160,15 @@ def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
     def structure_tuple(tp: Any) -> Callable[[Any, Any], Any]:
         item = converter.get_structure_hook(typing.get_args(tp)[0])
         item_type = typing.get_args(tp)[0]
+        if not forbid_extra_keys:
+            return tuple_hook(item, item_type)
 
         def structure(value: Any, _: Any) -> tuple[Any, ...]:
             if not isinstance(value, list):
                 msg = f"expected a list, got {type(value).__name__}"
                 raise TypeError(msg)
             try:
-                return tuple(item(each, item_type) for each in value)
+                return tuple([item(each, item_type) for each in value])
             except Exception:  # noqa: S110 - the slow path below says which items failed
                 pass
             errors = []
@@ -194,6 +197,8 @@ def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
     converter.register_structure_hook(m.SecureFieldsPaymentMethod, structure_payment_method)
 
     def structure_model(cls: type) -> Callable[[Any, Any], Any]:
+        if not forbid_extra_keys:
+            return model_hook(cls, converter.get_structure_hook)
         return make_dict_structure_fn(cls, converter)
 
     def unstructure_model(cls: type) -> Callable[[Any], Any]:
@@ -235,7 +240,6 @@ def _describe(exc: BaseException, _: Any) -> str:
 
 def structure_request(data: Any, cls: type[T]) -> T:
     """Build request model `cls` from JSON data with the wire rules; raise ValidationError at its path."""
-    token = _trusted.set(False)
     try:
         return _request_converter().structure(data, cls)
     except BaseValidationError as exc:
@@ -244,8 +248,6 @@ def structure_request(data: Any, cls: type[T]) -> T:
         raise ValidationError(path + (f".{field}" if field else ""), rule) from None
     except (TypeError, AttributeError, KeyError):
         raise ValidationError("$", f"must be a JSON object for {cls.__name__}") from None
-    finally:
-        _trusted.reset(token)
 
 
 def _field_of(exc: BaseException) -> str:

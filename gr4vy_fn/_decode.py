@@ -6,13 +6,11 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from cattrs.errors import BaseValidationError
-
 from ._converter import converter
 from ._http import HttpResponse
 from ._redact import excerpt, scrub
 from ._retry_after import retry_after
-from ._rules import _trusted
+from ._structure import ShapeError
 from .errors import (
     ApiError,
     Error401Unauthorized,
@@ -81,21 +79,14 @@ def _structure(request: Request[T], response: HttpResponse, cls: type[T]) -> T |
         return data
     if not isinstance(data, dict):
         return _unexpected(request, response, f"expected a JSON object, got {type(data).__name__}")
-    token = _trusted.set(True)
     try:
         return converter.structure(data, cls)
-    except (BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ShapeError, ValueError, TypeError, KeyError, AttributeError) as exc:
         return _unexpected(request, response, f"not a {cls.__name__}: {_why(exc)}")
-    finally:
-        _trusted.reset(token)
 
 
 def _why(exc: Exception) -> str:
-    if isinstance(exc, BaseValidationError):
-        from cattrs import transform_error
-
-        return "; ".join(transform_error(exc))[:300]
-    return type(exc).__name__
+    return str(exc)[:300] if isinstance(exc, ShapeError) else type(exc).__name__
 
 
 def _location(value: object) -> str:

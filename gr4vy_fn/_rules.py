@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from contextvars import ContextVar
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -19,11 +18,6 @@ from .errors import ValidationError
 
 Rule = Callable[[Any, str], None]
 T = TypeVar("T")
-
-# Decoding builds models from what the server sent, which is the authority on
-# its own data: request-side rules are not applied to it (types still are, by
-# the converter). Per context, so threads and tasks never see each other's flag.
-_trusted: ContextVar[bool] = ContextVar("gr4vy_fn_trusted", default=False)
 
 MAX_INT = 99_999_999
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -157,8 +151,6 @@ def day(value: Any, path: str) -> None:
 
 def check_model(model: object, rules: Mapping[str, Rule], required: tuple[str, ...]) -> None:
     """Apply `rules` to the model's fields: None passes, unless the field is `required`."""
-    if _trusted.get():
-        return
     prefix = type(model).__name__
     for name in required:
         if getattr(model, name) is None:

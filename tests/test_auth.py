@@ -184,7 +184,9 @@ def test_from_env_builds_a_provider_from_the_key(
 @pytest.mark.parametrize("name", list(BAD_KEYS))
 def test_from_env_refuses_a_bad_key_naming_the_variable(name: str) -> None:
     """A bad GR4VY_PRIVATE_KEY is a ValueError naming the variable, without the key material."""
-    with pytest.raises(ValueError, match=r"^GR4VY_PRIVATE_KEY: the private key must be an EC P-521") as caught:
+    with pytest.raises(
+        ValueError, match=r"^GR4VY_PRIVATE_KEY: the private key must be an EC P-521"
+    ) as caught:
         g.Config.from_env({"GR4VY_ID": "acme", "GR4VY_PRIVATE_KEY": BAD_KEYS[name]})
     assert "secretmaterial" not in str(caught.value)
 
