@@ -60,6 +60,9 @@ class Headers(Mapping[str, str]):
         return ((key, pair[1]) for key, pair in self._items.items())
 
 
+NO_HEADERS = Headers()
+
+
 def _headers(value: HeadersInput | None) -> Headers:
     return value if isinstance(value, Headers) else Headers(value)
 

@@ -26,9 +26,9 @@ API errors, unexpected responses and transport errors are *returned* by the call
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from attrs import define, field, fields
+from attrs import Factory, define, field, fields
 from attrs import has as attrs_has
 
 from ._http import Headers, _headers
@@ -77,12 +77,10 @@ class ApiError(Gr4vyError):
         return f"{self.status} {self.code}: {self.message}".rstrip(": ")
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
 class Error401Unauthorized(ApiError):
     """401: no valid API authentication was found."""
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
 class Error404NotFound(ApiError):
     """404: the checkout session does not exist (any more)."""
 
@@ -101,7 +99,6 @@ class Error429TooManyRequests(ApiError):
     retry_after: float | None = None
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
 class ErrorGeneric(ApiError):
     """Any other error status with an error object (400, 403, 405, 422, 425, 5xx)."""
 
@@ -119,12 +116,22 @@ class UnexpectedResponse(Gr4vyError):
         return f"unexpected response ({self.status}): {self.reason}"
 
 
+def _sent_by_default(error: TransportError) -> bool:
+    return error.sent_by_default
+
+
 @define(eq=True, auto_exc=False, kw_only=True)
 class TransportError(Gr4vyError):
-    """No complete answer came; `request_sent` says whether the server may have acted."""
+    """No complete answer came; `request_sent` says whether the server may have acted.
+
+    Unless told, a failure is taken to have happened after sending (the safe
+    assumption for a create); subclasses for failures before sending say otherwise.
+    """
+
+    sent_by_default: ClassVar[bool] = True
 
     message: str
-    request_sent: bool
+    request_sent: bool = field(default=Factory(_sent_by_default, takes_self=True))
     attempts: int = 1
 
     def __str__(self) -> str:
@@ -132,41 +139,39 @@ class TransportError(Gr4vyError):
         return f"{type(self).__name__}: {self.message} (the request {sent}; attempts: {self.attempts})"
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
+# Subclasses that add no field are plain subclasses: attrs' generated methods
+# are inherited, and each class attrs builds costs import time.
+
+
 class ConnectError(TransportError):
     """The connection was refused or the host name did not resolve."""
 
-    request_sent: bool = False
+    sent_by_default = False
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
 class ConnectTimeout(TransportError):
     """No connection was made in time."""
 
-    request_sent: bool = False
+    sent_by_default = False
 
 
 @define(eq=True, auto_exc=False, kw_only=True)
 class TlsError(TransportError):
     """The TLS handshake failed, stalled, or the certificate did not verify."""
 
-    request_sent: bool = False
+    sent_by_default = False
+
     verification: bool = False
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
 class ReadTimeout(TransportError):
     """The request was sent but no answer came in time."""
 
-    request_sent: bool = True
 
-
-@define(eq=True, auto_exc=False, kw_only=True)
 class ConnectionDropped(TransportError):
     """The connection was closed or reset before a complete answer."""
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
 class DeadlineExceeded(TransportError):
     """The call's overall deadline passed before a complete answer."""
 
@@ -175,7 +180,6 @@ class DeadlineExceeded(TransportError):
 class ResponseTooLarge(TransportError):
     """The answer's body was larger than the transport accepts; it was not read to the end."""
 
-    request_sent: bool = True
     status: int = 0
 
 

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from attrs import field, frozen
 
 from ._converter import converter
-from ._http import Headers, _body_repr, _headers
+from ._http import NO_HEADERS, Headers, _body_repr, _headers
 from .errors import ValidationError
 from .models import (
     CardPaymentMethod,
@@ -55,7 +55,7 @@ class Request(Generic[T]):
     method: str
     path: str
     body: bytes | None = None
-    headers: Headers = field(factory=Headers, converter=_headers)
+    headers: Headers = field(default=NO_HEADERS, converter=_headers)
     idempotent: bool = True
     success_status: int = 200
     response_type: type[T] | None = None

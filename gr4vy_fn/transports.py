@@ -165,13 +165,14 @@ class Urllib3Transport:
                 message=f"the body ({declared} bytes) is over the limit of {limit}",
                 status=response.status,
             )
+        expected = int(declared) if declared.isdigit() else -1
         chunks: list[bytes] = []
         size = 0
         try:
-            while True:
+            while size != expected:  # with no Content-Length, until the server closes
                 chunk = response.read1(65536)
                 if not chunk:
-                    return b"".join(chunks)
+                    break
                 size += len(chunk)
                 if size > limit:
                     response.close()
@@ -183,6 +184,7 @@ class Urllib3Transport:
                 if total is not None and time.monotonic() - started > total:
                     response.close()
                     raise DeadlineExceeded(message="the body did not arrive in time", request_sent=True)
+            return b"".join(chunks)
         except (u3.HTTPError, OSError) as exc:
             response.close()
             error = _mapped(exc)
