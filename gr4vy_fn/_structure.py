@@ -64,6 +64,17 @@ def optional_of(tp: Any) -> Any:
     return args[0] if args[1] is type(None) else args[1]
 
 
+def _resolved_on_first_use(globs: dict[str, Any], key: str, nested: Callable[[Any], Hook], tp: Any) -> Hook:
+    """A stand-in that makes the nested hook when first needed (most answers never need
+    the airline or buyer shapes), then puts it in its place."""
+
+    def first_use(value: Any, _: Any) -> Any:
+        hook = globs[key] = nested(tp)
+        return hook(value, _)
+
+    return first_use
+
+
 def model_hook(cls: type, nested: Callable[[Any], Hook]) -> Hook:
     """Generate the structuring function for attrs class `cls`; `nested(type)` gives other hooks."""
     attrs.resolve_types(cls)
@@ -106,7 +117,10 @@ def model_hook(cls: type, nested: Callable[[Any], Hook]) -> Hook:
                 test = f"{value} is not None and {test}"
             lines.append(f"    if {test}: raise wrong('{name}', '{inner.__name__}', {value})")
         else:
-            globs[f"h{index}"], globs[f"t{index}"] = nested(inner), inner
+            globs[f"h{index}"], globs[f"t{index}"] = (
+                _resolved_on_first_use(globs, f"h{index}", nested, inner),
+                inner,
+            )
             indent = "    "
             if nullable:
                 lines.append(f"    if {value} is not None:")
