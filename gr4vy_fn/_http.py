@@ -8,6 +8,8 @@ from typing import Protocol
 
 from attrs import field, frozen
 
+from ._value import Value
+
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
 
 _SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
@@ -71,8 +73,8 @@ def _body_repr(body: bytes | None) -> str:
     return "None" if body is None else f"<{len(body)} bytes>"
 
 
-@frozen(repr=False)
-class HttpRequest:
+@frozen(repr=False, eq=False)
+class HttpRequest(Value):
     """A request ready for the wire: absolute URL, every header, body bytes."""
 
     method: str
@@ -88,8 +90,8 @@ class HttpRequest:
         )
 
 
-@frozen(repr=False)
-class HttpResponse:
+@frozen(repr=False, eq=False)
+class HttpResponse(Value):
     """What a server answered: status, headers (case-insensitive), body bytes."""
 
     status: int
@@ -112,8 +114,8 @@ def _seconds(value: float | None) -> float | None:
     return float(value)
 
 
-@frozen
-class Timeout:
+@frozen(eq=False, repr=False)
+class Timeout(Value):
     """Seconds to wait: to connect, for each read, and for the whole attempt (None: no limit)."""
 
     connect: float | None = field(default=5.0, converter=_seconds)

@@ -10,6 +10,7 @@ from typing import Literal
 from attrs import field, frozen
 
 from ._http import Timeout
+from ._value import Value
 from ._version import __version__
 from .retry import RetryPolicy
 
@@ -32,8 +33,8 @@ def _check_header(name: str, value: object) -> None:
         raise ValueError(msg)
 
 
-@frozen(kw_only=True)
-class Config:
+@frozen(kw_only=True, eq=False, repr=False)
+class Config(Value):
     """The settings of a call; frozen, so one Config is safely shared by every thread.
 
     The base URL is `server_url` when given, else Gr4vy's production or sandbox

@@ -26,35 +26,24 @@ API errors, unexpected responses and transport errors are *returned* by the call
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from attrs import Factory, define, field, fields
-from attrs import has as attrs_has
+from attrs import Factory, define, field
 
 from ._http import Headers, _headers
+from ._value import Value
 
 
-def _value_hash(self: Any) -> int:
-    return hash((type(self), *(getattr(self, a.name) for a in fields(type(self)))))
-
-
-@define(eq=False, auto_exc=False)
-class Gr4vyError(Exception):
-    """The root of every error this package returns or raises."""
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        # Errors compare by value (tests and callers match on them) and stay
-        # hashable, which exception machinery such as tracebacks relies on.
-        if attrs_has(cls):
-            cls.__hash__ = _value_hash  # type: ignore[method-assign]
+@define(eq=False, repr=False, auto_exc=False)
+class Gr4vyError(Value, Exception):
+    """The root of every error this package returns or raises; compared by value, and hashable."""
 
     def __str__(self) -> str:
         return repr(self)
 
 
-@define(frozen=True)
-class ErrorDetail:
+@define(frozen=True, eq=False, repr=False)
+class ErrorDetail(Value):
     """One item of an API error's `details`: where in the request, and what is wrong."""
 
     location: str = "unknown"
@@ -63,7 +52,7 @@ class ErrorDetail:
     message: str = ""
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
+@define(eq=False, repr=False, auto_exc=False, kw_only=True)
 class ApiError(Gr4vyError):
     """The server answered with an error status and an error object."""
 
@@ -85,14 +74,14 @@ class Error404NotFound(ApiError):
     """404: the checkout session does not exist (any more)."""
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
+@define(eq=False, repr=False, auto_exc=False, kw_only=True)
 class Error409DuplicateRecord(ApiError):
     """409: a record with these details exists already."""
 
     resource_id: str | None = None
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
+@define(eq=False, repr=False, auto_exc=False, kw_only=True)
 class Error429TooManyRequests(ApiError):
     """429: too many requests; `retry_after` is the server's wait in seconds, if it gave one."""
 
@@ -103,7 +92,7 @@ class ErrorGeneric(ApiError):
     """Any other error status with an error object (400, 403, 405, 422, 425, 5xx)."""
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
+@define(eq=False, repr=False, auto_exc=False, kw_only=True)
 class UnexpectedResponse(Gr4vyError):
     """An answer this client cannot read: why, and a bounded, redacted excerpt of the body."""
 
@@ -120,7 +109,7 @@ def _sent_by_default(error: TransportError) -> bool:
     return error.sent_by_default
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
+@define(eq=False, repr=False, auto_exc=False, kw_only=True)
 class TransportError(Gr4vyError):
     """No complete answer came; `request_sent` says whether the server may have acted.
 
@@ -155,7 +144,7 @@ class ConnectTimeout(TransportError):
     sent_by_default = False
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
+@define(eq=False, repr=False, auto_exc=False, kw_only=True)
 class TlsError(TransportError):
     """The TLS handshake failed, stalled, or the certificate did not verify."""
 
@@ -176,7 +165,7 @@ class DeadlineExceeded(TransportError):
     """The call's overall deadline passed before a complete answer."""
 
 
-@define(eq=True, auto_exc=False, kw_only=True)
+@define(eq=False, repr=False, auto_exc=False, kw_only=True)
 class ResponseTooLarge(TransportError):
     """The answer's body was larger than the transport accepts; it was not read to the end."""
 

@@ -17,6 +17,7 @@ from typing import ClassVar
 from attrs import field, frozen
 
 from . import _rules as r
+from ._value import Value
 
 
 class WireEnum(str, Enum):
@@ -181,7 +182,7 @@ class TaxIdKind(WireEnum):
     UY_CI = "uy.ci"
 
 
-class _Checked:
+class _Checked(Value):
     """Base of the models: applies the class's wire rules once attrs has set the fields."""
 
     __slots__ = ()
@@ -201,7 +202,7 @@ def _t(max_length: int | None = None, min_length: int = 1) -> r.Rule:
     return r.text(min_length, max_length)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class TaxId(_Checked):
     """A buyer's tax id."""
 
@@ -212,7 +213,7 @@ class TaxId(_Checked):
     _required = ("value", "kind")
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class Address(_Checked):
     """A postal address."""
 
@@ -248,7 +249,7 @@ _CONTACT: Mapping[str, r.Rule] = {
 }
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class BillingDetails(_Checked):
     """A buyer's billing contact, address and tax id."""
 
@@ -262,7 +263,7 @@ class BillingDetails(_Checked):
     _rules: ClassVar[Mapping[str, r.Rule]] = {**_CONTACT, "tax_id": r.instance(TaxId)}
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class ShippingDetails(_Checked):
     """Where and to whom an order ships."""
 
@@ -275,7 +276,7 @@ class ShippingDetails(_Checked):
     _rules = _CONTACT
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class GuestBuyer(_Checked):
     """A buyer given inline, without a stored buyer record."""
 
@@ -317,7 +318,7 @@ _IATA = r.text(2, 2)
 _ICAO = r.text(3, 3)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class AirlineLeg(_Checked):
     """One flight of an airline booking."""
 
@@ -372,7 +373,7 @@ class AirlineLeg(_Checked):
     }
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class AirlinePassenger(_Checked):
     """A passenger of an airline booking."""
 
@@ -401,7 +402,7 @@ class AirlinePassenger(_Checked):
     }
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class Airline(_Checked):
     """Airline booking data for the session's transaction."""
 
@@ -448,7 +449,7 @@ class Airline(_Checked):
     }
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class CartItem(_Checked):
     """One line of the cart; amounts are in the currency's smallest unit."""
 
@@ -511,7 +512,7 @@ _SESSION_FIELDS: Mapping[str, r.Rule] = {
 }
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class CheckoutSessionCreateRequest(_Checked):
     """The body of a create or an update: the cart, metadata, buyer and transaction details."""
 
@@ -532,8 +533,8 @@ class CheckoutSessionCreateRequest(_Checked):
     _rules = _SESSION_FIELDS
 
 
-@frozen(kw_only=True)
-class CheckoutSessionPaymentMethodDetails:
+@frozen(kw_only=True, eq=False, repr=False)
+class CheckoutSessionPaymentMethodDetails(Value):
     """What is known of the card on a session: BIN, type, country, issuer."""
 
     bin: str | None = None
@@ -542,8 +543,8 @@ class CheckoutSessionPaymentMethodDetails:
     card_issuer_name: str | None = None
 
 
-@frozen(kw_only=True)
-class CheckoutSessionPaymentMethod:
+@frozen(kw_only=True, eq=False, repr=False)
+class CheckoutSessionPaymentMethod(Value):
     """The payment method stored on a session; `label` holds the last four digits."""
 
     type: str = "payment-method"
@@ -555,8 +556,8 @@ class CheckoutSessionPaymentMethod:
     details: CheckoutSessionPaymentMethodDetails | None = None
 
 
-@frozen(kw_only=True)
-class CheckoutSession:
+@frozen(kw_only=True, eq=False, repr=False)
+class CheckoutSession(Value):
     """A checkout session as the API returns it."""
 
     id: str
@@ -591,7 +592,7 @@ def _hidden(_: object) -> str:
 _SECURITY_CODE = r.text(3, 4, pattern="[0-9]+")
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class CardPaymentMethod(_Checked):
     """A raw card for the secure fields: number, expiry `MM/YY`, optional security code."""
 
@@ -608,7 +609,7 @@ class CardPaymentMethod(_Checked):
     _required = ("number", "expiration_date")
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class ClickToPayPaymentMethod(_Checked):
     """A Click to Pay result; the live API requires `src_dpa_id` too."""
 
@@ -627,7 +628,7 @@ class ClickToPayPaymentMethod(_Checked):
     _required = ("merchant_transaction_id", "src_correlation_id")
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class IdPaymentMethod(_Checked):
     """A stored payment method by its id, with an optional security code."""
 
@@ -645,7 +646,7 @@ class IdPaymentMethod(_Checked):
 SecureFieldsPaymentMethod = CardPaymentMethod | ClickToPayPaymentMethod | IdPaymentMethod
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, eq=False, repr=False)
 class CheckoutSessionSecureFieldsUpdate(_Checked):
     """The body of a fields update: one payment method, and optionally a postal code."""
 

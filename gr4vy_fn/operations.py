@@ -15,6 +15,7 @@ from attrs import field, frozen
 
 from ._converter import converter
 from ._http import NO_HEADERS, Headers, _body_repr, _headers
+from ._value import Value
 from .errors import ValidationError
 from .models import (
     CardPaymentMethod,
@@ -41,8 +42,8 @@ _COLLECTION = "/checkout/sessions"
 _SESSION_ID = re.compile(r"[A-Za-z0-9._~-]{1,255}")
 
 
-@frozen(repr=False)
-class Request(Generic[T]):
+@frozen(repr=False, eq=False)
+class Request(Value, Generic[T]):
     """What to send for one operation, and how to read its answer.
 
     `path` is percent-encoded already; `body` is JSON bytes or None. `idempotent`

@@ -15,6 +15,7 @@ from attrs import field, frozen
 
 from ._http import HttpResponse
 from ._retry_after import retry_after
+from ._value import Value
 from .errors import DeadlineExceeded, ResponseTooLarge, TlsError, TransportError
 
 # The only status that proves the server did not act on a create.
@@ -27,8 +28,8 @@ def _positive(_: object, attribute: object, value: float) -> None:
         raise ValueError(msg)
 
 
-@frozen(kw_only=True)
-class RetryPolicy:
+@frozen(kw_only=True, eq=False, repr=False)
+class RetryPolicy(Value):
     """How often and how long to retry; `sleep`, `clock`, `wall_clock` and `random` are injectable.
 
     `deadline` (seconds, None for none) bounds a whole call, retries and
