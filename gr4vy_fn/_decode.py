@@ -65,7 +65,7 @@ def _unexpected(request: Request[Any], response: HttpResponse, reason: str) -> U
 
 def _json(request: Request[Any], response: HttpResponse) -> Any:
     """Return the parsed body, or an UnexpectedResponse saying why it is not JSON."""
-    if not response.body.strip():
+    if not response.body or response.body.isspace():
         return _unexpected(request, response, "the body is empty")
     try:
         return json.loads(response.body)

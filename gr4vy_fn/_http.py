@@ -18,9 +18,22 @@ _SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-
 class Headers(Mapping[str, str]):
     """An immutable, case-insensitive header mapping; repeated names are joined by ', '."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_pending", "_table")
 
     def __init__(self, headers: HeadersInput | None = None) -> None:
+        self._pending: HeadersInput | None = None
+        self._table: dict[str, tuple[str, str]] | None = self._build(headers)
+
+    @classmethod
+    def deferred(cls, headers: HeadersInput) -> Headers:
+        """Wrap headers that nobody else holds, and read them only if asked (most answers never are)."""
+        deferred = cls.__new__(cls)
+        deferred._pending = headers
+        deferred._table = None
+        return deferred
+
+    @staticmethod
+    def _build(headers: HeadersInput | None) -> dict[str, tuple[str, str]]:
         items: dict[str, tuple[str, str]] = {}
         pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
         for name, value in pairs:
@@ -28,7 +41,14 @@ class Headers(Mapping[str, str]):
             if key in items:
                 value = f"{items[key][1]}, {value}"
             items[key] = (name, value)
-        self._items = items
+        return items
+
+    @property
+    def _items(self) -> dict[str, tuple[str, str]]:
+        if self._table is None:
+            self._table = self._build(self._pending)
+            self._pending = None
+        return self._table
 
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()][1]

@@ -179,6 +179,8 @@ def send(
             outcome = exc
         if debug:
             _log(request, outcome, attempt, clock() - started)
+        if isinstance(outcome, HttpResponse) and outcome.status not in policy.retry_statuses:
+            break  # the common case, decided without asking the clock
         delay = next_delay(
             policy,
             idempotent=request.idempotent,

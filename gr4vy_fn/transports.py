@@ -15,7 +15,7 @@ from types import TracebackType
 import urllib3
 from urllib3 import exceptions as u3
 
-from ._http import HttpRequest, HttpResponse, Timeout, Transport
+from ._http import Headers, HttpRequest, HttpResponse, Timeout, Transport
 from .errors import (
     ConnectError,
     ConnectionDropped,
@@ -154,7 +154,7 @@ class Urllib3Transport:
         finally:
             response.release_conn()
         self._last_used = time.monotonic()
-        return HttpResponse(status=response.status, headers=response.headers.items(), body=body)
+        return HttpResponse(status=response.status, headers=Headers.deferred(response.headers), body=body)
 
     def _read_body(self, response: urllib3.BaseHTTPResponse, started: float, total: float | None) -> bytes:
         limit = self.max_response_bytes
