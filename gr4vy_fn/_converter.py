@@ -11,7 +11,6 @@ import re
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, timezone
-from enum import Enum
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -26,7 +25,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import models as m
-from ._structure import model_hook, tuple_hook
+from ._structure import model_hook, open_enum, tuple_hook
 from .errors import ValidationError
 
 T = TypeVar("T")
@@ -101,18 +100,8 @@ def _structure_date(value: Any, _: Any) -> date:
     return date.fromisoformat(_structure_str(value, None))
 
 
-def _open_enum(tp: Any) -> type[Enum] | None:
-    """Return E for an `E | str` or `E | str | None` annotation, the shape of every enum field."""
-    args = [arg for arg in typing.get_args(tp) if arg is not type(None)]
-    if len(args) == 2 and str in args:
-        other = args[0] if args[1] is str else args[1]
-        if isinstance(other, type) and issubclass(other, Enum):
-            return other
-    return None
-
-
 def _open_enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
-    enum = _open_enum(tp)
+    enum = open_enum(tp)
     assert enum is not None
     members: dict[Any, Any] = {member.value: member for member in enum}
     if type(None) in typing.get_args(tp):
@@ -155,7 +144,7 @@ def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
     converter.register_structure_hook(date, _structure_date)
     converter.register_unstructure_hook(datetime, format_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
-    converter.register_structure_hook_factory(lambda tp: _open_enum(tp) is not None, _open_enum_hook)
+    converter.register_structure_hook_factory(lambda tp: open_enum(tp) is not None, _open_enum_hook)
 
     def structure_tuple(tp: Any) -> Callable[[Any, Any], Any]:
         item = converter.get_structure_hook(typing.get_args(tp)[0])

@@ -14,6 +14,7 @@ import linecache
 import types
 import typing
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 import attrs
@@ -64,6 +65,16 @@ def optional_of(tp: Any) -> Any:
     return args[0] if args[1] is type(None) else args[1]
 
 
+def open_enum(tp: Any) -> type[Enum] | None:
+    """Return E for an `E | str` or `E | str | None` annotation, the shape of every enum field."""
+    args = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+    if len(args) == 2 and str in args:
+        other = args[0] if args[1] is str else args[1]
+        if isinstance(other, type) and issubclass(other, Enum):
+            return other
+    return None
+
+
 def _resolved_on_first_use(globs: dict[str, Any], key: str, nested: Callable[[Any], Hook], tp: Any) -> Hook:
     """A stand-in that makes the nested hook when first needed (most answers never need
     the airline or buyer shapes), then puts it in its place."""
@@ -75,13 +86,20 @@ def _resolved_on_first_use(globs: dict[str, Any], key: str, nested: Callable[[An
     return first_use
 
 
+def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """The fastest way to set field `name` on a new instance of frozen `cls`: its slot's own setter."""
+    slot = getattr(cls, name, None)
+    if type(slot).__name__ == "member_descriptor":
+        return typing.cast(Callable[[Any, Any], None], slot.__set__)  # type: ignore[union-attr]
+    return lambda instance, value: object.__setattr__(instance, name, value)
+
+
 def model_hook(cls: type, nested: Callable[[Any], Hook]) -> Hook:
     """Generate the structuring function for attrs class `cls`; `nested(type)` gives other hooks."""
     attrs.resolve_types(cls)
     globs: dict[str, Any] = {
         "cls": cls,
         "new": object.__new__,
-        "put": object.__setattr__,
         "wrong": _wrong,
         "missing": _missing,
         "failure": _nested_failure,
@@ -97,7 +115,8 @@ def model_hook(cls: type, nested: Callable[[Any], Hook]) -> Hook:
         name, value = field.name, f"v{index}"
         if not field.init:
             globs[f"d{index}"] = field.default
-            assignments.append(f"    put(o, '{name}', d{index})")
+            globs[f"s{index}"] = _setter(cls, name)
+            assignments.append(f"    s{index}(o, d{index})")
             continue
         inner = optional_of(field.type)
         nullable = inner is not None
@@ -111,11 +130,24 @@ def model_hook(cls: type, nested: Callable[[Any], Hook]) -> Hook:
             globs[f"d{index}"] = field.default
             lines.append(f"    {value} = get('{name}')")
             lines.append(f"    if {value} is None: {value} = d{index}")
+        enum = open_enum(field.type)
         if inner in _PRIMITIVES:
             test = f"type({value}) is not {inner.__name__}"
             if nullable:
                 test = f"{value} is not None and {test}"
             lines.append(f"    if {test}: raise wrong('{name}', '{inner.__name__}', {value})")
+        elif enum is not None:
+            # Known values become members; an unknown one stays a str (the API adds values).
+            globs[f"m{index}"] = {member.value: member for member in enum}.get
+            indent = "    "
+            if type(None) in typing.get_args(field.type):
+                lines.append(f"    if {value} is not None:")
+                indent = "        "
+            lines += [
+                f"{indent}member = m{index}({value})",
+                f"{indent}if member is not None: {value} = member",
+                f"{indent}elif type({value}) is not str: raise wrong('{name}', 'str', {value})",
+            ]
         else:
             globs[f"h{index}"], globs[f"t{index}"] = (
                 _resolved_on_first_use(globs, f"h{index}", nested, inner),
@@ -131,7 +163,8 @@ def model_hook(cls: type, nested: Callable[[Any], Hook]) -> Hook:
                 f"{indent}except Exception as e:",
                 f"{indent}    raise failure('{name}', e) from None",
             ]
-        assignments.append(f"    put(o, '{name}', {value})")
+        globs[f"s{index}"] = _setter(cls, name)
+        assignments.append(f"    s{index}(o, {value})")
     # The instance is built without __init__: what the server sends is not held to the
     # request-side rules __init__ applies, and skipping it halves the cost of a large cart.
     lines += ["    o = new(cls)", *assignments, "    return o"]

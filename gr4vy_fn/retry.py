@@ -18,6 +18,8 @@ from ._retry_after import retry_after
 from ._value import Value
 from .errors import DeadlineExceeded, ResponseTooLarge, TlsError, TransportError
 
+__all__ = ["RetryPolicy", "next_delay", "retryable_error"]
+
 # The only status that proves the server did not act on a create.
 _SAFE_FOR_CREATE = frozenset({429})
 

@@ -59,6 +59,7 @@ def test_a_failing_card_update_leaks_nothing(
 ) -> None:
     """Everything observable about a failed card fields update is free of the card, the code and the token."""
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="gr4vy_fn")
     server.default = failure  # type: ignore[assignment]
     card = g.CardPaymentMethod(number=CARD, expiration_date="12/30", security_code=CODE)
     update = g.CheckoutSessionSecureFieldsUpdate(payment_method=card)

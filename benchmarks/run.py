@@ -1,0 +1,339 @@
+"""Benchmarks: warm call, cold start, memory, pure work, import and tokens, printed as a table.
+
+    python benchmarks/run.py            # the full run (a few minutes)
+    python benchmarks/run.py --quick    # a smoke run, as CI does
+    python benchmarks/run.py --markdown docs/performance.md
+
+Each client runs in its own fresh process against one canned loopback server,
+interleaved over several rounds; figures are medians, compared as ratios
+measured in the same run. The official `gr4vy` SDK is included when installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+CLIENTS = HERE / "clients.py"
+SESSION_ID = "8724fd24-5489-4a5d-90fd-0604df7d3b83"
+
+
+def cart_items(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": f"Item {n}",
+            "quantity": 1 + n % 3,
+            "unit_amount": 1000 + n,
+            "discount_amount": 0,
+            "tax_amount": 80,
+            "external_identifier": f"item-{n}",
+            "sku": f"sku-{n}",
+            "product_url": f"https://example.com/items/{n}",
+            "image_url": f"https://example.com/images/{n}.png",
+            "categories": ["camera", "outdoor"],
+            "product_type": "physical",
+        }
+        for n in range(count)
+    ]
+
+
+def session_body(items: int = 20) -> bytes:
+    session = {
+        "type": "checkout-session",
+        "id": SESSION_ID,
+        "expires_at": "2026-11-26T19:04:05.123456Z",
+        "cart_items": cart_items(items),
+        "metadata": {"order": "1042", "channel": "web"},
+        "payment_method": {
+            "type": "payment-method",
+            "id": "77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5",
+            "method": "card",
+            "scheme": "visa",
+            "label": "1111",
+            "fingerprint": "a50b85c200ee0795d6fd33a5c66f37a4",
+            "details": {
+                "bin": "411111",
+                "card_type": "credit",
+                "card_country": "US",
+                "card_issuer_name": None,
+            },
+        },
+        "buyer": None,
+        "airline": None,
+        "amount": None,
+        "currency": None,
+        "payment_service_id": None,
+    }
+    return json.dumps(session).encode()
+
+
+class CannedServer:
+    def __init__(self, body: bytes) -> None:
+        self._file = tempfile.NamedTemporaryFile(suffix=".json", delete=False)  # noqa: SIM115
+        self._file.write(body)
+        self._file.close()
+        self.process = subprocess.Popen(
+            [sys.executable, str(HERE / "canned_server.py"), self._file.name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.url = f"http://127.0.0.1:{self.process.stdout.readline().strip()}"
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(10)
+        os.unlink(self._file.name)
+
+
+def run_child(args: list[str]) -> tuple[float, int, str]:
+    """Run a fresh Python process; return wall seconds, peak RSS (KiB) and its stdout."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        msg = f"{args} exited {process.returncode}"
+        raise RuntimeError(msg)
+    return elapsed, usage.ru_maxrss, out
+
+
+def clients() -> list[str]:
+    names = ["urllib3", "deps", "gr4vy_fn"]
+    if importlib.util.find_spec("gr4vy") is not None:
+        names.append("official")
+    return names
+
+
+def warm(url: str, rounds: int, calls: int) -> dict[str, float]:
+    per_round: dict[str, list[float]] = {name: [] for name in clients()}
+    for _ in range(rounds):
+        for name in per_round:
+            _, _, out = run_child([str(CLIENTS), "warm", name, url, str(calls)])
+            per_round[name].append(statistics.median(json.loads(out)) / 1000)
+    return {name: statistics.median(values) for name, values in per_round.items()}
+
+
+def cold(url: str, runs: int) -> tuple[dict[str, float], dict[str, float]]:
+    times: dict[str, list[float]] = {name: [] for name in clients()}
+    memory: dict[str, list[float]] = {name: [] for name in clients()}
+    for _ in range(runs):
+        for name in times:
+            elapsed, rss, _ = run_child([str(CLIENTS), "cold", name, url])
+            times[name].append(elapsed * 1000)
+            memory[name].append(rss / 1024)
+    return (
+        {name: statistics.median(values) for name, values in times.items()},
+        {name: statistics.median(values) for name, values in memory.items()},
+    )
+
+
+def per_call(functions: dict[str, Callable[[], object]], budget: float) -> dict[str, float]:
+    """Microseconds per call of each function: the best of 15 interleaved repeats.
+
+    Interleaving puts every function under the same load, so their ratio holds
+    on a busy machine even when the absolute figures move.
+    """
+    timers = {name: timeit.Timer(function) for name, function in functions.items()}
+    numbers = {}
+    for name, timer in timers.items():
+        number, elapsed = timer.autorange()
+        numbers[name] = max(1, int(number * budget / max(elapsed, 1e-9) / 15))
+    best = dict.fromkeys(timers, float("inf"))
+    for _ in range(15):
+        for name, timer in timers.items():
+            best[name] = min(best[name], timer.timeit(numbers[name]) / numbers[name] * 1e6)
+    return best
+
+
+def pure(budget: float) -> dict[str, float]:
+    import gr4vy_fn as g
+    from gr4vy_fn import operations
+
+    items = cart_items(20)
+    body = session_body(20)
+    request = operations.get_checkout_session(SESSION_ID)
+    response = g.HttpResponse(status=200, headers={"Content-Type": "application/json"}, body=body)
+
+    def build() -> object:
+        cart = [g.CartItem(**{**item, "product_type": g.ProductType.PHYSICAL}) for item in items]
+        return operations.new_checkout_session(
+            g.CheckoutSessionCreateRequest(cart_items=cart, metadata={"order": "1042"})
+        )
+
+    def dumps() -> object:
+        return json.dumps({"cart_items": items, "metadata": {"order": "1042"}}).encode()
+
+    assert isinstance(g.decode(request, response), g.CheckoutSession)
+    return per_call(
+        {
+            "build": build,
+            "dumps": dumps,
+            "decode": lambda: g.decode(request, response),
+            "loads": lambda: json.loads(body),
+        },
+        budget,
+    )
+
+
+def import_profile() -> tuple[float, list[str]]:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import gr4vy_fn"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    cumulative = 0.0
+    modules = []
+    for line in result.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
+        if match:
+            modules.append(match.group(4))
+            if match.group(4) == "gr4vy_fn":
+                cumulative = int(match.group(2)) / 1000
+    return cumulative, modules
+
+
+def tokens(budget: float) -> dict[str, float] | None:
+    try:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        from gr4vy_fn.auth import get_token, token_provider
+    except ImportError:
+        return None
+    key = (
+        ec.generate_private_key(ec.SECP521R1())
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        .decode()
+    )
+    provide = token_provider(key)
+    return per_call({"fresh": lambda: get_token(key), "reused": provide}, budget)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
+
+
+def report(args: argparse.Namespace) -> str:
+    server, small = CannedServer(session_body(20)), CannedServer(session_body(1))
+    try:
+        warm_us = warm(server.url, args.rounds, args.calls)
+        warm_small_us = warm(small.url, args.rounds, args.calls)
+        cold_ms, rss_mb = cold(server.url, args.cold_runs)
+    finally:
+        server.close()
+        small.close()
+    work = pure(args.budget)
+    import_ms, modules = import_profile()
+    signing = tokens(args.budget)
+    forbidden = sorted(
+        {m for m in modules if m.split(".")[0] in {"jwt", "argparse", "cryptography"}}
+        | {m for m in modules if m in {"http.server", "gr4vy_fn.testing", "gr4vy_fn._cli", "gr4vy_fn.auth"}}
+    )
+    rows = [
+        ("warm call, 20-item session, median (µs)", warm_us, "urllib3"),
+        ("warm call, 1-item session, median (µs)", warm_small_us, "urllib3"),
+        ("cold start, median (ms)", cold_ms, "deps"),
+        ("peak RSS, cold start (MiB)", rss_mb, "deps"),
+    ]
+    names = clients()
+    lines = [
+        f"Machine: {machine()}.",
+        f"Run: {args.rounds} warm rounds of {args.calls} calls and {args.cold_runs} cold starts "
+        "per client, interleaved.",
+        "",
+        "| figure | " + " | ".join(names) + " | gr4vy_fn ratio |",
+        "| --- | " + " | ".join("---:" for _ in names) + " | ---: |",
+    ]
+    for title, values, floor in rows:
+        cells = " | ".join(f"{values[name]:.1f}" for name in names)
+        lines.append(f"| {title} | {cells} | {values['gr4vy_fn'] / values[floor]:.2f}x {floor} |")
+    empty = " |" * len(names)
+    ratio = cold_ms["gr4vy_fn"] / cold_ms["urllib3"]
+    lines.append(f"| cold start vs bare urllib3 |{empty} {ratio:.2f}x urllib3 |")
+    if "official" in names:
+        lines.append(
+            f"\nThe official SDK: warm call {warm_us['official'] / warm_us['urllib3']:.1f}x the urllib3 "
+            f"floor, cold start {cold_ms['official'] / cold_ms['deps']:.2f}x the dependency floor "
+            f"({cold_ms['official'] / cold_ms['gr4vy_fn']:.1f}x gr4vy_fn's)."
+        )
+    lines += [
+        "",
+        "| pure work (20 cart items) | µs per call | multiple of json |",
+        "| --- | ---: | ---: |",
+        f"| build a create request (models, rules, JSON) | {work['build']:.1f} "
+        f"| {work['build'] / work['dumps']:.1f}x json.dumps |",
+        f"| json.dumps of the same data | {work['dumps']:.1f} | |",
+        f"| decode a 200 session | {work['decode']:.1f} | {work['decode'] / work['loads']:.2f}x json.loads |",
+        f"| json.loads of the same body | {work['loads']:.1f} | |",
+        "",
+        f"`import gr4vy_fn`: {import_ms:.1f} ms cumulative (python -X importtime); "
+        f"{len(modules)} modules; not imported: jwt, cryptography, argparse, http.server, the emulator"
+        + (f" (FAILED: {', '.join(forbidden)})" if forbidden else "")
+        + ".",
+    ]
+    if signing is not None:
+        lines.append(
+            f"\nTokens: a fresh ES512 signature {signing['fresh']:.0f} µs; a reused token from "
+            f"token_provider {signing['reused']:.2f} µs ({signing['fresh'] / signing['reused']:.0f}x less)."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a smoke run: one round, few calls")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--cold-runs", type=int, default=15)
+    parser.add_argument("--budget", type=float, default=1.0, help="seconds per pure-work figure")
+    parser.add_argument("--markdown", help="also write the table into this Markdown file, between markers")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.calls, args.cold_runs, args.budget = 1, 100, 1, 0.05
+    table = report(args)
+    print(table)
+    if args.markdown:
+        path = Path(args.markdown)
+        text = path.read_text(encoding="utf-8")
+        start, end = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+        before, _, rest = text.partition(start)
+        _, _, after = rest.partition(end)
+        path.write_text(f"{before}{start}\n{table}{end}{after}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Render docs/reference.md from the code: every public name with the first line of its docstring.
+
+python tests/reference.py    # rewrite docs/reference.md
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from pathlib import Path
+
+REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "reference.md"
+MODULES = {
+    "gr4vy_fn": "Everything below is importable from `gr4vy_fn`.",
+    "gr4vy_fn.operations": "Pure request builders: no I/O.",
+    "gr4vy_fn.transports": "The transports: the only code that does I/O.",
+    "gr4vy_fn.retry": "The retry policy and its pure decision.",
+    "gr4vy_fn.auth": "Signed tokens (the `jwt` extra).",
+    "gr4vy_fn.testing": "The emulator and its pytest fixture.",
+}
+
+
+def summary(obj: object) -> str:
+    doc = inspect.getdoc(obj) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def render() -> str:
+    lines = [
+        "# Reference",
+        "",
+        "Every public name, with the first line of its docstring. Generated from the code by",
+        "`python tests/reference.py`; a test fails when this page and the code disagree.",
+    ]
+    for module_name, intro in MODULES.items():
+        module = importlib.import_module(module_name)
+        lines += ["", f"## `{module_name}`", "", intro, "", "| name | what it is |", "| --- | --- |"]
+        for name in sorted(module.__all__, key=str.lower):
+            obj = getattr(module, name)
+            if module_name != "gr4vy_fn" and name in importlib.import_module("gr4vy_fn").__all__:
+                text = "see `gr4vy_fn`"
+            elif name == "__version__":
+                text = "the package's version"
+            elif name == "ErrorValue":
+                text = "what a call returns instead of its value (`ApiError`, `UnexpectedResponse`, `TransportError`)"
+            else:
+                text = summary(obj)
+            lines.append(f"| `{name}` | {text} |")
+    lines.append("")
+    lines.append("Error classes are described in [errors and retries](errors.md).")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    REFERENCE.write_text(render(), encoding="utf-8")
