@@ -42,7 +42,7 @@ def render() -> str:
             elif name == "__version__":
                 text = "the package's version"
             elif name == "ErrorValue":
-                text = "what a call returns instead of its value (`ApiError`, `UnexpectedResponse`, `TransportError`)"
+                text = "what a call returns instead of its value: an API, response or transport error"
             else:
                 text = summary(obj)
             lines.append(f"| `{name}` | {text} |")
