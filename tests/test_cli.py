@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -193,3 +194,24 @@ def test_startup_is_not_slowed_by_the_command_line_parser() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_commands_run_in_process_too(
+    account: tuple[Emulator, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """main() takes its arguments and streams, for embedding: demo, and a sessions round trip."""
+    from gr4vy_fn._cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["demo"], out, err) == 0
+    assert "6. get_checkout_session (after delete)" in out.getvalue()
+    _, env = account
+    for name, value in env.items():
+        if name.startswith("GR4VY_"):
+            monkeypatch.setenv(name, value)
+    out = io.StringIO()
+    assert main(["sessions", "new", "--json", '{"amount": 5, "currency": "EUR"}'], out, err) == 0
+    created = json.loads(out.getvalue())
+    assert main(["sessions", "delete", created["id"]], io.StringIO(), err) == 0
+    assert main(["sessions", "get", created["id"]], io.StringIO(), err) == 1
+    assert err.getvalue().startswith("error: Error404NotFound")
