@@ -16,6 +16,7 @@ import importlib.util
 import json
 import os
 import platform
+import random
 import re
 import statistics
 import subprocess
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import time
 import timeit
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -124,27 +125,47 @@ def clients() -> list[str]:
     return names
 
 
-def warm(url: str, rounds: int, calls: int) -> dict[str, float]:
-    per_round: dict[str, list[float]] = {name: [] for name in clients()}
-    for _ in range(rounds):
-        for name in per_round:
+Series = dict[str, list[float]]
+
+
+def rounds_of(count: int) -> Iterator[list[str]]:
+    """The clients in a new order each round, so none is always measured right after another."""
+    shuffler = random.Random(1042)
+    for _ in range(count):
+        names = clients()
+        shuffler.shuffle(names)
+        yield names
+
+
+def warm(url: str, rounds: int, calls: int) -> Series:
+    """Per round, each client's median warm call in µs."""
+    series: Series = {name: [] for name in clients()}
+    for names in rounds_of(rounds):
+        for name in names:
             _, _, out = run_child([str(CLIENTS), "warm", name, url, str(calls)])
-            per_round[name].append(statistics.median(json.loads(out)) / 1000)
-    return {name: statistics.median(values) for name, values in per_round.items()}
+            series[name].append(statistics.median(json.loads(out)) / 1000)
+    return series
 
 
-def cold(url: str, runs: int) -> tuple[dict[str, float], dict[str, float]]:
-    times: dict[str, list[float]] = {name: [] for name in clients()}
-    memory: dict[str, list[float]] = {name: [] for name in clients()}
-    for _ in range(runs):
-        for name in times:
+def cold(url: str, runs: int) -> tuple[Series, Series]:
+    """Per run, each client's cold start in ms and its peak RSS in MiB."""
+    times: Series = {name: [] for name in clients()}
+    memory: Series = {name: [] for name in clients()}
+    for names in rounds_of(runs):
+        for name in names:
             elapsed, rss, _ = run_child([str(CLIENTS), "cold", name, url])
             times[name].append(elapsed * 1000)
             memory[name].append(rss / 1024)
-    return (
-        {name: statistics.median(values) for name, values in times.items()},
-        {name: statistics.median(values) for name, values in memory.items()},
-    )
+    return times, memory
+
+
+def median(series: Series, name: str) -> float:
+    return statistics.median(series[name])
+
+
+def ratio(series: Series, name: str, floor: str) -> float:
+    """The median over rounds of name / floor, each pair measured in the same round."""
+    return statistics.median(a / b for a, b in zip(series[name], series[floor], strict=True))
 
 
 def per_call(functions: dict[str, Callable[[], object]], budget: float) -> dict[str, float]:
@@ -271,22 +292,24 @@ def report(args: argparse.Namespace) -> str:
     lines = [
         f"Machine: {machine()}.",
         f"Run: {args.rounds} warm rounds of {args.calls} calls and {args.cold_runs} cold starts "
-        "per client, interleaved.",
+        "per client, in a new order each round. Figures are medians over rounds; ratios are "
+        "medians of the ratios measured within each round.",
         "",
         "| figure | " + " | ".join(names) + " | gr4vy_fn ratio |",
         "| --- | " + " | ".join("---:" for _ in names) + " | ---: |",
     ]
-    for title, values, floor in rows:
-        cells = " | ".join(f"{values[name]:.1f}" for name in names)
-        lines.append(f"| {title} | {cells} | {values['gr4vy_fn'] / values[floor]:.2f}x {floor} |")
+    for title, series, floor in rows:
+        cells = " | ".join(f"{median(series, name):.1f}" for name in names)
+        lines.append(f"| {title} | {cells} | {ratio(series, 'gr4vy_fn', floor):.2f}x {floor} |")
     empty = " |" * len(names)
-    ratio = cold_ms["gr4vy_fn"] / cold_ms["urllib3"]
-    lines.append(f"| cold start vs bare urllib3 |{empty} {ratio:.2f}x urllib3 |")
+    lines.append(
+        f"| cold start vs bare urllib3 |{empty} {ratio(cold_ms, 'gr4vy_fn', 'urllib3'):.2f}x urllib3 |"
+    )
     if "official" in names:
         lines.append(
-            f"\nThe official SDK: warm call {warm_us['official'] / warm_us['urllib3']:.1f}x the urllib3 "
-            f"floor, cold start {cold_ms['official'] / cold_ms['deps']:.2f}x the dependency floor "
-            f"({cold_ms['official'] / cold_ms['gr4vy_fn']:.1f}x gr4vy_fn's)."
+            f"\nThe official SDK: warm call {ratio(warm_us, 'official', 'urllib3'):.1f}x the urllib3 "
+            f"floor, cold start {ratio(cold_ms, 'official', 'deps'):.2f}x the dependency floor "
+            f"({ratio(cold_ms, 'official', 'gr4vy_fn'):.1f}x gr4vy_fn's)."
         )
     lines += [
         "",
@@ -316,9 +339,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="a smoke run: one round, few calls")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--cold-runs", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--cold-runs", type=int, default=21)
     parser.add_argument("--budget", type=float, default=1.0, help="seconds per pure-work figure")
     parser.add_argument("--markdown", help="also write the table into this Markdown file, between markers")
     args = parser.parse_args()

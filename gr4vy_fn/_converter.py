@@ -1,8 +1,11 @@
-"""The package's one cattrs converter: wire JSON to models and back; no I/O.
+"""The package's cattrs converters, from one factory: wire JSON to models and back; no I/O.
 
-Structuring checks types strictly (a string is never silently turned into an
-int, nor an int into a bool) and leaves request-side rules to the server.
-Unstructuring drops unset (None) fields, so a body carries only what was given.
+`converter` writes request bodies and reads answers. Reading checks types
+strictly (a string is never silently turned into an int, nor an int into a
+bool) and leaves the request-side rules to the server, the authority on its
+own data. Writing drops unset (None) fields, so a body carries only what was
+given. `structure_request` reads request bodies (the emulator, the command
+line) with every wire rule, and refuses unknown fields as the API's schemas do.
 """
 
 from __future__ import annotations
@@ -128,13 +131,14 @@ _PAYMENT_METHODS: Mapping[str, type] = {
 }
 
 
-def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
+def make_converter(*, for_requests: bool = False) -> Converter:
     """Build a converter with every hook of the package registered.
 
-    Responses are read leniently (unknown fields ignored); requests read from
-    JSON (`structure_request`) forbid unknown fields, as the API's schemas do.
+    By default it reads answers: unknown fields ignored, lean hooks. With
+    `for_requests` it reads request bodies: unknown fields refused, every
+    failure collected by cattrs for a precise message.
     """
-    converter = Converter(detailed_validation=forbid_extra_keys, forbid_extra_keys=forbid_extra_keys)
+    converter = Converter(detailed_validation=for_requests, forbid_extra_keys=for_requests)
 
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(int, _strict(int))
@@ -149,7 +153,7 @@ def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
     def structure_tuple(tp: Any) -> Callable[[Any, Any], Any]:
         item = converter.get_structure_hook(typing.get_args(tp)[0])
         item_type = typing.get_args(tp)[0]
-        if not forbid_extra_keys:
+        if not for_requests:
             return tuple_hook(item, item_type)
 
         def structure(value: Any, _: Any) -> tuple[Any, ...]:
@@ -186,7 +190,7 @@ def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
     converter.register_structure_hook(m.SecureFieldsPaymentMethod, structure_payment_method)
 
     def structure_model(cls: type) -> Callable[[Any, Any], Any]:
-        if not forbid_extra_keys:
+        if not for_requests:
             return model_hook(cls, converter.get_structure_hook)
         return make_dict_structure_fn(cls, converter)
 
@@ -214,7 +218,7 @@ converter = make_converter()
 
 @lru_cache(maxsize=1)
 def _request_converter() -> Converter:
-    return make_converter(forbid_extra_keys=True)
+    return make_converter(for_requests=True)
 
 
 def _describe(exc: BaseException, _: Any) -> str:
