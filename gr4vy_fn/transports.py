@@ -166,11 +166,13 @@ class Urllib3Transport:
                 status=response.status,
             )
         expected = int(declared) if declared.isdigit() else -1
+        # Nothing asked for compression; only a body that says it is encoded goes through a decoder.
+        decode = "content-encoding" in response.headers
         chunks: list[bytes] = []
         size = 0
         try:
             while size != expected:  # with no Content-Length, until the server closes
-                chunk = response.read1(65536)
+                chunk = response.read1(65536, decode_content=decode)
                 if not chunk:
                     break
                 size += len(chunk)
