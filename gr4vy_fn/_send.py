@@ -190,11 +190,12 @@ def send(
             now=policy.wall_clock(),
             sample=policy.random(),
         )
-        # A 5xx may come from a gateway after the server acted; a transport error says itself.
-        this_sent = outcome.request_sent if isinstance(outcome, TransportError) else outcome.status >= 500
         if delay is None:
             break
-        may_have_acted = may_have_acted or this_sent
+        # A 5xx may come from a gateway after the server acted; a transport error says itself.
+        may_have_acted = may_have_acted or (
+            outcome.request_sent if isinstance(outcome, TransportError) else outcome.status >= 500
+        )
         policy.sleep(delay)
     if isinstance(outcome, TransportError):
         return _clean(outcome, attempt, may_have_acted or outcome.request_sent)

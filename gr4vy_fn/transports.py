@@ -144,7 +144,8 @@ class Urllib3Transport:
                 headers=dict(request.headers),
                 retries=False,
                 redirect=False,
-                timeout=urllib3.Timeout(connect=timeout.connect, read=timeout.read),
+                # `total` bounds connecting and waiting for the answer together.
+                timeout=urllib3.Timeout(connect=timeout.connect, read=timeout.read, total=timeout.total),
                 preload_content=False,
             )
         except (u3.HTTPError, OSError) as exc:

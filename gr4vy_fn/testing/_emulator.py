@@ -213,7 +213,7 @@ class Emulator:
                 return _answer(405, error_body(405))
             return self._create(account, request.body)
         if not _UUID.fullmatch(session_id):
-            return _invalid([("path", "session_id")], "Input should be a valid UUID", "uuid_parsing")
+            return _invalid(["path", "session_id"], "Input should be a valid UUID", "uuid_parsing")
         if fields:
             if method != "PUT":
                 return _answer(405, error_body(405))
@@ -353,8 +353,8 @@ def _session_answer(status: int, session: CheckoutSession) -> HttpResponse:
     return _answer(status, json.dumps(converter.unstructure(session)).encode())
 
 
-def _invalid(loc: list[tuple[str, ...]] | list[Any], message: str, kind: str) -> HttpResponse:
-    location = list(loc[0]) if loc and isinstance(loc[0], tuple) else list(loc)
+def _invalid(location: list[str | int], message: str, kind: str) -> HttpResponse:
+    """The API's 422: what is wrong, and where (["body", "cart_items", 0, "name"])."""
     body = {"detail": [{"type": kind, "loc": location, "msg": message}]}
     return _answer(422, json.dumps(body).encode())
 
