@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from .errors import ValidationError
 
@@ -27,7 +27,7 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-def _fail(path: str, rule: str) -> None:
+def _fail(path: str, rule: str) -> NoReturn:
     raise ValidationError(path, rule)
 
 
