@@ -194,6 +194,7 @@ class _Checked(Value):
 
 
 _COUNTRY = r.text(pattern="[A-Z]{2}")
+_ANY_TEXT = r.text(min_length=0)  # the schemas set no length for these
 _PHONE = r.text(pattern=r"\+[1-9][0-9]{1,14}")
 _AMOUNT = r.integer()
 
@@ -481,8 +482,8 @@ class CartItem(_Checked):
         "external_identifier": _t(200),
         "sku": _t(200),
         "upc": _t(50),
-        "product_url": _t(),
-        "image_url": _t(),
+        "product_url": _ANY_TEXT,
+        "image_url": _ANY_TEXT,
         "categories": r.items(_t(50)),
         "product_type": r.one_of(ProductType),
         "seller_country": _COUNTRY,
@@ -620,10 +621,10 @@ class ClickToPayPaymentMethod(_Checked):
     method: str = field(default="click-to-pay", init=False)
 
     _rules: ClassVar[Mapping[str, r.Rule]] = {
-        "merchant_transaction_id": _t(),
-        "src_correlation_id": _t(),
-        "src_dpa_id": _t(),
-        "src_cx_flow_id": _t(),
+        "merchant_transaction_id": _ANY_TEXT,
+        "src_correlation_id": _ANY_TEXT,
+        "src_dpa_id": _ANY_TEXT,
+        "src_cx_flow_id": _ANY_TEXT,
     }
     _required = ("merchant_transaction_id", "src_correlation_id")
 

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from loopback import LoopbackServer
+from referencing import Registry, Resource
 
 import gr4vy_fn as g
 
@@ -76,3 +78,14 @@ def openapi() -> dict[str, Any]:
             pytest.fail(f"the OpenAPI document is missing at {OPENAPI}")
         pytest.skip(f"the OpenAPI document is not at {OPENAPI}")
     return json.loads(OPENAPI.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def request_schema(openapi: dict[str, Any], path: str, method: str) -> Any:
+    """A validator for the request body of one operation of the API's OpenAPI document."""
+    registry: Registry[Any] = Registry().with_resource("urn:openapi", Resource.opaque(openapi))
+    operation = openapi["paths"][path][method]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    resolved = json.loads(json.dumps(schema).replace('"#/components', '"urn:openapi#/components'))
+    return jsonschema.Draft202012Validator(
+        resolved, registry=registry, format_checker=jsonschema.FormatChecker()
+    )

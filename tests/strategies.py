@@ -105,8 +105,8 @@ cart_items = st.builds(
     external_identifier=maybe(text(200)),
     sku=maybe(text(200)),
     upc=maybe(text(50)),
-    product_url=maybe(text()),
-    image_url=maybe(text()),
+    product_url=maybe(text(min_size=0)),
+    image_url=maybe(text(min_size=0)),
     categories=maybe(st.lists(text(50), max_size=3)),
     product_type=maybe(enum_values(g.ProductType)),
     seller_country=maybe(countries),
@@ -142,10 +142,10 @@ payment_methods = (
     )
     | st.builds(
         g.ClickToPayPaymentMethod,
-        merchant_transaction_id=text(),
-        src_correlation_id=text(),
-        src_dpa_id=text(),
-        src_cx_flow_id=maybe(text()),
+        merchant_transaction_id=text(min_size=0),
+        src_correlation_id=text(min_size=0),
+        src_dpa_id=text(min_size=0),
+        src_cx_flow_id=maybe(text(min_size=0)),
     )
     | st.builds(g.IdPaymentMethod, id=uuids, security_code=maybe(security_codes))
 )

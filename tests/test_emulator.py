@@ -9,8 +9,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import strategies
 from attrs import frozen
-from conftest import make_config
+from conftest import make_config, request_schema
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gr4vy_fn as g
 from gr4vy_fn.testing import Emulator
@@ -388,3 +391,59 @@ def test_two_hundred_concurrent_creates_from_eight_threads() -> None:
             read = g.unwrap(g.get_checkout_session(session_id, config=config, transport=transport))
             assert read.cart_items is not None
             assert read.cart_items[0].name == name
+
+
+MUTATIONS: list[tuple[str, Any]] = [
+    ("amount", -1),
+    ("amount", 100_000_000),
+    ("amount", "12"),
+    ("amount", 1.5),
+    ("amount", True),
+    ("currency", "usd"),
+    ("currency", 5),
+    ("country", "USA"),
+    ("expires_in", 60),
+    ("expires_in", "3600"),
+    ("metadata", {"key": 1}),
+    ("intent", "later"),
+    ("payment_source", "mail"),
+    ("is_subsequent_payment", "no"),
+    ("surprise", 1),
+    ("cart_items", [{"name": "x"}]),
+    ("cart_items", [{"name": "", "quantity": 1, "unit_amount": 1}]),
+    ("cart_items", [{"name": "x", "quantity": 0, "unit_amount": 1}]),
+    ("cart_items", [{"name": "x", "quantity": 1, "unit_amount": 1, "extra": 1}]),
+    ("cart_items", [{"name": "x", "quantity": 1, "unit_amount": 1, "categories": ["y" * 51]}]),
+    ("buyer", {"billing_details": {"phone_number": "0123"}}),
+    ("buyer", {"display_name": ""}),
+    ("buyer", {"billing_details": {"tax_id": {"value": "1"}}}),
+    ("airline", {"legs": [{"route_type": "circle"}]}),
+    ("airline", {"passengers": [{"frequent_flyer_number": "1234"}]}),
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(request=strategies.create_requests, mutation=st.sampled_from(MUTATIONS))
+def test_the_emulator_validates_as_the_apis_schema_does(
+    openapi: dict[str, Any], request: g.CheckoutSessionCreateRequest, mutation: tuple[str, Any]
+) -> None:
+    """A body the schema accepts gets 201; the same body broken in one place is refused by both."""
+    emulator = Emulator()
+    validator = request_schema(openapi, "/checkout/sessions", "post")
+    body = json.loads(g.operations.new_checkout_session(request).body or b"{}")
+
+    def status(data: Any) -> int:
+        http = g.HttpRequest(
+            method="POST",
+            url="http://emulator/checkout/sessions",
+            headers={"Authorization": "Bearer t"},
+            body=json.dumps(data).encode(),
+        )
+        return emulator.transport().send(http, g.Timeout()).status
+
+    assert validator.is_valid(body)
+    assert status(body) == 201
+    key, value = mutation
+    body[key] = value
+    assert not validator.is_valid(body)
+    assert status(body) == 422

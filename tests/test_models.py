@@ -121,7 +121,7 @@ def test_collections_become_tuples_and_metadata_is_copied() -> None:
             "security_code",
         ),
         (
-            lambda: g.ClickToPayPaymentMethod(merchant_transaction_id="", src_correlation_id="c"),
+            lambda: g.ClickToPayPaymentMethod(merchant_transaction_id=5, src_correlation_id="c"),  # type: ignore[arg-type]
             "merchant_transaction_id",
         ),
     ],
@@ -134,6 +134,12 @@ def test_payment_method_rules_never_echo_the_value(method: Any, path: str) -> No
     for secret in ("4111", "411111111111", "12a", "99999", "stored-card"):
         assert secret not in str(caught.value)
         assert secret not in repr(caught.value)
+
+
+def test_text_without_a_length_rule_may_be_empty() -> None:
+    """Where the API's schemas set no minimum length, an empty string is accepted, as the API does."""
+    assert g.ClickToPayPaymentMethod(merchant_transaction_id="", src_correlation_id="").src_dpa_id is None
+    assert g.CartItem(name="x", quantity=1, unit_amount=0, product_url="", image_url="").product_url == ""
 
 
 def test_fields_update_needs_a_payment_method() -> None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import jsonschema
 import pytest
 import strategies
-from conftest import SESSION_ID
+from conftest import SESSION_ID, request_schema
 from hypothesis import given, settings
-from referencing import Registry, Resource
 
 import gr4vy_fn as g
 from gr4vy_fn import operations as ops
@@ -233,16 +231,6 @@ def test_a_non_string_id_or_body_is_refused() -> None:
 
 
 # --- every body a builder can produce validates against Gr4vy's own schemas ---
-
-
-def request_schema(openapi: dict[str, Any], path: str, method: str) -> Any:
-    registry: Registry[Any] = Registry().with_resource("urn:openapi", Resource.opaque(openapi))
-    operation = openapi["paths"][path][method]
-    schema = operation["requestBody"]["content"]["application/json"]["schema"]
-    resolved = json.loads(json.dumps(schema).replace('"#/components', '"urn:openapi#/components'))
-    return jsonschema.Draft202012Validator(
-        resolved, registry=registry, format_checker=jsonschema.FormatChecker()
-    )
 
 
 @settings(max_examples=150, deadline=None)
