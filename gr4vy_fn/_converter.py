@@ -11,6 +11,7 @@ line) with every wire rule, and refuses unknown fields as the API's schemas do.
 from __future__ import annotations
 
 import re
+import sys
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, timezone
@@ -33,6 +34,7 @@ from .errors import ValidationError
 
 T = TypeVar("T")
 
+_FAST_ISO = sys.version_info >= (3, 11)
 _DATETIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?"
     r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?"
@@ -41,6 +43,9 @@ _DATETIME = re.compile(
 
 def parse_datetime(value: str) -> datetime:
     """Parse an ISO 8601 date-time with `Z` or an offset and 0 to 6 fractional digits."""
+    if _FAST_ISO and _DATETIME.fullmatch(value):
+        # Python 3.11's parser (in C) reads every form the pattern admits.
+        return datetime.fromisoformat(value.replace("z", "Z"))
     match = _DATETIME.fullmatch(value)
     if match is None:
         msg = "not an ISO 8601 date-time"

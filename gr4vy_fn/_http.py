@@ -77,6 +77,12 @@ class Headers(Mapping[str, str]):
         }
         return f"Headers({shown!r})"
 
+    def to_dict(self) -> dict[str, str]:
+        """Return a plain dict of the headers, names as given."""
+        if self._table is None and isinstance(self._pending, dict):
+            return dict(self._pending)  # built by us, one value a name: no need to normalize
+        return dict(self._items.values())
+
     def lower_items(self) -> Iterator[tuple[str, str]]:
         """Yield (lower-case name, value) pairs."""
         return ((key, pair[1]) for key, pair in self._items.items())
@@ -123,8 +129,8 @@ class HttpResponse(Value):
 
 
 def _seconds(value: float | None) -> float | None:
-    if value is None:
-        return None
+    if value is None or (type(value) is float and 0 < value < math.inf):
+        return value  # the common case, checked first: this runs for every attempt
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         msg = f"a timeout must be a number of seconds, not {type(value).__name__}"
         raise TypeError(msg)

@@ -16,7 +16,7 @@ from attrs import evolve
 
 from . import operations as ops
 from ._decode import decode
-from ._http import HeadersInput, HttpRequest, HttpResponse, Timeout, Transport
+from ._http import Headers, HeadersInput, HttpRequest, HttpResponse, Timeout, Transport
 from .config import Config, header_value_ok
 from .errors import (
     DeadlineExceeded,
@@ -81,8 +81,12 @@ def prepare(request: Request[Any], config: Config, headers: HeadersInput | None 
             merged.pop(lower.pop(name.lower(), name), None)
             merged[name] = value
             lower[name.lower()] = name
+    # `merged` is ours and has one entry a name: the transport may take it as it is.
     return HttpRequest(
-        method=request.method, url=config.base_url + request.path, headers=merged, body=request.body
+        method=request.method,
+        url=config.base_url + request.path,
+        headers=Headers.deferred(merged),
+        body=request.body,
     )
 
 

@@ -141,7 +141,7 @@ class Urllib3Transport:
                 request.method,
                 request.url,
                 body=request.body,
-                headers=dict(request.headers),
+                headers=request.headers.to_dict(),
                 retries=False,
                 redirect=False,
                 # `total` bounds connecting and waiting for the answer together.
