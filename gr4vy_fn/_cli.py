@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from . import _send
 from ._converter import converter, structure_request
-from .config import Config
+from .config import Config, private_key_text
 from .errors import Gr4vyError, ValidationError
 from .models import (
     CardPaymentMethod,
@@ -175,22 +175,19 @@ def token(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ImportError as exc:
         err.write(f"error: {exc}\n")
         return 2
-    try:
-        if args.key_file:
-            with open(args.key_file, encoding="utf-8") as key_file:
-                key = key_file.read()
-        elif os.environ.get("GR4VY_PRIVATE_KEY_FILE"):
-            with open(os.environ["GR4VY_PRIVATE_KEY_FILE"], encoding="utf-8") as key_file:
-                key = key_file.read()
-        elif os.environ.get("GR4VY_PRIVATE_KEY"):
-            key = os.environ["GR4VY_PRIVATE_KEY"].replace("\\n", "\n")
-        else:
-            err.write("error: set GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE, or pass --key-file\n")
-            return 2
-        out.write(get_token(key, scopes=args.scope or None, expires_in=args.expires_in) + "\n")
-    except OSError as exc:
-        err.write(f"error: the key file could not be read ({exc.strerror})\n")
+    sources = [
+        ("--key-file", args.key_file, True),
+        ("GR4VY_PRIVATE_KEY_FILE", os.environ.get("GR4VY_PRIVATE_KEY_FILE"), True),
+        ("GR4VY_PRIVATE_KEY", os.environ.get("GR4VY_PRIVATE_KEY"), False),
+    ]
+    found = [(source, value, is_path) for source, value, is_path in sources if value]
+    if not found:
+        err.write("error: set GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE, or pass --key-file\n")
         return 2
+    source, value, is_path = found[0]
+    try:
+        key = private_key_text(source, value, is_path=is_path)
+        out.write(get_token(key, scopes=args.scope or None, expires_in=args.expires_in) + "\n")
     except ValueError as exc:
         err.write(f"error: {exc}\n")
         return 2

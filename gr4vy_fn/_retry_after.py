@@ -24,8 +24,6 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
     try:
         seconds = float(value)
     except ValueError:

@@ -183,8 +183,6 @@ def send(
             outcome = exc
         if debug:
             _log(request, outcome, attempt, clock() - started)
-        if isinstance(outcome, HttpResponse) and outcome.status not in policy.retry_statuses:
-            break  # the common case, decided without asking the clock
         delay = next_delay(
             policy,
             idempotent=request.idempotent,
@@ -203,9 +201,9 @@ def send(
         policy.sleep(delay)
     if isinstance(outcome, TransportError):
         return _clean(outcome, attempt, may_have_acted or outcome.request_sent)
-    if request.operation == "delete_checkout_session" and outcome.status == 404 and may_have_acted:
-        # An earlier attempt may have deleted it: the session is gone, which is what was asked.
-        return None  # type: ignore[return-value]  # Request[None]
+    if request.done_if_missing and outcome.status == 404 and may_have_acted:
+        # An earlier attempt may have done it: the thing is gone, which is what was asked.
+        return None  # type: ignore[return-value]  # such requests are Request[None]
     return decode(request, outcome)
 
 

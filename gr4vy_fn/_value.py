@@ -26,10 +26,6 @@ class Value:
             return NotImplemented
         return self._eq_values() == other._eq_values()
 
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
-
     def __hash__(self) -> int:
         return hash((self.__class__, self._eq_values()))
 

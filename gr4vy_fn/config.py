@@ -150,6 +150,19 @@ class Config(Value):
             raise ValueError(text) from None
 
 
+def private_key_text(source: str, value: str, *, is_path: bool) -> str:
+    """Return the PEM text of a key given inline or as a file path; `source` names it in errors."""
+    if not is_path:
+        # Environments often carry a PEM with its newlines written as \n.
+        return value.replace("\\n", "\n")
+    try:
+        with open(value, encoding="utf-8") as key_file:
+            return key_file.read()
+    except OSError as exc:
+        msg = f"{source} could not be read ({exc.strerror})"
+        raise ValueError(msg) from None
+
+
 def _provider_from_key(variable: str, value: str) -> Callable[[], str]:
     """Turn GR4VY_PRIVATE_KEY (PEM text) or GR4VY_PRIVATE_KEY_FILE (a path) into a token provider."""
     try:
@@ -157,17 +170,8 @@ def _provider_from_key(variable: str, value: str) -> Callable[[], str]:
     except ImportError as exc:
         msg = f"{variable} needs the jwt extra: pip install 'gr4vy_fn[jwt]'"
         raise ValueError(msg) from exc
-    if variable == "GR4VY_PRIVATE_KEY_FILE":
-        try:
-            with open(value, encoding="utf-8") as key_file:
-                value = key_file.read()
-        except OSError as exc:
-            msg = f"GR4VY_PRIVATE_KEY_FILE could not be read ({exc.strerror})"
-            raise ValueError(msg) from None
-    else:
-        # Environments often carry a PEM with its newlines written as \n.
-        value = value.replace("\\n", "\n")
+    pem = private_key_text(variable, value, is_path=variable == "GR4VY_PRIVATE_KEY_FILE")
     try:
-        return token_provider(value)
+        return token_provider(pem)
     except ValueError as exc:
         raise ValueError(f"{variable}: {exc}") from None

@@ -50,6 +50,7 @@ class Request(Value, Generic[T]):
     says whether sending twice is safe. `success_status` and `response_type`
     (None for an empty answer) tell `decode` what success looks like. `secrets`
     are the request's values that must never be echoed (card number, security code).
+    `done_if_missing` says a 404 after an attempt that may have gone through is success.
     """
 
     operation: str
@@ -61,6 +62,7 @@ class Request(Value, Generic[T]):
     success_status: int = 200
     response_type: type[T] | None = None
     secrets: tuple[str, ...] = ()
+    done_if_missing: bool = False
 
     def __repr__(self) -> str:
         return (
@@ -127,6 +129,7 @@ def delete_checkout_session(checkout_session_id: str) -> Request[None]:
         method="DELETE",
         path=_session_path(checkout_session_id),
         success_status=204,
+        done_if_missing=True,
     )
 
 

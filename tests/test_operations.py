@@ -113,6 +113,7 @@ def test_delete_checkout_session() -> None:
         method="DELETE",
         path=f"/checkout/sessions/{SESSION_ID}",
         success_status=204,
+        done_if_missing=True,
     )
 
 
