@@ -48,7 +48,10 @@ def _decode(request: Request[T], response: HttpResponse) -> T | ErrorValue:
     if status == request.success_status:
         if request.response_type is None:
             return None  # type: ignore[return-value]  # Request[None]: the empty answer is the value
-        return _structure(request, response, request.response_type)
+        value = _structure(request, response, request.response_type)
+        if request.answer_id is not None and getattr(value, "id", request.answer_id) != request.answer_id:
+            return _unexpected(request, response, "the answer is for another checkout session")
+        return value
     if 400 <= status <= 599:
         return _api_error(request, response)
     return _unexpected(request, response, f"status {status} is not an answer {request.operation} defines")

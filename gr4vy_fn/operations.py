@@ -51,6 +51,8 @@ class Request(Value, Generic[T]):
     (None for an empty answer) tell `decode` what success looks like. `secrets`
     are the request's values that must never be echoed (card number, security code).
     `done_if_missing` says a 404 after an attempt that may have gone through is success.
+    `answer_id` is the id the answer must carry (the session asked for): an
+    answer naming another is not this request's, whatever the connection did.
     """
 
     operation: str
@@ -63,6 +65,7 @@ class Request(Value, Generic[T]):
     response_type: type[T] | None = None
     secrets: tuple[str, ...] = ()
     done_if_missing: bool = False
+    answer_id: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -119,6 +122,7 @@ def get_checkout_session(checkout_session_id: str) -> Request[CheckoutSession]:
         method="GET",
         path=_session_path(checkout_session_id),
         response_type=CheckoutSession,
+        answer_id=checkout_session_id,
     )
 
 
@@ -167,4 +171,5 @@ def update_checkout_session(
         path=path,
         body=_json(body),
         response_type=CheckoutSession,
+        answer_id=checkout_session_id,
     )

@@ -6,6 +6,7 @@ transport, for tests and for routing calls anywhere you like.
 
 from __future__ import annotations
 
+import os
 import ssl
 import threading
 import time
@@ -13,8 +14,9 @@ from collections.abc import Callable
 from types import TracebackType
 
 import urllib3
-from urllib3 import exceptions as u3
+from urllib3 import exceptions as urllib3_errors
 
+from ._connections import POOL_CLASSES, DeadlinePassed, NotSentInTime, attempt_deadline, plain_length
 from ._http import Headers, HttpRequest, HttpResponse, Timeout, Transport
 from .errors import (
     ConnectError,
@@ -31,7 +33,11 @@ __all__ = ["MockTransport", "Transport", "Urllib3Transport"]
 
 MAX_RESPONSE_BYTES = 1 << 20
 # urllib3 steps that run before a byte of the request is written: a failure
-# inside one of them means the server cannot have seen the request.
+# inside one of them means the server cannot have seen the request. urllib3
+# raises the same exception types before and after sending, so where in its
+# code the failure happened is the only witness. The match fails safe: should
+# a urllib3 release rename these steps, failures read as "may have been sent",
+# which stops a create from being sent again, never the other way round.
 _BEFORE_SENDING = frozenset({"_validate_conn", "_new_conn", "_prepare_proxy", "do_handshake", "wrap_socket"})
 
 
@@ -74,29 +80,50 @@ def _tls_verification_failed(exc: BaseException) -> bool:
     return False
 
 
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _mapped(exc: Exception) -> TransportError:
     """Map a urllib3 or socket failure to the TransportError saying whether the request was sent."""
+    if isinstance(exc, NotSentInTime):
+        return DeadlineExceeded(message="the deadline passed before the request was sent", request_sent=False)
+    if _caused_by(exc, DeadlinePassed):
+        return DeadlineExceeded(message="no complete answer before the deadline", request_sent=True)
     before = _failed_before_sending(exc)
     name = type(exc).__name__
-    if isinstance(exc, u3.NameResolutionError):
+    if isinstance(exc, urllib3_errors.NameResolutionError):
         return ConnectError(message="the host name did not resolve")
-    if isinstance(exc, u3.NewConnectionError):  # a subclass of ConnectTimeoutError: test it first
+    if isinstance(exc, urllib3_errors.NewConnectionError):  # a subclass of ConnectTimeoutError: test it first
         return ConnectError(message="the connection was refused or failed")
-    if isinstance(exc, u3.ConnectTimeoutError):
+    if isinstance(exc, urllib3_errors.ConnectTimeoutError):
         return ConnectTimeout(message="no connection in time")
-    if isinstance(exc, (u3.SSLError, ssl.SSLError)):
+    if isinstance(exc, (urllib3_errors.SSLError, ssl.SSLError)):
         if before:
             verification = _tls_verification_failed(exc)
             what = "the certificate did not verify" if verification else "the TLS handshake failed"
             return TlsError(message=what, verification=verification)
         return ConnectionDropped(message="the TLS connection failed mid-exchange", request_sent=True)
-    if isinstance(exc, (u3.ReadTimeoutError, TimeoutError)):
+    if isinstance(exc, (urllib3_errors.ReadTimeoutError, TimeoutError)):
         if before:
             return ConnectTimeout(message="the TLS handshake timed out")
         return ReadTimeout(message="no answer in time")
-    if isinstance(exc, u3.ProxyError):
+    if isinstance(exc, urllib3_errors.ProxyError):
         return ConnectError(message="the proxy connection failed")
     return ConnectionDropped(message=f"the connection broke ({name})", request_sent=not before)
+
+
+def _pool_manager(maxsize: int) -> urllib3.PoolManager:
+    manager = urllib3.PoolManager(num_pools=4, maxsize=maxsize)
+    manager.pool_classes_by_scheme = POOL_CLASSES
+    return manager
 
 
 class Urllib3Transport:
@@ -107,6 +134,16 @@ class Urllib3Transport:
     `idle_timeout` seconds are dropped, so a create never goes out on a
     connection the server (or a frozen serverless runtime) has let go.
     Bodies over `max_response_bytes` are refused without being read in full.
+
+    `Timeout.total` is a wall-clock bound on the whole attempt: name lookup,
+    connecting, the TLS handshake, writing, interim answers, headers and body.
+    Nothing is written once it has passed. Interim answers (1xx) are read
+    through to the final answer.
+
+    After `os.fork()`, the child never uses a connection opened before the
+    fork (its pool starts empty), so parent and child never share a socket.
+    A `pool_manager` you pass is adapted in place: its pools use this
+    package's deadline-aware connection classes.
     """
 
     def __init__(
@@ -117,11 +154,29 @@ class Urllib3Transport:
         idle_timeout: float = 4.0,
         maxsize: int = 16,
     ) -> None:
-        self.pool_manager = pool_manager or urllib3.PoolManager(num_pools=4, maxsize=maxsize)
+        if pool_manager is None:
+            pool_manager = _pool_manager(maxsize)
+        else:
+            pool_manager.pool_classes_by_scheme = POOL_CLASSES
+        self.pool_manager = pool_manager
         self.max_response_bytes = max_response_bytes
         self.idle_timeout = idle_timeout
         self._last_used = time.monotonic()
         self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._pools_of_parent: object = None
+
+    def _forget_connections_of_parent(self) -> None:
+        """In a forked child, start with empty pools: the parent's sockets are the parent's.
+
+        The inherited pools are set aside untouched, not closed: their locks may
+        have been held, at the fork, by a thread of the parent that the child
+        does not have, and closing them would wait on those locks forever.
+        """
+        self._lock = threading.Lock()
+        self._pools_of_parent = self.pool_manager.pools
+        self.pool_manager.pools = type(self._pools_of_parent)(self._pools_of_parent._maxsize)
+        self._pid = os.getpid()
 
     def _drop_idle_connections(self, now: float) -> None:
         with self._lock:
@@ -131,11 +186,20 @@ class Urllib3Transport:
 
     def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         """Send `request` once and return the whole response, or raise a TransportError."""
+        if self._pid != os.getpid():
+            self._forget_connections_of_parent()
         started = time.monotonic()
         if request.method == "POST":
             self._drop_idle_connections(started)
         else:
             self._last_used = started
+        attempt_deadline.at = None if timeout.total is None else started + timeout.total
+        try:
+            return self._exchange(request, timeout)
+        finally:
+            attempt_deadline.at = None
+
+    def _exchange(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         try:
             response = self.pool_manager.urlopen(
                 request.method,
@@ -144,35 +208,34 @@ class Urllib3Transport:
                 headers=request.headers.to_dict(),
                 retries=False,
                 redirect=False,
-                # `total` bounds connecting and waiting for the answer together.
-                timeout=urllib3.Timeout(connect=timeout.connect, read=timeout.read, total=timeout.total),
+                timeout=urllib3.Timeout(connect=timeout.connect, read=timeout.read),
                 preload_content=False,
             )
-        except (u3.HTTPError, OSError) as exc:
+        except (urllib3_errors.HTTPError, OSError) as exc:
             raise _mapped(exc) from None
         try:
-            body = self._read_body(response, started, timeout.total)
+            body = self._read_body(response)
         finally:
             response.release_conn()
         self._last_used = time.monotonic()
         return HttpResponse(status=response.status, headers=Headers.deferred(response.headers), body=body)
 
-    def _read_body(self, response: urllib3.BaseHTTPResponse, started: float, total: float | None) -> bytes:
+    def _read_body(self, response: urllib3.BaseHTTPResponse) -> bytes:
         limit = self.max_response_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        declared = plain_length(response.headers.get("content-length"))
+        if declared is not None and declared > limit:
             response.close()
             raise ResponseTooLarge(
                 message=f"the body ({declared} bytes) is over the limit of {limit}",
                 status=response.status,
             )
-        expected = int(declared) if declared.isdigit() else -1
+        expected = -1 if declared is None else declared
         # Nothing asked for compression; only a body that says it is encoded goes through a decoder.
         decode = "content-encoding" in response.headers
         chunks: list[bytes] = []
         size = 0
         try:
-            while size != expected:  # with no Content-Length, until the server closes
+            while size != expected:  # with no usable Content-Length, until the body ends
                 chunk = response.read1(65536, decode_content=decode)
                 if not chunk:
                     break
@@ -184,11 +247,8 @@ class Urllib3Transport:
                         status=response.status,
                     )
                 chunks.append(chunk)
-                if total is not None and time.monotonic() - started > total:
-                    response.close()
-                    raise DeadlineExceeded(message="the body did not arrive in time", request_sent=True)
             return b"".join(chunks)
-        except (u3.HTTPError, OSError) as exc:
+        except (urllib3_errors.HTTPError, OSError) as exc:
             response.close()
             error = _mapped(exc)
             if not error.request_sent:  # a failure while reading comes after sending, always

@@ -97,12 +97,13 @@ def test_new_checkout_session_without_a_body() -> None:
 
 
 def test_get_checkout_session() -> None:
-    """A get is an idempotent GET of the session's path, expecting 200 and a session."""
+    """A get is an idempotent GET of the session's path, expecting 200 and that very session."""
     assert ops.get_checkout_session(SESSION_ID) == g.Request(
         operation="get_checkout_session",
         method="GET",
         path=f"/checkout/sessions/{SESSION_ID}",
         response_type=g.CheckoutSession,
+        answer_id=SESSION_ID,
     )
 
 
@@ -170,13 +171,14 @@ def test_update_checkout_session_fields_with_a_stored_method() -> None:
 
 
 def test_update_checkout_session() -> None:
-    """An update is an idempotent PUT of the create body, expecting 200 and a session."""
+    """An update is an idempotent PUT of the create body, expecting 200 and that very session."""
     assert ops.update_checkout_session(SESSION_ID, seed_create_request()) == g.Request(
         operation="update_checkout_session",
         method="PUT",
         path=f"/checkout/sessions/{SESSION_ID}",
         body=json.dumps(SEED_CREATE_BODY, separators=(",", ":")).encode(),
         response_type=g.CheckoutSession,
+        answer_id=SESSION_ID,
     )
 
 

@@ -1,0 +1,278 @@
+"""urllib3 connections that hold an attempt to its wall-clock deadline, and read only final answers.
+
+A socket timeout bounds one socket operation. A server that trickles its
+headers a byte at a time, or streams `100 Continue` lines, restarts that
+timeout with every byte, and a slow DNS lookup is not bounded by it at all.
+The transport sets the deadline of the attempt in progress for the calling
+thread (`attempt_deadline`), and these classes hold every step to it:
+
+- the host name is resolved in a helper thread that is abandoned at the deadline;
+- each connect waits at most the time left;
+- nothing is written once the deadline has passed, whether the connection
+  is new (checked after connecting and the TLS handshake) or reused;
+- before each read of the answer, the socket's timeout is set to the time
+  left (at most the read timeout), so headers, interim answers and the body
+  together end by the deadline.
+
+Interim answers (`102 Processing`, `103 Early Hints`, ...) are skipped like
+`100 Continue`, so the final answer is the one read, and never left on the
+connection for the next call. An answer followed by bytes the server should
+not have sent leaves a connection that cannot be trusted: it is shut down,
+so the pool opens a fresh one for the next call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import io
+import ipaddress
+import re
+import socket
+import threading
+import time
+from typing import Any
+
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util import connection as urllib3_connection
+
+# A Content-Length is ASCII digits; more than 18 of them is no size anyone sends.
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
+
+
+class _AttemptDeadline(threading.local):
+    """The monotonic time by which the calling thread's attempt must end (None: no bound)."""
+
+    at: float | None = None
+
+
+attempt_deadline = _AttemptDeadline()
+
+
+class DeadlinePassed(TimeoutError):
+    """The attempt's deadline passed while waiting for the server."""
+
+
+class NotSentInTime(ConnectTimeoutError):
+    """The deadline passed before a byte of the request was written: the server cannot have seen it."""
+
+
+def plain_length(declared: str | None) -> int | None:
+    """Return a Content-Length's value, or None where there is none or it is not a plain number."""
+    if declared is None or not _CONTENT_LENGTH.fullmatch(declared):
+        return None
+    return int(declared)
+
+
+def _time_left() -> float | None:
+    at = attempt_deadline.at
+    return None if at is None else at - time.monotonic()
+
+
+def _clip(timeout: float | None, left: float | None) -> float | None:
+    if left is None:
+        return timeout
+    return left if timeout is None else min(timeout, left)
+
+
+def _resolve(host: str, port: int, left: float | None) -> list[tuple[Any, ...]]:
+    """Return getaddrinfo's answer for `host`, waiting at most `left` seconds for it.
+
+    getaddrinfo cannot be interrupted, so a lookup that may be slow runs in a
+    daemon thread; at the deadline the caller stops waiting and the lookup's
+    answer, when it comes, is dropped.
+    """
+    family = urllib3_connection.allowed_gai_family()
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:  # a literal address: nothing to look up, nothing to wait for
+        return socket.getaddrinfo(host.strip("[]"), port, family, socket.SOCK_STREAM)
+    if left is None:
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    answer: list[Any] = []
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            answer.append(socket.getaddrinfo(host, port, family, socket.SOCK_STREAM))
+        except OSError as exc:
+            answer.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=lookup, name="gr4vy_fn-dns", daemon=True).start()
+    if not done.wait(max(left, 0.0)):
+        raise DeadlinePassed("the host name did not resolve before the deadline")
+    result = answer[0]
+    if isinstance(result, OSError):
+        raise result
+    return result  # type: ignore[no-any-return]
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket reader of one answer: each read waits at most the time left before the deadline."""
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: float | None) -> None:
+        super().__init__()
+        self._raw = raw
+        self._sock = sock
+        self._deadline = deadline
+        self._read_timeout = sock.gettimeout()
+        self.probing = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        if self.probing:
+            return None  # "no data now": lets the buffer be inspected without waiting
+        if self._deadline is None:
+            return self._raw.readinto(buffer)
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlinePassed("the answer did not arrive before the deadline")
+        self._sock.settimeout(_clip(self._read_timeout, left))
+        try:
+            return self._raw.readinto(buffer)
+        except TimeoutError:
+            if time.monotonic() >= self._deadline:
+                raise DeadlinePassed("the answer did not arrive before the deadline") from None
+            raise
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class FinalAnswerResponse(http.client.HTTPResponse):
+    """An http.client response that skips interim answers and reads against the attempt's deadline."""
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        buffered = self.fp
+        # Nothing has been read yet: take the socket reader out of its buffer and wrap it.
+        self._reader = _DeadlineReader(buffered.detach(), sock, attempt_deadline.at)
+        self._sock = sock
+        self.fp = io.BufferedReader(self._reader)
+
+    def begin(self) -> None:
+        super().begin()
+        declared = self.headers.get_all("content-length") or []
+        if declared and not (len(set(declared)) == 1 and _CONTENT_LENGTH.fullmatch(declared[0])):
+            # With no sure length, where the answer ends is a guess; refused before anyone reads it.
+            msg = "the answer's Content-Length is not one plain number"
+            raise http.client.HTTPException(msg)
+
+    def _read_status(self) -> tuple[str, int, str]:
+        version, status, reason = super()._read_status()  # type: ignore[misc]
+        if status == 101:
+            # Nothing asked to switch protocols: what follows is not HTTP, so no answer can be read.
+            msg = "the server switched protocols (101) unasked"
+            raise http.client.HTTPException(msg)
+        if 101 < status < 200:
+            # An interim answer: reported as 100, whose headers http.client skips before reading on.
+            return version, 100, reason
+        return version, status, reason
+
+    def _close_conn(self) -> None:
+        # The answer is complete. Bytes already buffered behind it are not an answer
+        # to anything this client asked: the connection must not carry another request.
+        self._reader.probing = True
+        try:
+            surplus = bool(self.fp.peek(1)) if self.fp is not None else False
+        except (OSError, ValueError):
+            surplus = True
+        finally:
+            self._reader.probing = False
+        if surplus:
+            with contextlib.suppress(OSError):  # already closed: nothing to shut
+                self._sock.shutdown(socket.SHUT_RDWR)  # the pool sees it dropped and opens a new one
+        super()._close_conn()  # type: ignore[misc]
+
+
+class _DeadlineConnectionMixin:
+    """Connect, write and read within the attempt's deadline."""
+
+    host: str
+    port: int
+    timeout: float | None
+    sock: socket.socket | None
+    source_address: tuple[str, int] | None
+    socket_options: Any
+    _dns_host: str
+
+    def _new_conn(self) -> socket.socket:
+        left = _time_left()
+        try:
+            addresses = _resolve(self._dns_host, self.port, left)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc  # type: ignore[arg-type]
+        except DeadlinePassed as exc:
+            raise NotSentInTime(self, "the host name did not resolve before the deadline") from exc
+        error: OSError | None = None
+        for _family, _, _, _, address in addresses:
+            timeout = _clip(self.timeout, _time_left())
+            if timeout is not None and timeout <= 0:
+                raise NotSentInTime(self, "no connection before the deadline")
+            try:
+                return urllib3_connection.create_connection(
+                    (address[0], address[1]),
+                    timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            except TimeoutError as exc:
+                raise ConnectTimeoutError(self, f"no connection to {self.host} in time") from exc
+            except OSError as exc:
+                error = exc
+        raise NewConnectionError(self, f"failed to connect: {error}")  # type: ignore[arg-type]
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self._hold_to_deadline()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:  # a reused connection; a new one is checked in connect()
+            self._hold_to_deadline()
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def _hold_to_deadline(self) -> None:
+        """Refuse to write once the deadline has passed; otherwise let writing take at most the time left."""
+        left = _time_left()
+        if left is None or self.sock is None:
+            return
+        if left <= 0:
+            raise NotSentInTime(self, "the deadline passed before the request was written")
+        self.sock.settimeout(_clip(self.timeout, left))
+
+
+class DeadlineHTTPConnection(_DeadlineConnectionMixin, HTTPConnection):
+    """An HTTP connection held to the attempt's deadline."""
+
+    response_class = FinalAnswerResponse
+
+
+class DeadlineHTTPSConnection(_DeadlineConnectionMixin, HTTPSConnection):
+    """An HTTPS connection held to the attempt's deadline (the TLS handshake included)."""
+
+    response_class = FinalAnswerResponse
+
+
+class DeadlineHTTPConnectionPool(HTTPConnectionPool):
+    """A pool of DeadlineHTTPConnection."""
+
+    ConnectionCls = DeadlineHTTPConnection
+
+
+class DeadlineHTTPSConnectionPool(HTTPSConnectionPool):
+    """A pool of DeadlineHTTPSConnection."""
+
+    ConnectionCls = DeadlineHTTPSConnection
+
+
+POOL_CLASSES = {"http": DeadlineHTTPConnectionPool, "https": DeadlineHTTPSConnectionPool}

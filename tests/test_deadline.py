@@ -1,0 +1,129 @@
+"""The deadline is a wall-clock bound on the whole call, whatever the server or DNS does.
+
+Each test gives a 1 s deadline to a call the misbehaving peer would hold for
+ten times as long; a call that ends within 3 s is bounded (before the bound,
+these calls took 10 s or more).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import make_config
+from pytest_mock import MockerFixture
+from tagged_server import Pause, Step, TaggedServer, answer
+
+import gr4vy_fn as g
+from gr4vy_fn.transports import Urllib3Transport
+
+DEADLINE = 1.0
+BOUND = 3.0  # the deadline plus a margin that no scheduler hiccup reaches
+
+
+def trickle(data: bytes, every: float) -> list[Step]:
+    steps: list[Step] = []
+    for byte in data:
+        steps += [bytes([byte]), Pause(every)]
+    return steps
+
+
+@pytest.fixture
+def tagged() -> Iterator[TaggedServer]:
+    with TaggedServer() as server:
+        yield server
+
+
+def timed(call: Any) -> tuple[Any, float]:
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+def config_for(url: str) -> g.Config:
+    return make_config(url, retry=g.RetryPolicy(deadline=DEADLINE, initial_delay=0.01))
+
+
+def test_headers_trickled_a_byte_at_a_time_stop_at_the_deadline(tagged: TaggedServer) -> None:
+    """Headers arriving one byte every 0.2 s (each read within the read timeout) end at the deadline."""
+    tagged.script = lambda tag: trickle(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 60 + b"\r\n\r\n", 0.2)
+    result, elapsed = timed(
+        lambda: g.get_checkout_session("s", config=config_for(tagged.url), transport=Urllib3Transport())
+    )
+    assert isinstance(result, g.DeadlineExceeded)
+    assert result.request_sent
+    assert elapsed < BOUND
+
+
+def test_a_stream_of_100_continue_stops_at_the_deadline(tagged: TaggedServer) -> None:
+    """Interim answers that never end cannot hold a create past its deadline; it is not resent."""
+    tagged.script = lambda tag: [b"HTTP/1.1 100 Continue\r\n\r\n", Pause(0.1)] * 100
+    result, elapsed = timed(
+        lambda: g.new_checkout_session(config=config_for(tagged.url), transport=Urllib3Transport())
+    )
+    assert isinstance(result, g.DeadlineExceeded)
+    assert result.request_sent
+    assert elapsed < BOUND
+    assert tagged.requests == ["sessions"]
+
+
+def test_a_slow_name_lookup_stops_at_the_deadline_and_sends_nothing(
+    tagged: TaggedServer, mocker: MockerFixture
+) -> None:
+    """A 2 s DNS lookup: the create returns at its 1 s deadline, unsent, and is never written later."""
+    real_getaddrinfo = socket.getaddrinfo
+    released = threading.Event()
+
+    def slow_lookup(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "localhost":
+            released.wait(2.0)
+            return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    mocker.patch("socket.getaddrinfo", side_effect=slow_lookup)
+    url = tagged.url.replace("127.0.0.1", "localhost")
+    result, elapsed = timed(
+        lambda: g.new_checkout_session(config=config_for(url), transport=Urllib3Transport())
+    )
+    assert isinstance(result, g.DeadlineExceeded)
+    assert not result.request_sent
+    assert elapsed < BOUND
+    released.set()
+    time.sleep(0.2)  # the lookup's late answer arrives; nothing may use it
+    assert tagged.requests == []
+
+
+def test_a_reused_connection_writes_nothing_after_the_deadline(
+    tagged: TaggedServer, mocker: MockerFixture
+) -> None:
+    """An attempt whose deadline passed before writing is refused as unsent, on a pooled connection too."""
+    from gr4vy_fn._connections import attempt_deadline
+
+    transport = Urllib3Transport()
+    tagged.script = lambda tag: [answer(tag)]
+    warm = g.get_checkout_session("warm", config=config_for(tagged.url), transport=transport)
+    assert isinstance(warm, g.CheckoutSession)
+    request = g.prepare(g.operations.new_checkout_session(), config_for(tagged.url))
+    exchange = transport._exchange
+
+    def late(request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+        attempt_deadline.at = time.monotonic() - 0.001  # the deadline passes just before writing
+        return exchange(request, timeout)
+
+    mocker.patch.object(transport, "_exchange", side_effect=late)
+    with pytest.raises(g.DeadlineExceeded) as raised:
+        transport.send(request, g.Timeout(connect=1, read=1, total=1))
+    assert not raised.value.request_sent
+    assert tagged.requests == ["warm"]
+
+
+def test_a_prompt_answer_under_a_deadline_is_read_as_usual(tagged: TaggedServer) -> None:
+    """A prompt answer under a deadline is read as usual, with interim answers skipped."""
+    tagged.script = lambda tag: [b"HTTP/1.1 103 Early Hints\r\n\r\n", answer(tag)]
+    result = g.get_checkout_session("s", config=config_for(tagged.url), transport=Urllib3Transport())
+    assert isinstance(result, g.CheckoutSession)
+    assert result.id == "s"
