@@ -7,8 +7,10 @@ from collections.abc import Iterable
 
 REDACTED = "[redacted]"
 # Anything that looks like a card number (a run of 12 to 19 digits, maybe
-# grouped by spaces or dashes) is hidden, whether or not this request sent it.
-_CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
+# grouped by spaces, dashes or dots, maybe written as JSON escapes such as
+# \u0034) is hidden, whether or not this request sent it.
+_DIGIT = r"(?:\d|\\u003[0-9])"
+_CARD_LIKE = re.compile(rf"(?<!\d)(?:{_DIGIT}[ .-]?){{11,18}}{_DIGIT}(?!\d)")
 # A bearer token an error page echoes back, and anything shaped like a JWT.
 _TOKEN_LIKE = re.compile(r"(?i)(?<=bearer )[^\s\"'<>,;]+|eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*")
 
@@ -18,6 +20,9 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         if secret:
             text = text.replace(secret, REDACTED)
+            if "\\u" in text:  # the secret written as JSON escapes, one per character
+                for hex_format in ("\\u{:04x}", "\\u{:04X}"):
+                    text = text.replace("".join(hex_format.format(ord(c)) for c in secret), REDACTED)
     return _TOKEN_LIKE.sub(REDACTED, _CARD_LIKE.sub(REDACTED, text))
 
 

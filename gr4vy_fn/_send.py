@@ -35,6 +35,12 @@ logger = logging.getLogger("gr4vy_fn")
 
 _JSON = "application/json"
 _HEADER_NAME = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# Headers that frame the message or route the connection are the transport's to
+# write: a wrong Content-Length would leave part of a body (card data) on the
+# connection as the start of the next request.
+_FRAMING_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "host", "connection", "te", "trailer", "upgrade", "keep-alive"}
+)
 
 
 def _header_pairs(headers: HeadersInput | None) -> list[tuple[str, str]]:
@@ -44,6 +50,8 @@ def _header_pairs(headers: HeadersInput | None) -> list[tuple[str, str]]:
     for name, value in pairs:
         if not isinstance(name, str) or not name or not set(name) <= _HEADER_NAME:
             raise ValidationError("headers", "a header name must be a non-empty HTTP token")
+        if name.lower() in _FRAMING_HEADERS:
+            raise ValidationError(f"headers.{name}", "is set by the transport and cannot be given")
         if not header_value_ok(value):
             raise ValidationError(
                 f"headers.{name}", "must be a string without CR, LF or other control characters"
@@ -204,6 +212,11 @@ def send(
     if request.done_if_missing and outcome.status == 404 and may_have_acted:
         # An earlier attempt may have done it: the thing is gone, which is what was asked.
         return None  # type: ignore[return-value]  # such requests are Request[None]
+    if outcome.status != request.success_status:
+        # A server may echo the token it was sent in an error, with or without "Bearer".
+        token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
+        if token:
+            request = evolve(request, secrets=(*request.secrets, token))
     return decode(request, outcome)
 
 
