@@ -6,6 +6,7 @@ transport, for tests and for routing calls anywhere you like.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import ssl
 import threading
@@ -120,10 +121,34 @@ def _mapped(exc: Exception) -> TransportError:
     return ConnectionDropped(message=f"the connection broke ({name})", request_sent=not before)
 
 
-def _pool_manager(maxsize: int) -> urllib3.PoolManager:
-    manager = urllib3.PoolManager(num_pools=4, maxsize=maxsize)
+def _adapted(manager: urllib3.PoolManager) -> urllib3.PoolManager:
     manager.pool_classes_by_scheme = POOL_CLASSES
     return manager
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None or host.lower() == "localhost":
+        return host is not None
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _environment_proxies() -> dict[str, str]:
+    """Return the proxies the environment names, as urllib reads them (scheme -> URL, and "no")."""
+    if not any(name[-6:].lower() == "_proxy" for name in os.environ):
+        return {}  # the common case, decided without importing urllib.request (a cold-start cost)
+    import urllib.request
+
+    return urllib.request.getproxies_environment()
+
+
+def _bypasses_proxy(netloc: str, proxies: dict[str, str]) -> bool:
+    import urllib.request
+
+    # urllib's own NO_PROXY matching, which requests uses too; typeshed does not list it.
+    return bool(urllib.request.proxy_bypass_environment(netloc, proxies))  # type: ignore[attr-defined]
 
 
 class Urllib3Transport:
@@ -141,9 +166,14 @@ class Urllib3Transport:
     through to the final answer.
 
     After `os.fork()`, the child never uses a connection opened before the
-    fork (its pool starts empty), so parent and child never share a socket.
-    A `pool_manager` you pass is adapted in place: its pools use this
-    package's deadline-aware connection classes.
+    fork (its pools start empty), so parent and child never share a socket.
+
+    With `trust_env` (the default) and no `pool_manager`, the proxies of the
+    environment are used as requests and httpx use them: `HTTPS_PROXY`,
+    `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (any case), read when the
+    transport is made. Loopback hosts are never proxied. A `pool_manager` you
+    pass is used as it is (a `urllib3.ProxyManager` for a proxy of your
+    choice), adapted in place to this package's deadline-aware connections.
     """
 
     def __init__(
@@ -153,18 +183,46 @@ class Urllib3Transport:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         idle_timeout: float = 4.0,
         maxsize: int = 16,
+        trust_env: bool = True,
     ) -> None:
+        self._proxies: dict[str, str] = {}
         if pool_manager is None:
-            pool_manager = _pool_manager(maxsize)
-        else:
-            pool_manager.pool_classes_by_scheme = POOL_CLASSES
-        self.pool_manager = pool_manager
+            pool_manager = urllib3.PoolManager(num_pools=4, maxsize=maxsize)
+            if trust_env:
+                self._proxies = _environment_proxies()
+        self.pool_manager = _adapted(pool_manager)
         self.max_response_bytes = max_response_bytes
         self.idle_timeout = idle_timeout
+        self._maxsize = maxsize
+        self._managers: dict[str, urllib3.PoolManager] = {"": self.pool_manager}  # by proxy URL
+        self._routes: dict[str, urllib3.PoolManager] = {}  # by origin
         self._last_used = time.monotonic()
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._pools_of_parent: object = None
+        self._pools_of_parent: list[object] = []
+
+    def _manager_for(self, url: str) -> urllib3.PoolManager:
+        """Return the pool manager for `url`'s origin: direct, or through the environment's proxy."""
+        end = url.find("/", 8)  # past "https://"
+        origin = url if end == -1 else url[:end]
+        manager = self._routes.get(origin)
+        if manager is None:
+            with self._lock:
+                manager = self._routes[origin] = self._route(origin)
+        return manager
+
+    def _route(self, origin: str) -> urllib3.PoolManager:
+        parsed = urllib3.util.parse_url(origin)
+        proxy = self._proxies.get(parsed.scheme or "") or self._proxies.get("all")
+        if not proxy or _is_loopback(parsed.host) or _bypasses_proxy(parsed.netloc or "", self._proxies):
+            return self.pool_manager
+        manager = self._managers.get(proxy)
+        if manager is None:
+            auth = urllib3.util.parse_url(proxy).auth
+            headers = urllib3.make_headers(proxy_basic_auth=auth) if auth else None
+            manager = urllib3.ProxyManager(proxy, num_pools=4, maxsize=self._maxsize, proxy_headers=headers)
+            self._managers[proxy] = _adapted(manager)
+        return manager
 
     def _forget_connections_of_parent(self) -> None:
         """In a forked child, start with empty pools: the parent's sockets are the parent's.
@@ -174,14 +232,16 @@ class Urllib3Transport:
         does not have, and closing them would wait on those locks forever.
         """
         self._lock = threading.Lock()
-        self._pools_of_parent = self.pool_manager.pools
-        self.pool_manager.pools = type(self._pools_of_parent)(self._pools_of_parent._maxsize)
+        for manager in self._managers.values():
+            self._pools_of_parent.append(manager.pools)
+            manager.pools = type(manager.pools)(manager.pools._maxsize)
         self._pid = os.getpid()
 
     def _drop_idle_connections(self, now: float) -> None:
         with self._lock:
             if now - self._last_used > self.idle_timeout:
-                self.pool_manager.clear()
+                for manager in self._managers.values():
+                    manager.clear()
             self._last_used = now
 
     def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
@@ -193,15 +253,16 @@ class Urllib3Transport:
             self._drop_idle_connections(started)
         else:
             self._last_used = started
+        manager = self._manager_for(request.url) if self._proxies else self.pool_manager
         attempt_deadline.at = None if timeout.total is None else started + timeout.total
         try:
-            return self._exchange(request, timeout)
+            return self._exchange(manager, request, timeout)
         finally:
             attempt_deadline.at = None
 
-    def _exchange(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+    def _exchange(self, manager: urllib3.PoolManager, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         try:
-            response = self.pool_manager.urlopen(
+            response = manager.urlopen(
                 request.method,
                 request.url,
                 body=request.body,

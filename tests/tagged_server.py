@@ -58,6 +58,7 @@ class TaggedServer:
 
     script: Script = plain
     requests: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)  # each request line's method and target
 
     def __post_init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -102,11 +103,13 @@ class TaggedServer:
         reader = connection.makefile("rb")
         try:
             while True:
-                tag = self._read_request(reader)
-                if tag is None:
+                target = self._read_request(reader)
+                if target is None:
                     return
+                tag = target.rstrip("/").rsplit("/", 1)[-1]  # the last segment of the path
                 with self._lock:
                     self.requests.append(tag)
+                    self.targets.append(target)
                 for step in self.script(tag):
                     if isinstance(step, Pause):
                         time.sleep(step.seconds)
@@ -122,11 +125,12 @@ class TaggedServer:
 
     @staticmethod
     def _read_request(reader: BinaryIO) -> str | None:
+        """Read one request; return its method and target, or None when the client has gone."""
         read_line = reader.readline
         line = read_line(65536)
         if not line:
             return None
-        path = line.split(b" ")[1].decode()
+        method, target = line.split(b" ")[:2]
         length = 0
         while True:
             header = read_line(65536)
@@ -137,4 +141,4 @@ class TaggedServer:
                 length = int(value.strip())
         if length:
             reader.read(length)
-        return path.rstrip("/").rsplit("/", 1)[-1]
+        return f"{method.decode()} {target.decode()}"

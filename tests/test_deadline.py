@@ -110,9 +110,9 @@ def test_a_reused_connection_writes_nothing_after_the_deadline(
     request = g.prepare(g.operations.new_checkout_session(), config_for(tagged.url))
     exchange = transport._exchange
 
-    def late(request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+    def late(manager: Any, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
         attempt_deadline.at = time.monotonic() - 0.001  # the deadline passes just before writing
-        return exchange(request, timeout)
+        return exchange(manager, request, timeout)
 
     mocker.patch.object(transport, "_exchange", side_effect=late)
     with pytest.raises(g.DeadlineExceeded) as raised:
