@@ -121,7 +121,7 @@ class _DeadlineReader(io.RawIOBase):
         self._raw = raw
         self._sock = sock
         self._deadline = deadline
-        self._read_timeout = sock.gettimeout()
+        self._timeout = self._read_timeout = sock.gettimeout()
         self.probing = False
 
     def readable(self) -> bool:
@@ -135,7 +135,10 @@ class _DeadlineReader(io.RawIOBase):
         left = self._deadline - time.monotonic()
         if left <= 0:
             raise DeadlinePassed("the answer did not arrive before the deadline")
-        self._sock.settimeout(_clip(self._read_timeout, left))
+        if self._timeout is None or left < self._timeout:
+            # Only once the time left is shorter than the read timeout does it bind (a system call).
+            self._timeout = _clip(self._read_timeout, left)
+            self._sock.settimeout(self._timeout)
         try:
             return self._raw.readinto(buffer)
         except TimeoutError:
@@ -234,21 +237,22 @@ class _DeadlineConnectionMixin:
 
     def connect(self) -> None:
         super().connect()  # type: ignore[misc]
-        self._hold_to_deadline()
+        at = attempt_deadline.at
+        if at is not None:
+            self._hold_to_deadline(at - time.monotonic())
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        if self.sock is not None:  # a reused connection; a new one is checked in connect()
-            self._hold_to_deadline()
+        at = attempt_deadline.at
+        if at is not None and self.sock is not None:  # a reused connection; a new one is held in connect()
+            self._hold_to_deadline(at - time.monotonic())
         super().request(*args, **kwargs)  # type: ignore[misc]
 
-    def _hold_to_deadline(self) -> None:
+    def _hold_to_deadline(self, left: float) -> None:
         """Refuse to write once the deadline has passed; otherwise let writing take at most the time left."""
-        left = _time_left()
-        if left is None or self.sock is None:
-            return
         if left <= 0:
             raise NotSentInTime(self, "the deadline passed before the request was written")
-        self.sock.settimeout(_clip(self.timeout, left))
+        if self.sock is not None:
+            self.sock.settimeout(left if self.timeout is None else min(self.timeout, left))
 
 
 class DeadlineHTTPConnection(_DeadlineConnectionMixin, HTTPConnection):
