@@ -204,6 +204,14 @@ def test_the_emulator_refuses_a_port_out_of_range(port: str, message: str) -> No
     assert run_cli("emulator", "--port", port) == (2, "", message)
 
 
+def test_the_emulator_on_an_address_not_of_this_machine_says_so() -> None:
+    """`emulator --host` with an address this machine does not have: one line with the reason, exit 2."""
+    status, out, err = run_cli("emulator", "--host", "192.0.2.1", "--port", "4010")
+    assert (status, out) == (2, "")
+    assert err.startswith("error: cannot listen on 192.0.2.1:4010: ")
+    assert err.count("\n") == 1
+
+
 def test_the_emulator_on_a_port_in_use_says_so(gr4vy_emulator: ServedEmulator) -> None:
     """`emulator --port N` with N taken: one line saying the port is in use, exit 2."""
     port = gr4vy_emulator.url.rsplit(":", 1)[1]

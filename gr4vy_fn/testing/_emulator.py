@@ -178,7 +178,10 @@ class Emulator:
 
     @contextlib.contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve this emulator over HTTP on `host` (a free port by default); yield its base URL."""
+        """Serve this emulator over HTTP on `host` (a free port by default); yield its base URL.
+
+        Raises ValidationError for a port outside 0..65535, OSError when the address cannot be used.
+        """
         with serve(self.exchange, host, port) as url:
             yield url
 
