@@ -170,6 +170,8 @@ def _read_json(args: argparse.Namespace) -> Any:
                     text = source.read()
         except OSError as exc:
             raise ValidationError(option, f"could not be read ({exc.strerror})") from None
+        except UnicodeDecodeError:
+            raise ValidationError(option, "is not UTF-8 text") from None
     else:
         return None
     try:

@@ -2,9 +2,9 @@
 
 A leaf: it imports nothing of this package, so `config` (which turns a key in
 the environment into a token provider) and `auth` (which also creates
-sessions) can both use it without importing each other. Bad input raises a
-plain ValueError carrying the rule; the public callers turn it into a
-ValidationError naming where the input came from.
+sessions) can both use it without importing each other. Bad input raises
+RefusedInput (a ValueError) with the argument and the rule; the public
+callers turn it into a ValidationError naming where the input came from.
 """
 
 from __future__ import annotations

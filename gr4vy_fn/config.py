@@ -63,8 +63,7 @@ def _check_server_url(url: object, allow_insecure_http: bool) -> str:
 
     Neither the URL nor any part of it goes into the error: it may hold a password.
     """
-    match = _SERVER_URL.fullmatch(url) if isinstance(url, str) else None
-    if match is None or not isinstance(url, str):
+    if not isinstance(url, str) or (match := _SERVER_URL.fullmatch(url)) is None:
         raise ValidationError("Config.server_url", "must be an http:// or https:// URL without a query")
     if "@" in match.group(2):
         raise ValidationError(

@@ -173,13 +173,18 @@ def test_bad_input_exits_2(gr4vy_emulator: ServedEmulator, args: list[str], mess
     assert gr4vy_emulator.emulator.requests == []
 
 
-def test_bad_json_from_a_file_names_the_file(gr4vy_emulator: ServedEmulator, tmp_path: Any) -> None:
-    """A --file that is not JSON is named in the message."""
+@pytest.mark.parametrize(
+    ("content", "rule"), [(b"{nope", "is not valid JSON ("), (b"\xff\xfe{}", "is not UTF-8 text\n")]
+)
+def test_a_bad_body_file_is_named(
+    gr4vy_emulator: ServedEmulator, tmp_path: Any, content: bytes, rule: str
+) -> None:
+    """A --file that is not JSON, or not text, is named in the one-line message; exit 2."""
     body = tmp_path / "body.json"
-    body.write_text("{nope")
+    body.write_bytes(content)
     status, _, err = run_cli("sessions", "new", "--file", str(body))
     assert status == 2
-    assert err.startswith(f"error: invalid input: --file {body}: is not valid JSON (")
+    assert err.startswith(f"error: invalid input: --file {body}: {rule}")
 
 
 def test_a_missing_environment_exits_2_naming_the_variable(
