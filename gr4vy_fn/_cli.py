@@ -1,8 +1,14 @@
-"""The command line: demo, emulator, sessions (JSON in and out) and token. Imported only by __main__."""
+"""The command line: demo, emulator, sessions (JSON in and out) and token. Imported only by __main__.
+
+Exit statuses: 0 done, 1 an API or network error, 2 bad input (arguments,
+JSON, the environment) with nothing sent.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -10,10 +16,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from . import _send
+from . import _env, _send
 from ._converter import converter, structure_request
-from .config import Config, private_key_text
-from .errors import Gr4vyError, ValidationError
+from ._version import __version__
+from .config import Config
+from .errors import Gr4vyError, TransportError, ValidationError
 from .models import (
     CardPaymentMethod,
     CartItem,
@@ -44,7 +51,8 @@ SEED_CART = CheckoutSessionCreateRequest(
 TEST_CARD = CardPaymentMethod(number="4111111111111111", expiration_date="12/30", security_code="123")
 
 
-def _describe(result: object) -> str:
+def _summary(result: object) -> str:
+    """One line saying what a call of the demo returned; never card data."""
     if isinstance(result, CheckoutSession):
         items = ", ".join(f"{i.name} x{i.quantity} @ {i.unit_amount}" for i in result.cart_items or ())
         expires = result.expires_at.isoformat(timespec="seconds") if result.expires_at else "?"
@@ -72,7 +80,7 @@ def demo(out: TextIO) -> int:
         config = Config(server_url=url, bearer_token=token)
         out.write(f"gr4vy_fn demo: the emulator serves the Checkout Sessions API at {url}\n\n")
         created = _send.new_checkout_session(SEED_CART, config=config)
-        out.write(f"1. new_checkout_session (the seed's cart)\n   -> {_describe(created)}\n")
+        out.write(f"1. new_checkout_session (the seed's cart)\n   -> {_summary(created)}\n")
         if not isinstance(created, CheckoutSession):
             return 1
         session_id = created.id
@@ -103,69 +111,122 @@ def demo(out: TextIO) -> int:
             started = time.perf_counter()
             result = call()
             elapsed = (time.perf_counter() - started) * 1000
-            out.write(f"{number}. {title}\n   -> {_describe(result)}  [{elapsed:.1f} ms]\n")
+            out.write(f"{number}. {title}\n   -> {_summary(result)}  [{elapsed:.1f} ms]\n")
         out.write(
             f"\nThe emulator received {len(emulator.requests)} requests; the last answer is the 404 value.\n"
         )
     return 0
 
 
-def serve_emulator(host: str, port: int, token: str | None, out: TextIO) -> int:
-    """Serve the emulator until interrupted."""
+def _wait_for_interrupt() -> None:
+    while True:
+        time.sleep(3600)
+
+
+def serve_emulator(
+    host: str,
+    port: int,
+    token: str | None,
+    out: TextIO,
+    err: TextIO,
+    wait: Callable[[], None] = _wait_for_interrupt,
+) -> int:
+    """Serve the emulator until `wait` returns or is interrupted; print how to point a client at it."""
     from .testing import Emulator
 
-    with Emulator(bearer_token=token).serve(host, port) as url:
-        out.write(f"gr4vy_fn emulator serving at {url} (Ctrl-C to stop)\n")
-        out.flush()
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
+    try:
+        with Emulator(bearer_token=token).serve(host, port) as url:
+            client_url = url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
+            exports = f"GR4VY_SERVER_URL={client_url}"
+            if token is not None:
+                exports += f" GR4VY_BEARER_TOKEN={token}"
+            out.write(f"gr4vy_fn emulator serving at {url} (Ctrl-C to stop)\n")
+            out.write(f"point a client at it with: export {exports}\n")
+            out.flush()
+            with contextlib.suppress(KeyboardInterrupt):
+                wait()
             out.write("stopped\n")
+    except ValidationError as exc:
+        err.write(f"error: --{exc.path}: {exc.rule}\n")
+        return 2
+    except OSError as exc:
+        reason = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+        err.write(f"error: cannot listen on {host}:{port}: {reason}\n")
+        return 2
     return 0
 
 
 def _read_json(args: argparse.Namespace) -> Any:
+    """Return the body given with --json or --file (None without either); bad JSON names the option."""
     if getattr(args, "json", None) is not None:
-        return json.loads(args.json)
-    if getattr(args, "file", None) is not None:
-        if args.file == "-":
-            return json.load(sys.stdin)
-        with open(args.file, encoding="utf-8") as source:
-            return json.load(source)
-    return None
+        option, text = "--json", args.json
+    elif getattr(args, "file", None) is not None:
+        option = f"--file {args.file}"
+        try:
+            if args.file == "-":
+                text = sys.stdin.read()
+            else:
+                with open(args.file, encoding="utf-8") as source:
+                    text = source.read()
+        except OSError as exc:
+            raise ValidationError(option, f"could not be read ({exc.strerror})") from None
+        except UnicodeDecodeError:
+            raise ValidationError(option, "is not UTF-8 text") from None
+    else:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValidationError(option, f"is not valid JSON ({exc})") from None
+
+
+def _error_line(error: Gr4vyError, config: Config) -> str:
+    """One line for an error value: its class once, and the server when it could not be reached."""
+    text = str(error)
+    name = type(error).__name__
+    if not text.startswith(name):
+        text = f"{name}: {text}"
+    if isinstance(error, TransportError):
+        text = f"calling {config.base_url}: {text}"
+    return text
+
+
+def _call(args: argparse.Namespace, config: Config) -> object:
+    data = _read_json(args)
+    if args.operation == "new":
+        body = None if data is None else structure_request(data, CheckoutSessionCreateRequest)
+        return _send.new_checkout_session(body, config=config)
+    if args.operation == "get":
+        return _send.get_checkout_session(args.id, config=config)
+    if args.operation == "delete":
+        return _send.delete_checkout_session(args.id, config=config)
+    if args.operation == "update-fields":
+        fields = structure_request(data, CheckoutSessionSecureFieldsUpdate)
+        return _send.update_checkout_session_fields(args.id, fields, config=config)
+    update = structure_request(data, CheckoutSessionCreateRequest)
+    return _send.update_checkout_session(args.id, update, config=config)
 
 
 def sessions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run one operation against the account in the environment; print the result as JSON."""
     try:
         config = Config.from_env()
-        data = _read_json(args)
-        result: object
-        if args.operation == "new":
-            body = None if data is None else structure_request(data, CheckoutSessionCreateRequest)
-            result = _send.new_checkout_session(body, config=config)
-        elif args.operation == "get":
-            result = _send.get_checkout_session(args.id, config=config)
-        elif args.operation == "delete":
-            result = _send.delete_checkout_session(args.id, config=config)
-        elif args.operation == "update-fields":
-            fields = structure_request(data, CheckoutSessionSecureFieldsUpdate)
-            result = _send.update_checkout_session_fields(args.id, fields, config=config)
-        else:
-            update = structure_request(data, CheckoutSessionCreateRequest)
-            result = _send.update_checkout_session(args.id, update, config=config)
     except ValidationError as exc:
-        err.write(f"error: invalid input: {exc}\n")
-        return 2
-    except (ValueError, OSError) as exc:  # bad JSON, a missing file, an incomplete environment
         err.write(f"error: {exc}\n")
         return 2
+    try:
+        result = _call(args, config)
+    except ValidationError as exc:  # an argument, the JSON body or a field of it
+        err.write(f"error: invalid input: {exc}\n")
+        return 2
     if isinstance(result, Gr4vyError):
-        err.write(f"error: {type(result).__name__}: {result}\n")
+        err.write(f"error: {_error_line(result, config)}\n")
         return 1
     out.write(json.dumps(converter.unstructure(result), indent=2) + "\n")
     return 0
+
+
+_TOKEN_OPTIONS = {"scopes": "--scope", "expires_in": "--expires-in"}
 
 
 def token(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -175,33 +236,40 @@ def token(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ImportError as exc:
         err.write(f"error: {exc}\n")
         return 2
-    sources = [
-        ("--key-file", args.key_file, True),
-        ("GR4VY_PRIVATE_KEY_FILE", os.environ.get("GR4VY_PRIVATE_KEY_FILE"), True),
-        ("GR4VY_PRIVATE_KEY", os.environ.get("GR4VY_PRIVATE_KEY"), False),
-    ]
-    found = [(source, value, is_path) for source, value, is_path in sources if value]
-    if not found:
-        err.write("error: set GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE, or pass --key-file\n")
-        return 2
-    source, value, is_path = found[0]
     try:
-        key = private_key_text(source, value, is_path=is_path)
-        out.write(get_token(key, scopes=args.scope or None, expires_in=args.expires_in) + "\n")
-    except ValueError as exc:
-        err.write(f"error: {exc}\n")
+        if args.key_file:
+            key = _env.private_key_text("--key-file", args.key_file, is_path=True)
+        else:
+            found = _env.private_key(os.environ)
+            if found is None:
+                err.write("error: set GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE, or pass --key-file\n")
+                return 2
+            key = found[1]
+        signed = get_token(key, scopes=args.scope, expires_in=args.expires_in)
+    except ValidationError as exc:
+        err.write(f"error: {_TOKEN_OPTIONS.get(exc.path, exc.path)}: {exc.rule}\n")
         return 2
+    out.write(signed + "\n")
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m gr4vy_fn", description="Gr4vy Checkout Sessions client.")
+    parser = argparse.ArgumentParser(
+        prog="python -m gr4vy_fn",
+        description="Gr4vy Checkout Sessions client.",
+        epilog="Exit status: 0 done, 1 an API or network error, 2 bad input (nothing sent).",
+    )
+    parser.add_argument("--version", action="version", version=f"gr4vy_fn {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="run every operation against the built-in emulator on loopback")
-    emulator = commands.add_parser("emulator", help="serve the emulator until interrupted")
+    emulator = commands.add_parser(
+        "emulator",
+        help="serve the emulator until interrupted",
+        description="Serve the emulator until interrupted; print the GR4VY_* settings a client needs.",
+    )
     emulator.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     emulator.add_argument("--port", type=int, default=4010, help="port to listen on (default 4010)")
-    emulator.add_argument("--token", help="the only bearer token to accept (default: any)")
+    emulator.add_argument("--token", help="the only bearer token to accept (default: any, or none)")
 
     session_commands = commands.add_parser(
         "sessions",
@@ -240,14 +308,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (usage errors are 2, as argparse has them)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    args = _parser().parse_args(argv)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = _parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, or a usage error
+        return exit_.code if isinstance(exit_.code, int) else 2
     if args.command == "demo":
         return demo(out)
     if args.command == "emulator":
-        return serve_emulator(args.host, args.port, args.token, out)
+        return serve_emulator(args.host, args.port, args.token, out, err)
     if args.command == "token":
         return token(args, out, err)
     return sessions(args, out, err)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from attrs import field, frozen
 
+from ._error_root import ValidationError
 from ._value import Value
 
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -128,25 +129,47 @@ class HttpResponse(Value):
         return f"HttpResponse(status={self.status!r}, headers={self.headers!r}, body={_body_repr(self.body)})"
 
 
-def _seconds(value: float | None) -> float | None:
+def _seconds(name: str, value: float | None) -> float | None:
+    """Return None, or a positive, finite number of seconds as a float; anything else is refused."""
     if value is None or (type(value) is float and 0 < value < math.inf):
-        return value  # the common case, checked first: this runs for every attempt
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        msg = f"a timeout must be a number of seconds, not {type(value).__name__}"
-        raise TypeError(msg)
+        raise ValidationError(f"Timeout.{name}", "must be a number of seconds or None")
     if not math.isfinite(value) or value <= 0:
-        msg = f"a timeout must be a positive, finite number of seconds, not {value!r}"
-        raise ValueError(msg)
+        raise ValidationError(f"Timeout.{name}", "must be a positive, finite number of seconds")
     return float(value)
+
+
+# One converter per field, so an error names the field. Each checks the common
+# case inline first: a Timeout is built for every attempt.
+
+
+def _connect_seconds(value: float | None) -> float | None:
+    return value if type(value) is float and 0 < value < math.inf else _seconds("connect", value)
+
+
+def _read_seconds(value: float | None) -> float | None:
+    return value if type(value) is float and 0 < value < math.inf else _seconds("read", value)
+
+
+def _total_seconds(value: float | None) -> float | None:
+    return (
+        value
+        if value is None or (type(value) is float and 0 < value < math.inf)
+        else _seconds("total", value)
+    )
 
 
 @frozen(eq=False, repr=False)
 class Timeout(Value):
-    """Seconds to wait: to connect, for each read, and for the whole attempt (None: no limit)."""
+    """Seconds to wait: to connect, for each read, and for the whole attempt (None: no limit).
 
-    connect: float | None = field(default=5.0, converter=_seconds)
-    read: float | None = field(default=15.0, converter=_seconds)
-    total: float | None = field(default=None, converter=_seconds)
+    Raises ValidationError for anything but None or a positive, finite number.
+    """
+
+    connect: float | None = field(default=5.0, converter=_connect_seconds)
+    read: float | None = field(default=15.0, converter=_read_seconds)
+    total: float | None = field(default=None, converter=_total_seconds)
 
     def clipped(self, remaining: float) -> Timeout:
         """Return this timeout with every limit at most `remaining` seconds."""

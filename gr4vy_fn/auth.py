@@ -2,113 +2,75 @@
 
 A token is a JWT signed ES512 with the merchant's EC P-521 private key; its
 `kid` is the key's RFC 7638 thumbprint. Install with `pip install 'gr4vy_fn[jwt]'`.
+Invalid input (a key that is not EC P-521, scopes given as one string, an
+empty scope, a lifetime that is not a positive whole number) raises
+ValidationError naming the argument, never showing the key.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import threading
+import os
 import time
-import uuid
-from collections.abc import Callable, Mapping
-from functools import lru_cache
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-try:
-    import jwt
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-except ImportError as exc:  # pragma: no cover - exercised in a process without the extra
-    msg = "gr4vy_fn.auth needs the jwt extra: pip install 'gr4vy_fn[jwt]'"
-    raise ImportError(msg) from exc
-
+from . import _env, _signing
 from ._http import Transport
-from ._version import __version__
-from .config import Config
-from .errors import ErrorValue, Gr4vyError
+from ._send import new_checkout_session
+from ._signing import DEFAULT_SCOPES as DEFAULT_SCOPES  # importable from here, as before
+from ._signing import thumbprint as thumbprint
+from .config import TOKEN_ISSUER, Config
+from .errors import ErrorValue, Gr4vyError, ValidationError
 from .models import CheckoutSessionCreateRequest
 
-__all__ = ["embed_token_with_checkout_session", "get_embed_token", "get_token", "token_provider"]
+__all__ = [
+    "embed_token_with_checkout_session",
+    "get_embed_token",
+    "get_token",
+    "private_key_from_env",
+    "token_provider",
+]
 
-DEFAULT_SCOPES = ("*.read", "*.write")
-ISSUER = f"gr4vy_fn v{__version__}"
-_KEY_ERROR = "the private key must be an EC P-521 (secp521r1) private key in PEM form"
+ISSUER = TOKEN_ISSUER
+T = TypeVar("T")
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-@lru_cache(maxsize=8)
-def _load(private_key: str) -> tuple[ec.EllipticCurvePrivateKey, str]:
-    """Return the key and its thumbprint; cached, as parsing a PEM costs more than signing."""
-    if not isinstance(private_key, str) or "PRIVATE KEY" not in private_key:
-        raise ValueError(_KEY_ERROR)
+def _checked(make: Callable[[], T]) -> T:
+    """Run `make`, turning the signing module's refusal into the package's ValidationError."""
     try:
-        key = load_pem_private_key(private_key.encode("utf-8"), password=None)
-    except (ValueError, TypeError):
-        raise ValueError(_KEY_ERROR) from None
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP521R1):
-        raise ValueError(_KEY_ERROR)
-    return key, thumbprint(key.public_key())
-
-
-def thumbprint(public_key: ec.EllipticCurvePublicKey) -> str:
-    """Return the RFC 7638 JWK thumbprint (SHA-256, base64url) of an EC P-521 public key."""
-    numbers = public_key.public_numbers()
-    size = (public_key.curve.key_size + 7) // 8
-    jwk = {
-        "crv": "P-521",
-        "kty": "EC",
-        "x": _b64url(numbers.x.to_bytes(size, "big")),
-        "y": _b64url(numbers.y.to_bytes(size, "big")),
-    }
-    canonical = json.dumps(jwk, separators=(",", ":"), sort_keys=True).encode("ascii")
-    return _b64url(hashlib.sha256(canonical).digest())
-
-
-def _sign(
-    private_key: str,
-    scopes: list[str],
-    expires_in: int,
-    embed_params: Mapping[str, Any] | None,
-    checkout_session_id: str | None,
-    now: float,
-) -> str:
-    if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0:
-        msg = "expires_in must be a positive number of seconds"
-        raise ValueError(msg)
-    key, kid = _load(private_key)
-    issued = int(now)
-    claims: dict[str, Any] = {
-        "scopes": scopes,
-        "iss": ISSUER,
-        "iat": issued,
-        "nbf": issued,
-        "exp": issued + expires_in,
-        "jti": str(uuid.uuid4()),
-    }
-    if embed_params is not None:
-        claims["embed"] = dict(embed_params)
-    if checkout_session_id is not None:
-        claims["checkout_session_id"] = checkout_session_id
-    return jwt.encode(claims, key, algorithm="ES512", headers={"kid": kid, "typ": "JWT"})
+        return make()
+    except _signing.RefusedInput as exc:
+        raise ValidationError(exc.argument, exc.rule) from None
 
 
 def get_token(
     private_key: str,
-    scopes: list[str] | None = None,
+    scopes: Sequence[str] | None = None,
     expires_in: int = 3600,
     embed_params: Mapping[str, Any] | None = None,
     checkout_session_id: str | None = None,
 ) -> str:
-    """Return a bearer token signed with `private_key` (PEM), for `scopes` (default: read and write all)."""
-    chosen = list(DEFAULT_SCOPES if scopes is None else scopes)
-    if embed_params is not None and "embed" not in chosen:
-        chosen.append("embed")
-    return _sign(private_key, chosen, expires_in, embed_params, checkout_session_id, time.time())
+    """Return a bearer token signed with `private_key` (PEM), for `scopes` (default: read and write all).
+
+    `scopes` is a list of scope names; `embed_params` adds the `embed` scope and
+    claim. Raises ValidationError for a bad key, scopes or lifetime.
+    """
+
+    def make() -> str:
+        chosen = _signing.checked_scopes(scopes)
+        if embed_params is not None and "embed" not in chosen:
+            chosen.append("embed")
+        return _signing.sign(
+            private_key,
+            scopes=chosen,
+            expires_in=_signing.checked_lifetime(expires_in),
+            issuer=ISSUER,
+            now=time.time(),
+            embed_params=embed_params,
+            checkout_session_id=checkout_session_id,
+        )
+
+    return _checked(make)
 
 
 def get_embed_token(
@@ -116,13 +78,26 @@ def get_embed_token(
     embed_params: Mapping[str, Any] | None = None,
     checkout_session_id: str | None = None,
 ) -> str:
-    """Return an Embed token: the `embed` scope, with `embed_params` (snake_case keys) as its claim."""
-    return _sign(private_key, ["embed"], 3600, dict(embed_params or {}), checkout_session_id, time.time())
+    """Return an Embed token: the `embed` scope, with `embed_params` (snake_case keys) as its claim.
+
+    Valid one hour. Raises ValidationError for a bad key.
+    """
+    return _checked(
+        lambda: _signing.sign(
+            private_key,
+            scopes=["embed"],
+            expires_in=3600,
+            issuer=ISSUER,
+            now=time.time(),
+            embed_params=dict(embed_params or {}),
+            checkout_session_id=checkout_session_id,
+        )
+    )
 
 
 def token_provider(
     private_key: str,
-    scopes: list[str] | None = None,
+    scopes: Sequence[str] | None = None,
     expires_in: int = 3600,
     *,
     refresh_margin: float = 60.0,
@@ -130,26 +105,35 @@ def token_provider(
 ) -> Callable[[], str]:
     """Return a thread-safe callable giving a bearer token, reused until `refresh_margin` s before expiry.
 
-    Made for `Config.bearer_token`. The key is checked at once: a bad key raises ValueError here.
+    Made for `Config.bearer_token`. The key, scopes and lifetime are checked at
+    once: bad ones raise ValidationError here, not on the first call.
     """
-    chosen = list(DEFAULT_SCOPES if scopes is None else scopes)
-    _load(private_key)
-    margin = min(refresh_margin, expires_in / 2)
-    lock = threading.Lock()
-    current: list[Any] = [None, 0.0]  # token, time to refresh
+    return _checked(
+        lambda: _signing.token_provider(
+            private_key,
+            scopes=scopes,
+            expires_in=expires_in,
+            issuer=ISSUER,
+            refresh_margin=refresh_margin,
+            clock=clock,
+        )
+    )
 
-    def provide() -> str:
-        now = clock()
-        token, refresh_at = current
-        if token is not None and now < refresh_at:
-            return str(token)
-        with lock:
-            if current[0] is None or now >= current[1]:
-                current[0] = _sign(private_key, chosen, expires_in, None, None, now)
-                current[1] = now + expires_in - margin
-            return str(current[0])
 
-    return provide
+def private_key_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """Return the PEM text of the key in GR4VY_PRIVATE_KEY (newlines may be `\\n`) or GR4VY_PRIVATE_KEY_FILE.
+
+    Raises ValidationError naming the variable when neither or both are set, or
+    the file cannot be read; the key itself is not checked here.
+    """
+    env = os.environ if environ is None else environ
+    found = _env.private_key(env)
+    if found is None:
+        raise ValidationError(
+            _env.GR4VY_PRIVATE_KEY,
+            f"missing: set the key's PEM text, or {_env.GR4VY_PRIVATE_KEY_FILE} to its path",
+        )
+    return found[1]
 
 
 def embed_token_with_checkout_session(
@@ -160,9 +144,11 @@ def embed_token_with_checkout_session(
     config: Config | None = None,
     transport: Transport | None = None,
 ) -> str | ErrorValue:
-    """Create a checkout session and return an Embed token pinned to it, or the create's error value."""
-    from ._send import new_checkout_session
+    """Create a checkout session and return an Embed token pinned to it, or the create's error value.
 
+    The key is checked before the session is created: a bad one raises ValidationError.
+    """
+    _checked(lambda: _signing.load_key(private_key))
     session = new_checkout_session(body, config=config, transport=transport)
     if isinstance(session, Gr4vyError):
         return session

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -9,17 +10,27 @@ from typing import Literal
 
 from attrs import field, frozen
 
+from . import _env
 from ._http import Timeout
 from ._value import Value
 from ._version import __version__
+from .errors import ValidationError
 from .retry import RetryPolicy
 
 USER_AGENT = f"gr4vy_fn/{__version__}"
+TOKEN_ISSUER = f"gr4vy_fn v{__version__}"
 _GR4VY_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _HEADER_VALUE = re.compile(r"[\x20-\x7e\x80-\xff\t]*")
-_SERVER_URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
+_SERVER_URL = re.compile(r"(https?)://([^\s/?#]+)(/[^\s?#]*)?")
+_HOST_AND_PORT = re.compile(r"(\[[^\]]*\]|[^:]*)(?::\d*)?")
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
 
 BearerToken = str | Callable[[], str]
+
+# What `Config.from_env` uses instead of the default RetryPolicy; the pytest
+# fixture sets a fast one, so code under test that calls with no config never
+# waits out production back-off.
+_env_retry_policy: RetryPolicy | None = None
 
 
 def header_value_ok(value: object) -> bool:
@@ -29,8 +40,43 @@ def header_value_ok(value: object) -> bool:
 
 def _check_header(name: str, value: object) -> None:
     if value is not None and not header_value_ok(value):
-        msg = f"Config.{name} must be a string without control characters (CR, LF, ...)"
-        raise ValueError(msg)
+        raise ValidationError(f"Config.{name}", "must be a string without control characters (CR, LF, ...)")
+
+
+def is_loopback_url(url: str) -> bool:
+    """Say whether `url` is http(s) to 127.0.0.0/8, ::1 or localhost: how the emulator is recognised."""
+    match = _SERVER_URL.fullmatch(url)
+    if match is None:
+        return False
+    host_match = _HOST_AND_PORT.fullmatch(match.group(2).rpartition("@")[2])
+    host = host_match.group(1).strip("[]").lower() if host_match else ""
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_server_url(url: object, allow_insecure_http: bool) -> str:
+    """Return the base URL; refuse credentials in it, and plain http:// off loopback unless allowed.
+
+    Neither the URL nor any part of it goes into the error: it may hold a password.
+    """
+    if not isinstance(url, str) or (match := _SERVER_URL.fullmatch(url)) is None:
+        raise ValidationError("Config.server_url", "must be an http:// or https:// URL without a query")
+    if "@" in match.group(2):
+        raise ValidationError(
+            "Config.server_url", "must not hold credentials (user:password@); give the token as bearer_token"
+        )
+    if match.group(1) == "http" and not allow_insecure_http and not is_loopback_url(url):
+        # Plain HTTP would carry card data and the token in clear across the network.
+        raise ValidationError(
+            "Config.server_url",
+            "http:// is allowed only to loopback (127.0.0.1, localhost, [::1]): use https://, "
+            "or pass allow_insecure_http=True",
+        )
+    return url.rstrip("/")
 
 
 @frozen(kw_only=True, eq=False, repr=False)
@@ -39,7 +85,10 @@ class Config(Value):
 
     The base URL is `server_url` when given, else Gr4vy's production or sandbox
     URL for `gr4vy_id`. `bearer_token` is a token, or a zero-argument callable
-    returning one, called once per attempt (see `gr4vy_fn.auth.token_provider`).
+    returning one, called once per attempt (see `gr4vy_fn.auth.token_provider`);
+    only a server on loopback (the emulator) may go without one. `server_url`
+    may be plain `http://` only on loopback, unless `allow_insecure_http` is True.
+    Raises ValidationError naming the setting, never showing a token or URL.
     """
 
     gr4vy_id: str | None = None
@@ -50,128 +99,114 @@ class Config(Value):
     timeout: Timeout = field(factory=Timeout)
     retry: RetryPolicy = field(factory=RetryPolicy)
     user_agent: str = USER_AGENT
+    allow_insecure_http: bool = False
     base_url: str = field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.environment not in ("production", "sandbox"):
-            msg = "Config.environment must be 'production' or 'sandbox'"
-            raise ValueError(msg)
-        server_url: object = self.server_url
+            raise ValidationError("Config.environment", "must be 'production' or 'sandbox'")
+        if not isinstance(self.allow_insecure_http, bool):
+            raise ValidationError("Config.allow_insecure_http", "must be True or False")
         gr4vy_id: object = self.gr4vy_id
-        if server_url is not None:
-            if not isinstance(server_url, str) or not _SERVER_URL.fullmatch(server_url):
-                msg = "Config.server_url must be an http:// or https:// URL without a query"
-                raise ValueError(msg)
-            base = server_url.rstrip("/")
+        if self.server_url is not None:
+            base = _check_server_url(self.server_url, self.allow_insecure_http)
         elif gr4vy_id is not None:
             if not isinstance(gr4vy_id, str) or not _GR4VY_ID.fullmatch(gr4vy_id):
-                msg = "Config.gr4vy_id must be your Gr4vy instance id (lower-case letters, digits, '-')"
-                raise ValueError(msg)
+                raise ValidationError(
+                    "Config.gr4vy_id", "must be your Gr4vy instance id (lower-case letters, digits, '-')"
+                )
             sandbox = "sandbox." if self.environment == "sandbox" else ""
             base = f"https://api.{sandbox}{gr4vy_id}.gr4vy.app"
         else:
-            msg = "Config needs gr4vy_id (or server_url)"
-            raise ValueError(msg)
+            raise ValidationError("Config", "needs gr4vy_id (or server_url)")
         object.__setattr__(self, "base_url", base)
-        token: object = self.bearer_token
-        if isinstance(token, str):
-            _check_header("bearer_token", token)
-        elif token is not None and not callable(token):
-            msg = "Config.bearer_token must be a string or a callable returning one"
-            raise ValueError(msg)
+        self._check_token()
         _check_header("merchant_account_id", self.merchant_account_id)
         _check_header("user_agent", self.user_agent)
         timeout: object = self.timeout
         retry: object = self.retry
         if not isinstance(timeout, Timeout):
-            msg = "Config.timeout must be a Timeout"
-            raise ValueError(msg)
+            raise ValidationError("Config.timeout", "must be a Timeout")
         if not isinstance(retry, RetryPolicy):
-            msg = "Config.retry must be a RetryPolicy"
-            raise ValueError(msg)
+            raise ValidationError("Config.retry", "must be a RetryPolicy")
+
+    def _check_token(self) -> None:
+        token: object = self.bearer_token
+        if token is None:
+            # The emulator on loopback accepts calls without a token; Gr4vy never does,
+            # and a missing token found here beats a 401 found on the first call.
+            if not is_loopback_url(self.base_url):
+                raise ValidationError(
+                    "Config.bearer_token",
+                    "is required (a token, or token_provider(key)); only a server on loopback may go without",
+                )
+        elif isinstance(token, str):
+            if not token.strip():
+                raise ValidationError("Config.bearer_token", "must not be empty")
+            _check_header("bearer_token", token)
+        elif not callable(token):
+            raise ValidationError("Config.bearer_token", "must be a string or a callable returning one")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
-        """Build a Config from GR4VY_* variables; a missing or contradictory one raises ValueError naming it.
+        """Build a Config from GR4VY_* variables; a missing or bad one raises ValidationError naming it.
 
         Reads GR4VY_ID, GR4VY_ENVIRONMENT, GR4VY_SERVER_URL, GR4VY_BEARER_TOKEN,
-        GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE (needs the `jwt` extra) and
-        GR4VY_MERCHANT_ACCOUNT_ID.
+        GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE (needs the `jwt` extra),
+        GR4VY_MERCHANT_ACCOUNT_ID and GR4VY_ALLOW_INSECURE_HTTP. A server on
+        loopback (the emulator) needs no token.
         """
         env = os.environ if environ is None else environ
-
-        def get(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
-
-        gr4vy_id, server_url = get("GR4VY_ID"), get("GR4VY_SERVER_URL")
+        gr4vy_id, server_url = _env.setting(env, _env.GR4VY_ID), _env.setting(env, _env.GR4VY_SERVER_URL)
         if gr4vy_id is None and server_url is None:
-            msg = "set GR4VY_ID (your Gr4vy instance id) or GR4VY_SERVER_URL"
-            raise ValueError(msg)
-        environment = get("GR4VY_ENVIRONMENT") or "production"
+            raise ValidationError(
+                _env.GR4VY_ID, f"missing: set your Gr4vy instance id, or {_env.GR4VY_SERVER_URL}"
+            )
+        environment = _env.setting(env, _env.GR4VY_ENVIRONMENT) or "production"
         if environment not in ("production", "sandbox"):
-            msg = "GR4VY_ENVIRONMENT must be 'production' or 'sandbox'"
-            raise ValueError(msg)
-        token_sources = [
-            name
-            for name in ("GR4VY_BEARER_TOKEN", "GR4VY_PRIVATE_KEY", "GR4VY_PRIVATE_KEY_FILE")
-            if get(name) is not None
-        ]
-        if len(token_sources) > 1:
-            msg = f"set only one of {', '.join(token_sources)}"
-            raise ValueError(msg)
-        if not token_sources:
-            msg = "set GR4VY_BEARER_TOKEN, GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE"
-            raise ValueError(msg)
-        bearer: BearerToken
-        source = token_sources[0]
-        if source == "GR4VY_BEARER_TOKEN":
-            bearer = get(source) or ""
-        else:
-            bearer = _provider_from_key(source, get(source) or "")
+            raise ValidationError(_env.GR4VY_ENVIRONMENT, "must be 'production' or 'sandbox'")
+        allow_insecure_http = _env.flag(env, _env.GR4VY_ALLOW_INSECURE_HTTP)
+        token = _env.only_one_of(env, _env.TOKEN_SOURCES)
+        if token is None and not (server_url is not None and is_loopback_url(server_url)):
+            raise ValidationError(
+                _env.GR4VY_BEARER_TOKEN,
+                f"missing: set a token, or {_env.GR4VY_PRIVATE_KEY} or {_env.GR4VY_PRIVATE_KEY_FILE} "
+                "(only a server on loopback may go without)",
+            )
+        bearer: BearerToken | None = None
+        if token is not None:
+            source, value = token
+            bearer = value if source == _env.GR4VY_BEARER_TOKEN else _provider_from_key(env, source)
+        variables = {
+            "Config.gr4vy_id": _env.GR4VY_ID,
+            "Config.server_url": _env.GR4VY_SERVER_URL,
+            "Config.bearer_token": token[0] if token else _env.GR4VY_BEARER_TOKEN,
+            "Config.merchant_account_id": _env.GR4VY_MERCHANT_ACCOUNT_ID,
+        }
         try:
             return cls(
                 gr4vy_id=gr4vy_id,
                 environment=environment,  # type: ignore[arg-type]  # checked above
                 server_url=server_url,
                 bearer_token=bearer,
-                merchant_account_id=get("GR4VY_MERCHANT_ACCOUNT_ID"),
+                merchant_account_id=_env.setting(env, _env.GR4VY_MERCHANT_ACCOUNT_ID),
+                retry=_env_retry_policy or RetryPolicy(),
+                allow_insecure_http=allow_insecure_http,
             )
-        except ValueError as exc:
-            names = {
-                "gr4vy_id": "GR4VY_ID",
-                "server_url": "GR4VY_SERVER_URL",
-                "bearer_token": source,
-                "merchant_account_id": "GR4VY_MERCHANT_ACCOUNT_ID",
-            }
-            text = str(exc)
-            for attribute, variable in names.items():
-                text = text.replace(f"Config.{attribute}", variable)
-            raise ValueError(text) from None
+        except ValidationError as exc:
+            rule = exc.rule.replace("allow_insecure_http=True", f"{_env.GR4VY_ALLOW_INSECURE_HTTP}=1")
+            raise ValidationError(variables.get(exc.path, exc.path), rule) from None
 
 
-def private_key_text(source: str, value: str, *, is_path: bool) -> str:
-    """Return the PEM text of a key given inline or as a file path; `source` names it in errors."""
-    if not is_path:
-        # Environments often carry a PEM with its newlines written as \n.
-        return value.replace("\\n", "\n")
-    try:
-        with open(value, encoding="utf-8") as key_file:
-            return key_file.read()
-    except OSError as exc:
-        msg = f"{source} could not be read ({exc.strerror})"
-        raise ValueError(msg) from None
-
-
-def _provider_from_key(variable: str, value: str) -> Callable[[], str]:
+def _provider_from_key(environ: Mapping[str, str], variable: str) -> Callable[[], str]:
     """Turn GR4VY_PRIVATE_KEY (PEM text) or GR4VY_PRIVATE_KEY_FILE (a path) into a token provider."""
     try:
-        from .auth import token_provider
+        from . import _signing
     except ImportError as exc:
-        msg = f"{variable} needs the jwt extra: pip install 'gr4vy_fn[jwt]'"
-        raise ValueError(msg) from exc
-    pem = private_key_text(variable, value, is_path=variable == "GR4VY_PRIVATE_KEY_FILE")
+        raise ValidationError(variable, "needs the jwt extra: pip install 'gr4vy_fn[jwt]'") from exc
+    found = _env.private_key(environ)
+    assert found is not None  # the caller found `variable` set
     try:
-        return token_provider(pem)
-    except ValueError as exc:
-        raise ValueError(f"{variable}: {exc}") from None
+        return _signing.token_provider(found[1], scopes=None, expires_in=3600, issuer=TOKEN_ISSUER)
+    except _signing.RefusedInput as exc:
+        raise ValidationError(variable, exc.rule) from None

@@ -30,16 +30,10 @@ from typing import ClassVar
 
 from attrs import Factory, define, field
 
+from ._error_root import Gr4vyError as Gr4vyError  # defined in a leaf, so _http can raise it
+from ._error_root import ValidationError as ValidationError
 from ._http import Headers, _headers
 from ._value import Value
-
-
-@define(eq=False, repr=False, auto_exc=False)
-class Gr4vyError(Value, Exception):
-    """The root of every error this package returns or raises; compared by value, and hashable."""
-
-    def __str__(self) -> str:
-        return repr(self)
 
 
 @define(frozen=True, eq=False, repr=False)
@@ -170,29 +164,6 @@ class ResponseTooLarge(TransportError):
     """The answer's body was larger than the transport accepts; it was not read to the end."""
 
     status: int = 0
-
-
-class ValidationError(ValueError, Gr4vyError):
-    """Invalid input, raised before sending: names the field path and the rule, never the value."""
-
-    def __init__(self, path: str, rule: str) -> None:
-        ValueError.__init__(self, f"{path}: {rule}" if path else rule)
-        self.path = path
-        self.rule = rule
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-    def __repr__(self) -> str:
-        return f"ValidationError(path={self.path!r}, rule={self.rule!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ValidationError):
-            return (self.path, self.rule) == (other.path, other.rule)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.rule))
 
 
 ErrorValue = ApiError | UnexpectedResponse | TransportError

@@ -10,13 +10,14 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
-from attrs import field, frozen
+from attrs import Attribute, field, frozen
 
 from ._http import HttpResponse
 from ._retry_after import retry_after
 from ._value import Value
-from .errors import DeadlineExceeded, ResponseTooLarge, TlsError, TransportError
+from .errors import DeadlineExceeded, ResponseTooLarge, TlsError, TransportError, ValidationError
 
 __all__ = ["RetryPolicy", "next_delay", "retryable_error"]
 
@@ -24,10 +25,28 @@ __all__ = ["RetryPolicy", "next_delay", "retryable_error"]
 _SAFE_FOR_CREATE = frozenset({429})
 
 
-def _positive(_: object, attribute: object, value: float) -> None:
+def _non_negative(_: object, attribute: Attribute[float], value: float) -> None:
+    _check_non_negative(attribute.name, value)
+
+
+def _check_non_negative(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        msg = f"RetryPolicy.{getattr(attribute, 'name', '?')} must be a number >= 0"
-        raise ValueError(msg)
+        raise ValidationError(f"RetryPolicy.{name}", "must be a number >= 0")
+
+
+def _callable(_: object, attribute: Attribute[Any], value: object) -> None:
+    if not callable(value):
+        raise ValidationError(f"RetryPolicy.{attribute.name}", "must be callable")
+
+
+def _statuses(value: object) -> frozenset[int]:
+    try:
+        statuses: frozenset[object] = frozenset(value)  # type: ignore[call-overload]  # checked below
+    except TypeError:
+        raise ValidationError("RetryPolicy.retry_statuses", "must be a collection of HTTP statuses") from None
+    if not all(type(status) is int and 100 <= status <= 599 for status in statuses):
+        raise ValidationError("RetryPolicy.retry_statuses", "must hold HTTP statuses (integers 100..599)")
+    return statuses  # type: ignore[return-value]  # every member is an int, checked above
 
 
 @frozen(kw_only=True, eq=False, repr=False)
@@ -39,21 +58,22 @@ class RetryPolicy(Value):
     by `multiplier` up to `max_delay`, each shortened by up to `jitter` (a
     fraction) at random. A `Retry-After` of at most `max_retry_after` seconds
     is waited out exactly when it fits the deadline; otherwise the answer is returned.
+    Raises ValidationError naming the setting that cannot work.
     """
 
     max_attempts: int = 3
-    initial_delay: float = field(default=0.5, validator=_positive)
-    multiplier: float = field(default=2.0, validator=_positive)
-    max_delay: float = field(default=5.0, validator=_positive)
-    jitter: float = field(default=0.5, validator=_positive)
-    retry_statuses: frozenset[int] = field(default=frozenset({429, 502, 503, 504}), converter=frozenset)
+    initial_delay: float = field(default=0.5, validator=_non_negative)
+    multiplier: float = field(default=2.0, validator=_non_negative)
+    max_delay: float = field(default=5.0, validator=_non_negative)
+    jitter: float = field(default=0.5, validator=_non_negative)
+    retry_statuses: frozenset[int] = field(default=frozenset({429, 502, 503, 504}), converter=_statuses)
     respect_retry_after: bool = True
-    max_retry_after: float = field(default=10.0, validator=_positive)
+    max_retry_after: float = field(default=10.0, validator=_non_negative)
     deadline: float | None = 20.0
-    sleep: Callable[[float], None] = field(default=time.sleep, eq=False, repr=False)
-    clock: Callable[[], float] = field(default=time.monotonic, eq=False, repr=False)
-    wall_clock: Callable[[], float] = field(default=time.time, eq=False, repr=False)
-    random: Callable[[], float] = field(default=random.random, eq=False, repr=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, eq=False, repr=False, validator=_callable)
+    clock: Callable[[], float] = field(default=time.monotonic, eq=False, repr=False, validator=_callable)
+    wall_clock: Callable[[], float] = field(default=time.time, eq=False, repr=False, validator=_callable)
+    random: Callable[[], float] = field(default=random.random, eq=False, repr=False, validator=_callable)
 
     def __attrs_post_init__(self) -> None:
         if (
@@ -61,13 +81,13 @@ class RetryPolicy(Value):
             or not isinstance(self.max_attempts, int)
             or self.max_attempts < 1
         ):
-            msg = "RetryPolicy.max_attempts must be an integer >= 1"
-            raise ValueError(msg)
+            raise ValidationError("RetryPolicy.max_attempts", "must be an integer >= 1")
         if self.jitter > 1:
-            msg = "RetryPolicy.jitter must be a fraction in 0..1"
-            raise ValueError(msg)
+            raise ValidationError("RetryPolicy.jitter", "must be a fraction in 0..1")
+        if not isinstance(self.respect_retry_after, bool):
+            raise ValidationError("RetryPolicy.respect_retry_after", "must be True or False")
         if self.deadline is not None:
-            _positive(self, "deadline", self.deadline)
+            _check_non_negative("deadline", self.deadline)
 
     @classmethod
     def none(cls) -> RetryPolicy:

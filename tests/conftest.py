@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,10 @@ def sample(name: str) -> bytes:
 
 
 class FakeTime:
-    """A clock that moves only when someone sleeps."""
+    """The one fake clock of the suite: it moves only when someone sleeps or a test moves `now`.
+
+    `clock` is monotonic seconds, `wall` the matching Unix time, `utc` the same as a datetime.
+    """
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -42,6 +47,9 @@ class FakeTime:
     def wall(self) -> float:
         return 1_700_000_000.0 + self.now
 
+    def utc(self) -> datetime:
+        return datetime.fromtimestamp(self.wall(), timezone.utc)
+
 
 @pytest.fixture
 def fake_time() -> FakeTime:
@@ -54,6 +62,14 @@ def fast_policy(fake: FakeTime | None = None, **kwargs: Any) -> g.RetryPolicy:
     return g.RetryPolicy(
         sleep=fake.sleep, clock=fake.clock, wall_clock=fake.wall, random=lambda: 0.0, **kwargs
     )
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run the command line in-process; return its exit status, standard output and standard error."""
+    from gr4vy_fn._cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(args), out, err), out.getvalue(), err.getvalue()
 
 
 def make_config(url: str = "http://127.0.0.1:9", **kwargs: Any) -> g.Config:

@@ -15,7 +15,7 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import make_config
+from conftest import FakeTime, make_config, run_cli
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -24,6 +24,7 @@ from gr4vy_fn.auth import (
     embed_token_with_checkout_session,
     get_embed_token,
     get_token,
+    private_key_from_env,
     token_provider,
 )
 from gr4vy_fn.testing import Emulator
@@ -108,25 +109,59 @@ def test_embed_tokens_keep_the_wires_snake_case(key: ec.EllipticCurvePrivateKey,
     assert with_embed["scopes"] == ["*.read", "*.write", "embed"]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_the_provider_reuses_a_token_until_shortly_before_expiry(private_pem: str) -> None:
+def test_the_provider_reuses_a_token_until_shortly_before_expiry(
+    private_pem: str, fake_time: FakeTime
+) -> None:
     """The same token comes back until refresh_margin before expiry, then a new one."""
-    clock = Clock()
-    provide = token_provider(private_pem, expires_in=600, refresh_margin=60, clock=clock)
+    provide = token_provider(private_pem, expires_in=600, refresh_margin=60, clock=fake_time.wall)
     first = provide()
-    clock.now += 539
+    fake_time.now += 539
     assert provide() == first
-    clock.now += 1
+    fake_time.now += 1
     second = provide()
     assert second != first
-    assert jwt.decode(second, options={"verify_signature": False})["iat"] == int(clock.now)
+    assert jwt.decode(second, options={"verify_signature": False})["iat"] == int(fake_time.wall())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "path"),
+    [
+        ({"scopes": "checkout-sessions.read"}, "scopes"),
+        ({"scopes": b"checkout-sessions.read"}, "scopes"),
+        ({"scopes": [""]}, "scopes"),
+        ({"scopes": ["checkout-sessions.read", " "]}, "scopes"),
+        ({"scopes": []}, "scopes"),
+        ({"scopes": [5]}, "scopes"),
+        ({"expires_in": 0}, "expires_in"),
+        ({"expires_in": 1.5}, "expires_in"),
+        ({"expires_in": True}, "expires_in"),
+    ],
+)
+def test_scopes_and_lifetimes_that_cannot_be_meant_are_refused(
+    private_pem: str, kwargs: dict[str, Any], path: str
+) -> None:
+    """A string for scopes (one scope per letter), an empty scope or a bad lifetime raise ValidationError."""
+    for make in (get_token, token_provider):
+        with pytest.raises(g.ValidationError) as caught:
+            make(private_pem, **kwargs)
+        assert caught.value.path == path
+
+
+def test_private_key_from_env_reads_either_variable(private_pem: str, tmp_path: Path) -> None:
+    """private_key_from_env gives the PEM from GR4VY_PRIVATE_KEY (\\n too) or GR4VY_PRIVATE_KEY_FILE."""
+    key_file = tmp_path / "private_key.pem"
+    key_file.write_text(private_pem)
+    assert private_key_from_env({"GR4VY_PRIVATE_KEY_FILE": str(key_file)}) == private_pem
+    assert private_key_from_env({"GR4VY_PRIVATE_KEY": private_pem.replace("\n", "\\n")}) == private_pem
+    for environ, path in [
+        ({}, "GR4VY_PRIVATE_KEY"),
+        ({"GR4VY_PRIVATE_KEY_FILE": str(tmp_path / "missing.pem")}, "GR4VY_PRIVATE_KEY_FILE"),
+        ({"GR4VY_PRIVATE_KEY": private_pem, "GR4VY_PRIVATE_KEY_FILE": str(key_file)}, "GR4VY_PRIVATE_KEY"),
+    ]:
+        with pytest.raises(g.ValidationError) as caught:
+            private_key_from_env(environ)
+        assert caught.value.path == path
+        assert "PRIVATE KEY-----" not in str(caught.value)
 
 
 def test_the_provider_signs_once_for_many_threads(private_pem: str) -> None:
@@ -157,10 +192,15 @@ BAD_KEYS = {
 
 @pytest.mark.parametrize("name", list(BAD_KEYS))
 def test_wrong_keys_are_refused_clearly(name: str) -> None:
-    """Broken, wrong-curve and RSA keys raise ValueError saying what is needed, never echoing the key."""
-    for attempt in (lambda: get_token(BAD_KEYS[name]), lambda: token_provider(BAD_KEYS[name])):
-        with pytest.raises(ValueError, match="EC P-521") as caught:
+    """Broken, wrong-curve and RSA keys raise ValidationError saying what is needed, never echoing the key."""
+    for attempt in (
+        lambda: get_token(BAD_KEYS[name]),
+        lambda: token_provider(BAD_KEYS[name]),
+        lambda: get_embed_token(BAD_KEYS[name]),
+    ):
+        with pytest.raises(g.ValidationError, match="EC P-521") as caught:
             attempt()
+        assert caught.value.path == "private_key"
         body = BAD_KEYS[name].splitlines()[1] if "\n" in BAD_KEYS[name] else BAD_KEYS[name]
         assert body not in str(caught.value)
 
@@ -183,9 +223,9 @@ def test_from_env_builds_a_provider_from_the_key(
 
 @pytest.mark.parametrize("name", list(BAD_KEYS))
 def test_from_env_refuses_a_bad_key_naming_the_variable(name: str) -> None:
-    """A bad GR4VY_PRIVATE_KEY is a ValueError naming the variable, without the key material."""
+    """A bad GR4VY_PRIVATE_KEY is a ValidationError naming the variable, without the key material."""
     with pytest.raises(
-        ValueError, match=r"^GR4VY_PRIVATE_KEY: the private key must be an EC P-521"
+        g.ValidationError, match=r"^GR4VY_PRIVATE_KEY: the private key must be an EC P-521"
     ) as caught:
         g.Config.from_env({"GR4VY_ID": "acme", "GR4VY_PRIVATE_KEY": BAD_KEYS[name]})
     assert "secretmaterial" not in str(caught.value)
@@ -193,7 +233,7 @@ def test_from_env_refuses_a_bad_key_naming_the_variable(name: str) -> None:
 
 def test_from_env_reports_an_unreadable_key_file(tmp_path: Path) -> None:
     """A GR4VY_PRIVATE_KEY_FILE that cannot be read is named in the error."""
-    with pytest.raises(ValueError, match="GR4VY_PRIVATE_KEY_FILE could not be read"):
+    with pytest.raises(g.ValidationError, match=r"^GR4VY_PRIVATE_KEY_FILE: could not be read"):
         g.Config.from_env({"GR4VY_ID": "acme", "GR4VY_PRIVATE_KEY_FILE": str(tmp_path / "missing.pem")})
 
 
@@ -227,7 +267,7 @@ def test_end_to_end_with_a_signed_token(verifying_api: tuple[Emulator, str], pri
 def test_embed_token_with_checkout_session(key: ec.EllipticCurvePrivateKey, private_pem: str) -> None:
     """A session is created and the Embed token is pinned to it; an error value passes through."""
     emulator = Emulator()
-    config = make_config("http://emulator")
+    config = make_config("http://localhost")
     token = embed_token_with_checkout_session(
         private_pem, {"amount": 1299, "currency": "USD"}, config=config, transport=emulator.transport()
     )
@@ -238,48 +278,70 @@ def test_embed_token_with_checkout_session(key: ec.EllipticCurvePrivateKey, priv
     emulator.fail_next(500)
     failed = embed_token_with_checkout_session(private_pem, config=config, transport=emulator.transport())
     assert isinstance(failed, g.ErrorGeneric)
+    with pytest.raises(g.ValidationError):
+        embed_token_with_checkout_session(BAD_KEYS["P-256"], config=config, transport=emulator.transport())
+    assert len(emulator.sessions()) == 1  # a bad key is found before a session is made
 
 
-def test_the_token_command_prints_only_a_token(key: ec.EllipticCurvePrivateKey, private_pem: str) -> None:
-    """`python -m gr4vy_fn token --scope ...` prints one line: a token for those scopes."""
-    env = {**os.environ, "GR4VY_PRIVATE_KEY": private_pem}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gr4vy_fn",
-            "token",
-            "--scope",
-            "checkout-sessions.read",
-            "--expires-in",
-            "120",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("\n") == 1
-    claims = verify(result.stdout.strip(), key)
-    assert (claims["scopes"], claims["exp"] - claims["iat"]) == (["checkout-sessions.read"], 120)
+@pytest.fixture
+def no_gr4vy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No GR4VY_* variable from the test process reaches the command."""
+    for name in [n for n in os.environ if n.startswith("GR4VY_")]:
+        monkeypatch.delenv(name)
 
 
+@pytest.mark.usefixtures("no_gr4vy_environment")
+def test_the_token_command_prints_only_a_token(
+    key: ec.EllipticCurvePrivateKey, private_pem: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`token --scope ...` prints one line, a token for those scopes, from either variable or --key-file."""
+    key_file = tmp_path / "key.pem"
+    key_file.write_text(private_pem)
+    asked = ("token", "--scope", "checkout-sessions.read", "--expires-in", "120")
+    for variable, value, extra in [
+        ("GR4VY_PRIVATE_KEY", private_pem, ()),
+        ("GR4VY_PRIVATE_KEY_FILE", str(key_file), ()),
+        (None, "", ("--key-file", str(key_file))),
+    ]:
+        with monkeypatch.context() as patch:
+            if variable:
+                patch.setenv(variable, value)
+            status, out, err = run_cli(*asked, *extra)
+        assert (status, err) == (0, "")
+        assert out.count("\n") == 1
+        claims = verify(out.strip(), key)
+        assert (claims["scopes"], claims["exp"] - claims["iat"]) == (["checkout-sessions.read"], 120)
+
+
+@pytest.mark.usefixtures("no_gr4vy_environment")
 def test_the_token_command_without_a_key_says_what_to_set() -> None:
-    """Without a key the command exits 2 and names the variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GR4VY_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "gr4vy_fn", "token"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
+    """Without a key the command exits 2, names the variables and prints no token."""
+    assert run_cli("token") == (
+        2,
+        "",
+        "error: set GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE, or pass --key-file\n",
     )
-    assert result.returncode == 2
-    assert "GR4VY_PRIVATE_KEY" in result.stderr
-    assert result.stdout == ""
+
+
+@pytest.mark.usefixtures("no_gr4vy_environment")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--scope", ""), "error: --scope: each scope must be a non-empty string\n"),
+        (("--scope", "a", "--scope", " "), "error: --scope: each scope must be a non-empty string\n"),
+        (("--expires-in", "0"), "error: --expires-in: must be a positive whole number of seconds\n"),
+        (
+            ("--key-file", "/nonexistent/key.pem"),
+            "error: --key-file: could not be read (No such file or directory)\n",
+        ),
+    ],
+)
+def test_the_token_command_refuses_bad_options_with_exit_2(
+    private_pem: str, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], message: str
+) -> None:
+    """An empty scope, a bad lifetime or an unreadable key file: one line naming the option, exit 2."""
+    monkeypatch.setenv("GR4VY_PRIVATE_KEY", private_pem)
+    assert run_cli("token", *args) == (2, "", message)
 
 
 def test_without_the_extra_auth_says_which_extra_to_install() -> None:

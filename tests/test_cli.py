@@ -1,51 +1,40 @@
-"""The command line, run as a user runs it: subprocesses, checked on output and exit status."""
+"""The command line: exit statuses and messages in-process; the demo and the emulator as processes too."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import urllib3
+from conftest import SESSION_ID, run_cli
 
-from gr4vy_fn.testing import Emulator
+import gr4vy_fn as g
+from gr4vy_fn._cli import serve_emulator
+from gr4vy_fn.testing import ServedEmulator
+from gr4vy_fn.testing.pytest_plugin import TOKEN
 
-TOKEN = "cli-test-token"
 
-
-def run(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
+def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gr4vy_fn", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=60,
-        check=False,
+        [sys.executable, "-m", "gr4vy_fn", *args], capture_output=True, text=True, timeout=60, check=False
     )
 
 
-@pytest.fixture
-def account() -> Iterator[tuple[Emulator, dict[str, str]]]:
-    """An emulator on loopback and an environment that points the CLI at it."""
-    emulator = Emulator(bearer_token=TOKEN)
-    with emulator.serve() as url:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GR4VY_")}
-        env.update(GR4VY_SERVER_URL=url, GR4VY_BEARER_TOKEN=TOKEN)
-        yield emulator, env
+def free_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def test_demo_runs_every_operation_and_ends_on_the_404_value() -> None:
-    """The README's first command prints the six steps and exits 0."""
+    """The README's first command, run as a user runs it, prints the six steps and exits 0."""
     result = run("demo")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -75,27 +64,46 @@ def test_demo_runs_every_operation_and_ends_on_the_404_value() -> None:
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
-    """--help works for every command and says what it does."""
-    result = run(*command, "--help")
-    assert result.returncode == 0
-    assert result.stdout.startswith("usage: python -m gr4vy_fn")
+    """--help works for every command, says what it does, and exits 0."""
+    status, out, _ = run_cli(*command, "--help")
+    assert status == 0
+    assert out.startswith("usage: python -m gr4vy_fn")
 
 
-def session_json(result: subprocess.CompletedProcess[str]) -> Any:
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+def test_help_states_the_exit_statuses() -> None:
+    """The top-level help lists what 0, 1 and 2 mean."""
+    _, out, _ = run_cli("--help")
+    assert "0 done, 1 an API or network error, 2 bad input" in " ".join(out.split())
 
 
-def test_sessions_commands_round_trip(account: tuple[Emulator, dict[str, str]]) -> None:
+def test_version() -> None:
+    """--version prints the package's version and exits 0."""
+    assert run_cli("--version") == (0, f"gr4vy_fn {g.__version__}\n", "")
+
+
+def test_a_usage_error_exits_2() -> None:
+    """An unknown command is a usage error: exit 2, nothing on standard output."""
+    status, out, err = run_cli("sessions", "list")
+    assert (status, out) == (2, "")
+    assert "invalid choice: 'list'" in err
+
+
+def session_json(result: tuple[int, str, str]) -> Any:
+    status, out, err = result
+    assert (status, err) == (0, "")
+    return json.loads(out)
+
+
+def test_sessions_commands_round_trip(
+    gr4vy_emulator: ServedEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """new, update-fields, get, update and delete work as JSON in and out against the environment's API."""
-    emulator, env = account
     created = session_json(
-        run(
+        run_cli(
             "sessions",
             "new",
             "--json",
             '{"cart_items": [{"name": "Mug", "quantity": 2, "unit_amount": 900}]}',
-            env=env,
         )
     )
     session_id = created["id"]
@@ -103,63 +111,147 @@ def test_sessions_commands_round_trip(account: tuple[Emulator, dict[str, str]]) 
     fields = (
         '{"payment_method": {"method": "card", "number": "4111111111111111", "expiration_date": "12/30"}}'
     )
-    assert (
-        session_json(run("sessions", "update-fields", session_id, "--file", "-", env=env, stdin=fields))
-        is None
-    )
-    read = session_json(run("sessions", "get", session_id, env=env))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(fields))
+    assert session_json(run_cli("sessions", "update-fields", session_id, "--file", "-")) is None
+    read = session_json(run_cli("sessions", "get", session_id))
     assert read["payment_method"]["label"] == "1111"
     updated = session_json(
-        run("sessions", "update", session_id, "--json", '{"amount": 1800, "currency": "EUR"}', env=env)
+        run_cli("sessions", "update", session_id, "--json", '{"amount": 1800, "currency": "EUR"}')
     )
     assert (updated["amount"], updated["currency"]) == (1800, "EUR")
-    assert session_json(run("sessions", "delete", session_id, env=env)) is None
-    assert len(emulator.requests) == 5
+    assert session_json(run_cli("sessions", "delete", session_id)) is None
+    assert len(gr4vy_emulator.emulator.requests) == 5
 
 
-def test_an_error_value_exits_1_and_says_what(account: tuple[Emulator, dict[str, str]]) -> None:
-    """An error value is printed on stderr and the exit status is 1."""
-    _, env = account
-    result = run("sessions", "get", "8724fd24-5489-4a5d-90fd-0604df7d3b83", env=env)
-    assert result.returncode == 1
-    assert result.stdout == ""
-    assert result.stderr == "error: Error404NotFound: 404 not_found: The resource could not be found\n"
+def test_an_error_value_exits_1_and_says_what(gr4vy_emulator: ServedEmulator) -> None:
+    """An API error value is one line on stderr, its class named once, and the exit status is 1."""
+    assert run_cli("sessions", "get", SESSION_ID) == (
+        1,
+        "",
+        "error: Error404NotFound: 404 not_found: The resource could not be found\n",
+    )
+
+
+def test_a_dead_server_is_one_line_naming_the_host(
+    gr4vy_emulator: ServedEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No server listening: exit 1, one line with the server's URL and the error's class once."""
+    url = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("GR4VY_SERVER_URL", url)
+    status, out, err = run_cli("sessions", "get", SESSION_ID)
+    assert (status, out) == (1, "")
+    assert err == (
+        f"error: calling {url}: ConnectError: the connection was refused or failed "
+        "(the request was not sent; attempts: 3)\n"
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["sessions", "new", "--json", "{nope"], "error: Expecting property name"),
+        (
+            ["sessions", "new", "--json", "{amount:1}"],
+            "error: invalid input: --json: is not valid JSON (Expecting",
+        ),
         (
             ["sessions", "new", "--json", '{"cart_items": [{"name": ""}]}'],
             "error: invalid input: $.cart_items[0]",
         ),
         (["sessions", "get", "../../buyers"], "error: invalid input: checkout_session_id"),
-        (["sessions", "update-fields", "x", "--file", "/nonexistent/body.json"], "error: [Errno 2]"),
+        (
+            ["sessions", "update-fields", SESSION_ID, "--file", "/nonexistent/body.json"],
+            "error: invalid input: --file /nonexistent/body.json: could not be read (No such file",
+        ),
     ],
 )
-def test_bad_input_exits_2(account: tuple[Emulator, dict[str, str]], args: list[str], message: str) -> None:
-    """Invalid JSON, invalid fields and hostile ids exit 2 before anything is sent."""
-    emulator, env = account
-    result = run(*args, env=env)
-    assert result.returncode == 2
-    assert result.stderr.startswith(message)
-    assert emulator.requests == []
+def test_bad_input_exits_2(gr4vy_emulator: ServedEmulator, args: list[str], message: str) -> None:
+    """Bad JSON, invalid fields, hostile ids, unreadable files: one line, exit 2, nothing sent."""
+    status, out, err = run_cli(*args)
+    assert (status, out) == (2, "")
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+    assert gr4vy_emulator.emulator.requests == []
 
 
-def test_a_missing_environment_exits_2_naming_the_variable() -> None:
+@pytest.mark.parametrize(
+    ("content", "rule"), [(b"{nope", "is not valid JSON ("), (b"\xff\xfe{}", "is not UTF-8 text\n")]
+)
+def test_a_bad_body_file_is_named(
+    gr4vy_emulator: ServedEmulator, tmp_path: Any, content: bytes, rule: str
+) -> None:
+    """A --file that is not JSON, or not text, is named in the one-line message; exit 2."""
+    body = tmp_path / "body.json"
+    body.write_bytes(content)
+    status, _, err = run_cli("sessions", "new", "--file", str(body))
+    assert status == 2
+    assert err.startswith(f"error: invalid input: --file {body}: {rule}")
+
+
+def test_a_missing_environment_exits_2_naming_the_variable(
+    gr4vy_emulator: ServedEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without GR4VY_* settings the command says which variable to set."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GR4VY_")}
-    result = run("sessions", "get", "abc", env=env)
-    assert result.returncode == 2
-    assert "GR4VY_ID" in result.stderr
+    monkeypatch.delenv("GR4VY_SERVER_URL")
+    status, out, err = run_cli("sessions", "get", SESSION_ID)
+    assert (status, out) == (2, "")
+    assert err == "error: GR4VY_ID: missing: set your Gr4vy instance id, or GR4VY_SERVER_URL\n"
+
+
+@pytest.mark.parametrize(
+    ("port", "message"),
+    [
+        ("99999", "error: --port: must be a whole number in 0..65535 (0: any free port)\n"),
+        ("-1", "error: --port: must be a whole number in 0..65535 (0: any free port)\n"),
+    ],
+)
+def test_the_emulator_refuses_a_port_out_of_range(port: str, message: str) -> None:
+    """`emulator --port 99999`: one line saying what is wrong, exit 2."""
+    assert run_cli("emulator", "--port", port) == (2, "", message)
+
+
+def test_the_emulator_on_an_address_not_of_this_machine_says_so() -> None:
+    """`emulator --host` with an address this machine does not have: one line with the reason, exit 2."""
+    status, out, err = run_cli("emulator", "--host", "192.0.2.1", "--port", "4010")
+    assert (status, out) == (2, "")
+    assert err.startswith("error: cannot listen on 192.0.2.1:4010: ")
+    assert err.count("\n") == 1
+
+
+def test_the_emulator_on_a_port_in_use_says_so(gr4vy_emulator: ServedEmulator) -> None:
+    """`emulator --port N` with N taken: one line saying the port is in use, exit 2."""
+    port = gr4vy_emulator.url.rsplit(":", 1)[1]
+    assert run_cli("emulator", "--port", port) == (
+        2,
+        "",
+        f"error: cannot listen on 127.0.0.1:{port}: the port is in use\n",
+    )
+
+
+@pytest.mark.parametrize("token", [TOKEN, None])
+def test_the_emulator_prints_the_settings_a_client_needs(
+    token: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The start line's exports, set as printed, make Config.from_env() reach the emulator."""
+    out, err = io.StringIO(), io.StringIO()
+    seen: list[object] = []
+
+    def call_with_the_printed_settings() -> None:
+        banner, exports = out.getvalue().splitlines()[:2]
+        assert banner.startswith("gr4vy_fn emulator serving at http://127.0.0.1:")
+        prefix = "point a client at it with: export "
+        assert exports.startswith(prefix)
+        environ = dict(pair.split("=", 1) for pair in exports[len(prefix) :].split())
+        assert set(environ) == ({"GR4VY_SERVER_URL", "GR4VY_BEARER_TOKEN"} if token else {"GR4VY_SERVER_URL"})
+        seen.append(g.new_checkout_session(config=g.Config.from_env(environ)))
+
+    assert serve_emulator("127.0.0.1", 0, token, out, err, wait=call_with_the_printed_settings) == 0
+    assert isinstance(seen[0], g.CheckoutSession)
+    assert out.getvalue().endswith("stopped\n")
 
 
 def test_the_emulator_command_serves_until_interrupted() -> None:
-    """`emulator --port N` serves the API on loopback until SIGINT, then exits 0."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    """`emulator --port N`, started as a process, serves the API on loopback until SIGINT, then exits 0."""
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gr4vy_fn", "emulator", "--port", str(port), "--token", TOKEN],
         stdout=subprocess.PIPE,
@@ -169,6 +261,8 @@ def test_the_emulator_command_serves_until_interrupted() -> None:
         assert process.stdout is not None
         banner = process.stdout.readline()
         assert banner.startswith(f"gr4vy_fn emulator serving at http://127.0.0.1:{port}")
+        exports = f"GR4VY_SERVER_URL=http://127.0.0.1:{port} GR4VY_BEARER_TOKEN={TOKEN}"
+        assert process.stdout.readline() == f"point a client at it with: export {exports}\n"
         answer = urllib3.request(
             "POST", f"http://127.0.0.1:{port}/checkout/sessions", headers={"Authorization": f"Bearer {TOKEN}"}
         )
@@ -188,7 +282,7 @@ def test_the_emulator_command_serves_until_interrupted() -> None:
 
 def test_startup_is_not_slowed_by_the_command_line_parser() -> None:
     """`import gr4vy_fn` loads neither argparse, http.server, the emulator nor jwt."""
-    heavy = "('argparse', 'http.server', 'jwt', 'gr4vy_fn.testing', 'gr4vy_fn._cli')"
+    heavy = "('argparse', 'http.server', 'jwt', 'gr4vy_fn.testing', 'gr4vy_fn._cli', 'gr4vy_fn._signing')"
     code = f"import sys, gr4vy_fn; print(sorted(m for m in {heavy} if m in sys.modules))"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
@@ -196,22 +290,8 @@ def test_startup_is_not_slowed_by_the_command_line_parser() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_the_commands_run_in_process_too(
-    account: tuple[Emulator, dict[str, str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """main() takes its arguments and streams, for embedding: demo, and a sessions round trip."""
-    from gr4vy_fn._cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    assert main(["demo"], out, err) == 0
-    assert "6. get_checkout_session (after delete)" in out.getvalue()
-    _, env = account
-    for name, value in env.items():
-        if name.startswith("GR4VY_"):
-            monkeypatch.setenv(name, value)
-    out = io.StringIO()
-    assert main(["sessions", "new", "--json", '{"amount": 5, "currency": "EUR"}'], out, err) == 0
-    created = json.loads(out.getvalue())
-    assert main(["sessions", "delete", created["id"]], io.StringIO(), err) == 0
-    assert main(["sessions", "get", created["id"]], io.StringIO(), err) == 1
-    assert err.getvalue().startswith("error: Error404NotFound")
+def test_the_demo_runs_in_process_too() -> None:
+    """main() takes its arguments and streams, for embedding: the demo ends on the 404 value."""
+    status, out, err = run_cli("demo")
+    assert (status, err) == (0, "")
+    assert "6. get_checkout_session (after delete)" in out

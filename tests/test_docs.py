@@ -15,8 +15,8 @@ import reference
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from gr4vy_fn.testing import Emulator, ServedEmulator
-from gr4vy_fn.testing.pytest_plugin import TOKEN
+from gr4vy_fn.testing import Emulator
+from gr4vy_fn.testing.pytest_plugin import emulator_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -39,18 +39,18 @@ def private_key() -> str:
 
 
 @pytest.fixture
-def account(private_key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    """What a reader has: GR4VY_* set for an account (here the emulator) and private_key.pem at hand."""
-    emulator = Emulator()
-    with emulator.serve() as url:
-        for name in ("GR4VY_ID", "GR4VY_BEARER_TOKEN", "GR4VY_PRIVATE_KEY_FILE", "GR4VY_MERCHANT_ACCOUNT_ID"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("GR4VY_SERVER_URL", url)
-        monkeypatch.setenv("GR4VY_PRIVATE_KEY", private_key)
-        (tmp_path / "private_key.pem").write_text(private_key)
-        monkeypatch.chdir(tmp_path)
+def account(private_key: str, tmp_path: Path) -> Iterator[Emulator]:
+    """What a reader has: GR4VY_* set for an account (here the emulator) and private_key.pem at hand.
+
+    The key comes as GR4VY_PRIVATE_KEY_FILE, the harder of the two documented ways.
+    """
+    key_file = tmp_path / "private_key.pem"
+    key_file.write_text(private_key)
+    with emulator_environment(token=None) as served, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GR4VY_PRIVATE_KEY_FILE", str(key_file))
+        patch.chdir(tmp_path)
         with logging_restored():
-            yield emulator
+            yield served.emulator
 
 
 @contextlib.contextmanager
@@ -66,30 +66,24 @@ def logging_restored() -> Iterator[None]:
         ours.setLevel(saved[2])
 
 
-def run_test_functions(namespace: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def run_test_functions(namespace: dict[str, Any]) -> None:
     """Call the example's pytest-style tests, giving each a fresh gr4vy_emulator as the plugin would."""
     for name, function in list(namespace.items()):
         if not (name.startswith("test_") and callable(function)):
             continue
         assert list(inspect.signature(function).parameters) == ["gr4vy_emulator"], name
-        emulator = Emulator(bearer_token=TOKEN)
-        with emulator.serve() as url, monkeypatch.context() as patch:
-            patch.delenv("GR4VY_PRIVATE_KEY", raising=False)
-            patch.setenv("GR4VY_SERVER_URL", url)
-            patch.setenv("GR4VY_BEARER_TOKEN", TOKEN)
-            import gr4vy_fn
-
-            function(ServedEmulator(emulator=emulator, config=gr4vy_fn.Config.from_env(), url=url))
+        with emulator_environment() as served:
+            function(served)
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if examples(p)], ids=lambda p: p.name)
-def test_every_example_runs(page: Path, account: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_example_runs(page: Path, account: Emulator) -> None:
     """The page's python examples run in order, as one script, against the emulator."""
     namespace: dict[str, Any] = {"__name__": f"docs_{page.stem}"}
     for line, source in examples(page):
         code = compile("\n" * (line - 1) + source, str(page), "exec")
         exec(code, namespace)  # noqa: S102 - our own documentation
-    run_test_functions(namespace, monkeypatch)
+    run_test_functions(namespace)
 
 
 def test_the_readme_and_the_guide_have_examples() -> None:

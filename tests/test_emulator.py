@@ -5,31 +5,23 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import strategies
 from attrs import frozen
-from conftest import make_config, request_schema
+from conftest import FakeTime, make_config, request_schema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gr4vy_fn as g
 from gr4vy_fn.testing import Emulator
+from gr4vy_fn.testing.pytest_plugin import TOKEN, emulator_environment
 from gr4vy_fn.transports import Urllib3Transport
 
 CARD = "5555555555554444"
 CODE = "737"
-TOKEN = "emulator-test-token"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @frozen
@@ -37,7 +29,11 @@ class Api:
     emulator: Emulator
     config: g.Config
     transport: g.Transport
-    clock: Clock
+    time: FakeTime
+
+    @property
+    def now(self) -> datetime:
+        return self.time.utc()
 
     def call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("config", self.config)
@@ -45,20 +41,15 @@ class Api:
 
 
 @pytest.fixture(params=["in-process", "loopback"])
-def api(request: pytest.FixtureRequest) -> Iterator[Api]:
-    clock = Clock()
-    emulator = Emulator(bearer_token=TOKEN, clock=clock)
-    retry = g.RetryPolicy(initial_delay=0.001, max_delay=0.002)
+def api(request: pytest.FixtureRequest, fake_time: FakeTime) -> Iterator[Api]:
+    """One emulator with a fake clock for expiry: called in-process, or served as the plugin does."""
+    emulator = Emulator(bearer_token=TOKEN, clock=fake_time.utc)
     if request.param == "in-process":
-        yield Api(
-            emulator,
-            make_config("http://emulator", bearer_token=TOKEN, retry=retry),
-            emulator.transport(),
-            clock,
-        )
+        config = make_config("http://localhost", bearer_token=TOKEN, retry=g.RetryPolicy(initial_delay=0.001))
+        yield Api(emulator, config, emulator.transport(), fake_time)
         return
-    with emulator.serve() as url:
-        yield Api(emulator, make_config(url, bearer_token=TOKEN, retry=retry), Urllib3Transport(), clock)
+    with emulator_environment(emulator) as served:
+        yield Api(emulator, served.config, Urllib3Transport(), fake_time)
 
 
 def cart(name: str = "GoPro HERO9 Camcorder", **fields: Any) -> g.CheckoutSessionCreateRequest:
@@ -77,7 +68,7 @@ def test_create_returns_an_id_and_expiry_one_hour_out(api: Api) -> None:
     """A create answers 201 with a new id, the cart, and expires_at one hour after now."""
     session = api.call(g.new_checkout_session, cart(metadata={"order": "7"}))
     assert isinstance(session, g.CheckoutSession)
-    assert session.expires_at == api.clock.now + timedelta(hours=1)
+    assert session.expires_at == api.now + timedelta(hours=1)
     assert session.metadata == {"order": "7"}
     assert session.cart_items is not None
     assert session.cart_items[0].name == "GoPro HERO9 Camcorder"
@@ -89,15 +80,15 @@ def test_create_without_a_body_and_with_expires_in(api: Api) -> None:
     bare = api.call(g.new_checkout_session)
     assert isinstance(bare, g.CheckoutSession)
     long = api.call(g.new_checkout_session, g.CheckoutSessionCreateRequest(expires_in=7200))
-    assert long.expires_at == api.clock.now + timedelta(hours=2)
+    assert long.expires_at == api.now + timedelta(hours=2)
 
 
 def test_sessions_expire(api: Api) -> None:
     """After expires_at, a session answers 404."""
     session = api.call(g.new_checkout_session, cart())
-    api.clock.now += timedelta(minutes=59)
+    api.time.now += 59 * 60
     assert isinstance(api.call(g.get_checkout_session, session.id), g.CheckoutSession)
-    api.clock.now += timedelta(minutes=1)
+    api.time.now += 60
     assert isinstance(api.call(g.get_checkout_session, session.id), g.Error404NotFound)
 
 
@@ -123,6 +114,28 @@ def test_no_or_wrong_token_is_401(api: Api) -> None:
         g.Error401Unauthorized,
     )
     assert api.emulator.sessions() == []
+
+
+def test_an_emulator_given_no_token_accepts_calls_with_none() -> None:
+    """Emulator() with no token accepts a Config on loopback that has none, as Config allows there."""
+    emulator = Emulator()
+    with emulator.serve() as url:
+        config = g.Config(server_url=url, retry=g.RetryPolicy.none())
+        assert config.bearer_token is None
+        assert isinstance(
+            g.new_checkout_session(config=config, transport=Urllib3Transport()), g.CheckoutSession
+        )
+    assert "authorization" not in emulator.requests[0].headers
+
+
+def test_serving_on_a_bad_port_says_so() -> None:
+    """A port outside 0..65535 is a ValidationError; a port in use is the OSError of the bind."""
+    with pytest.raises(g.ValidationError, match=r"0\.\.65535"), Emulator().serve(port=99999):
+        pass
+    with Emulator().serve() as url:
+        port = int(url.rsplit(":", 1)[1])
+        with pytest.raises(OSError, match="in use"), Emulator().serve(port=port):
+            pass
 
 
 def test_card_fields_derive_the_payment_method_and_keep_no_secret(api: Api) -> None:
@@ -163,7 +176,7 @@ def test_scheme_and_type_come_from_the_number(
 ) -> None:
     """The scheme follows the published IIN ranges; the type follows the emulator's test BINs."""
     emulator = Emulator()
-    config = make_config("http://emulator")
+    config = make_config("http://localhost")
     session = g.unwrap(g.new_checkout_session(config=config, transport=emulator.transport()))
     g.unwrap(
         g.update_checkout_session_fields(
@@ -207,7 +220,7 @@ def test_update_replaces_the_details(api: Api) -> None:
         "Tripod",
     )
     later = api.call(g.update_checkout_session, session.id, g.CheckoutSessionCreateRequest(expires_in=86400))
-    assert later.expires_at == api.clock.now + timedelta(days=1)
+    assert later.expires_at == api.now + timedelta(days=1)
 
 
 def test_merchant_accounts_are_isolated(api: Api) -> None:
@@ -356,7 +369,7 @@ def test_drops_are_retried_by_idempotent_calls(api: Api) -> None:
 
 def test_delays_beyond_the_read_timeout_time_out(api: Api) -> None:
     """A delay longer than the read timeout is a ReadTimeout; a create is then not retried."""
-    api.emulator.delay_next(0.5)
+    api.emulator.delay_next(3.0)  # seconds beyond the read timeout: a slow machine cannot turn this green
     result = api.call(g.new_checkout_session, timeout=g.Timeout(connect=1, read=0.1))
     assert isinstance(result, g.ReadTimeout)
     assert len(api.emulator.requests) == 1

@@ -38,3 +38,19 @@ def test_faults_reach_code_under_test(gr4vy_emulator: ServedEmulator) -> None:
     result = g.new_checkout_session()
     assert isinstance(result, g.ErrorGeneric)
     assert result.status == 500
+
+
+def test_calls_with_no_config_retry_as_fast_as_the_fixtures_config(gr4vy_emulator: ServedEmulator) -> None:
+    """Under the fixture, Config.from_env() (what config=None uses) gets the fixture's fast back-off."""
+    assert g.Config.from_env().retry == gr4vy_emulator.config.retry
+    assert gr4vy_emulator.config.retry.max_delay <= 0.05
+    session = g.unwrap(g.new_checkout_session())
+    gr4vy_emulator.emulator.fail_next(503, times=2)
+    assert isinstance(g.get_checkout_session(session.id), g.CheckoutSession)
+    assert len(gr4vy_emulator.emulator.requests) == 4  # the create, two 503s, the answer
+
+
+def test_outside_the_fixture_from_env_has_the_production_back_off() -> None:
+    """The fast policy ends with the fixture: Config.from_env() is back to the default RetryPolicy."""
+    config = g.Config.from_env({"GR4VY_SERVER_URL": "http://127.0.0.1:1"})
+    assert config.retry == g.RetryPolicy()

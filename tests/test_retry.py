@@ -139,13 +139,31 @@ def test_none_makes_one_attempt() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
-    [{"max_attempts": 0}, {"max_attempts": True}, {"initial_delay": -1}, {"jitter": 2}, {"deadline": -1}],
+    ("kwargs", "path"),
+    [
+        ({"max_attempts": 0}, "RetryPolicy.max_attempts"),
+        ({"max_attempts": True}, "RetryPolicy.max_attempts"),
+        ({"initial_delay": -1}, "RetryPolicy.initial_delay"),
+        ({"max_delay": "5"}, "RetryPolicy.max_delay"),
+        ({"multiplier": float("nan")}, "RetryPolicy.multiplier"),
+        ({"max_retry_after": -0.1}, "RetryPolicy.max_retry_after"),
+        ({"jitter": 2}, "RetryPolicy.jitter"),
+        ({"deadline": -1}, "RetryPolicy.deadline"),
+        ({"deadline": "20"}, "RetryPolicy.deadline"),
+        ({"retry_statuses": 503}, "RetryPolicy.retry_statuses"),
+        ({"retry_statuses": {"503"}}, "RetryPolicy.retry_statuses"),
+        ({"retry_statuses": {99}}, "RetryPolicy.retry_statuses"),
+        ({"respect_retry_after": "no"}, "RetryPolicy.respect_retry_after"),
+        ({"sleep": 0}, "RetryPolicy.sleep"),
+        ({"clock": None}, "RetryPolicy.clock"),
+    ],
 )
-def test_nonsense_policies_are_refused(kwargs: dict[str, Any]) -> None:
-    """A policy that cannot work raises ValueError."""
-    with pytest.raises(ValueError, match="RetryPolicy"):
+def test_nonsense_policies_are_refused_naming_the_setting(kwargs: dict[str, Any], path: str) -> None:
+    """A policy that cannot work raises ValidationError (a ValueError) whose path is the exact setting."""
+    with pytest.raises(g.ValidationError) as caught:
         g.RetryPolicy(**kwargs)
+    assert caught.value.path == path
+    assert str(caught.value).startswith(f"{path}: ")
 
 
 outcomes = st.one_of(

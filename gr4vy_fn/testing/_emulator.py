@@ -29,6 +29,7 @@ from ..models import (
     IdPaymentMethod,
 )
 from . import _cards
+from ._server import Reply, serve
 
 _ROUTE = re.compile(r"/checkout/sessions(?:/([^/?#]*)(/fields)?)?/?")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
@@ -55,21 +56,29 @@ class ReceivedRequest:
 
 
 @frozen
-class _Fault:
-    kind: str  # "status", "drop" or "delay"
-    status: int = 503
-    body: bytes | None = None
-    retry_after: str | None = None
-    seconds: float = 0.0
-    after_processing: bool = False
+class _FailWith:
+    """Answer with this status and an error body instead of acting."""
+
+    status: int
+    body: bytes | None
+    retry_after: str | None
 
 
 @frozen
-class _Outcome:
-    """What the emulator does for one request: wait, then answer (or drop the connection)."""
+class _Drop:
+    """Drop the connection, before acting or after."""
 
-    response: HttpResponse | None
-    delay: float = 0.0
+    after_processing: bool
+
+
+@frozen
+class _Delay:
+    """Act, then wait before answering."""
+
+    seconds: float
+
+
+_Fault = _FailWith | _Drop | _Delay
 
 
 def error_body(status: int, message: str | None = None) -> bytes:
@@ -103,8 +112,9 @@ def _masked(body: bytes | None) -> bytes | None:
 class Emulator:
     """An in-memory Checkout Sessions API with the live API's behaviour and scriptable faults.
 
-    `bearer_token` (if given) is the only token accepted, else any bearer token
-    is; `token_check` may verify it instead (a JWT signature, say). `clock`
+    `bearer_token` (if given) is the only token accepted; `token_check` may
+    verify a token instead (a JWT signature, say); with neither, every request
+    is accepted, with or without a token. `clock`
     gives the time for expiry; sessions live `expires_in` seconds unless the
     create asks otherwise. Thread-safe: serve it to as many threads as you like.
     """
@@ -139,15 +149,15 @@ class Emulator:
     ) -> None:
         """Answer the next `times` requests with `status` (an error object unless `body` is given)."""
         retry = None if retry_after is None else str(retry_after)
-        self._add(_Fault("status", status=status, body=body, retry_after=retry), times)
+        self._add(_FailWith(status, body, retry), times)
 
     def drop_next(self, *, times: int = 1, after_processing: bool = False) -> None:
         """Drop the connection on the next `times` requests, before or after acting on them."""
-        self._add(_Fault("drop", after_processing=after_processing), times)
+        self._add(_Drop(after_processing), times)
 
     def delay_next(self, seconds: float, *, times: int = 1) -> None:
         """Act on the next `times` requests, then wait `seconds` before answering."""
-        self._add(_Fault("delay", seconds=seconds), times)
+        self._add(_Delay(seconds), times)
 
     def _add(self, fault: _Fault, times: int) -> None:
         with self._lock:
@@ -168,29 +178,30 @@ class Emulator:
 
     @contextlib.contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve this emulator over HTTP on `host` (a free port by default); yield its base URL."""
-        from ._server import serve
+        """Serve this emulator over HTTP on `host` (a free port by default); yield its base URL.
 
-        with serve(self, host, port) as url:
+        Raises ValidationError for a port outside 0..65535, OSError when the address cannot be used.
+        """
+        with serve(self.exchange, host, port) as url:
             yield url
 
-    def exchange(self, request: HttpRequest) -> _Outcome:
+    def exchange(self, request: HttpRequest) -> Reply:
         """Answer `request` with injected faults applied: what to send, after what delay, or a drop."""
         path = _path_of(request.url)
         self._log(request, path)
         with self._lock:
             fault = self._faults.popleft() if self._faults else None
         if fault is None:
-            return _Outcome(self._handle(request, path))
-        if fault.kind == "status":
+            return Reply(self._handle(request, path))
+        if isinstance(fault, _FailWith):
             headers = _JSON_HEADERS + ((("Retry-After", fault.retry_after),) if fault.retry_after else ())
             body = error_body(fault.status) if fault.body is None else fault.body
-            return _Outcome(HttpResponse(status=fault.status, headers=headers, body=body))
-        if fault.kind == "drop":
+            return Reply(HttpResponse(status=fault.status, headers=headers, body=body))
+        if isinstance(fault, _Drop):
             if fault.after_processing:
                 self._handle(request, path)
-            return _Outcome(None)
-        return _Outcome(self._handle(request, path), delay=fault.seconds)
+            return Reply(None)
+        return Reply(self._handle(request, path), delay=fault.seconds)
 
     def _log(self, request: HttpRequest, path: str) -> None:
         body = _masked(request.body) if path.rstrip("/").endswith("/fields") else request.body
@@ -227,6 +238,8 @@ class Emulator:
         return _answer(405, error_body(405))
 
     def _authorized(self, header: str) -> bool:
+        if self._bearer_token is None and self._token_check is None:
+            return True  # an open emulator: a Config on loopback may carry no token at all
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return False
@@ -394,13 +407,13 @@ class EmulatorTransport:
 
     def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         """Return the emulator's answer, or raise the TransportError a real connection would."""
-        outcome = self.emulator.exchange(request)
-        if outcome.delay:
+        reply = self.emulator.exchange(request)
+        if reply.delay:
             limit = timeout.read
-            if limit is not None and outcome.delay > limit:
+            if limit is not None and reply.delay > limit:
                 self._sleep(limit)
                 raise ReadTimeout(message="no answer in time")
-            self._sleep(outcome.delay)
-        if outcome.response is None:
+            self._sleep(reply.delay)
+        if reply.response is None:
             raise ConnectionDropped(message="the connection was dropped", request_sent=True)
-        return outcome.response
+        return reply.response

@@ -1,4 +1,9 @@
-"""Serving an Emulator over HTTP/1.1 on loopback, for the real urllib3 path and other languages."""
+"""Serving a handler over HTTP/1.1 on loopback, for the real urllib3 path and other languages.
+
+The server knows nothing of what it serves: it hands each request to a
+function and sends back the Reply it gets (after its delay, or drops the
+connection when the reply has no response).
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,33 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
 
-from .._http import HttpRequest
+from attrs import frozen
 
-if TYPE_CHECKING:
-    from ._emulator import Emulator
+from .._http import HttpRequest, HttpResponse
+from ..errors import ValidationError
+
+
+@frozen
+class Reply:
+    """What to do for one request: wait `delay` seconds, then send `response` (None: drop the connection)."""
+
+    response: HttpResponse | None
+    delay: float = 0.0
+
+
+Handler = Callable[[HttpRequest], Reply]
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
-    emulator: Emulator
+    handler: Handler
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # One write per answer, sent at once: split writes meet delayed ACKs and stall ~40 ms.
     disable_nagle_algorithm = True
@@ -30,21 +45,21 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:
-        """Stay quiet: the emulator keeps its own log of requests."""
+        """Stay quiet: the handler keeps its own log of requests."""
 
     def _dispatch(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         request = HttpRequest(method=self.command, url=self.path, headers=self.headers.items(), body=body)
-        outcome = self.server.emulator.exchange(request)
-        if outcome.delay:
-            time.sleep(outcome.delay)
-        if outcome.response is None:
+        reply = self.server.handler(request)
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.response is None:
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        response = outcome.response
+        response = reply.response
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -56,15 +71,22 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(emulator: Emulator, host: str, port: int) -> Iterator[str]:
-    """Run `emulator` on `host:port` in a background thread; yield its base URL."""
-    server = _Server((host, port), _Handler)
-    server.emulator = emulator
+def serve(handler: Handler, host: str, port: int) -> Iterator[str]:
+    """Serve `handler` on `host:port` in a background thread; yield the base URL.
+
+    Raises ValidationError for a port outside 0..65535, and OSError when the
+    address cannot be listened on (in use, or not this machine's).
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValidationError("port", "must be a whole number in 0..65535 (0: any free port)")
+    server = _Server((host, port), _RequestHandler)
+    server.handler = handler
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         bound_host, bound_port = server.server_address[:2]
-        yield f"http://{bound_host!s}:{bound_port}"
+        shown = f"[{bound_host!s}]" if ":" in str(bound_host) else str(bound_host)
+        yield f"http://{shown}:{bound_port}"
     finally:
         server.shutdown()
         server.server_close()
