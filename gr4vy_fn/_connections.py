@@ -165,11 +165,12 @@ class FinalAnswerResponse(http.client.HTTPResponse):
 
     def begin(self) -> None:
         super().begin()
-        declared = self.headers.get_all("content-length") or []
-        if declared and not (len(set(declared)) == 1 and _CONTENT_LENGTH.fullmatch(declared[0])):
-            # With no sure length, where the answer ends is a guess; refused before anyone reads it.
-            msg = "the answer's Content-Length is not one plain number"
-            raise http.client.HTTPException(msg)
+        if self.length is None and not self.chunked:  # no length, or one http.client could not read
+            declared = self.headers.get_all("content-length") or []
+            if declared and not (len(set(declared)) == 1 and _CONTENT_LENGTH.fullmatch(declared[0])):
+                # Where such an answer ends is a guess: refused before anyone reads it.
+                msg = "the answer's Content-Length is not one plain number"
+                raise http.client.HTTPException(msg)
 
     def _read_status(self) -> tuple[str, int, str]:
         version, status, reason = super()._read_status()  # type: ignore[misc]

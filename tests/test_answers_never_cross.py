@@ -277,3 +277,42 @@ def test_after_a_fork_parent_and_child_never_share_a_connection(tagged: TaggedSe
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0
     assert (crossed_in_parent, crossed_in_child) == (0, 0)
+
+
+header_lines = st.lists(
+    st.tuples(
+        st.sampled_from(["Content-Length", "Transfer-Encoding", "Content-Type", "Connection", "X-Any", ""]),
+        st.one_of(
+            st.sampled_from(["0", "2", "84", "chunked", "close", "gzip", "\u00b2", "9" * 30, "-1"]),
+            st.text(max_size=20),
+        ),
+    ),
+    max_size=6,
+)
+raw_answers = st.tuples(
+    st.one_of(
+        st.sampled_from(["HTTP/1.1 201 Created", "HTTP/1.0 200 OK", "HTTP/1.1 999 X"]), st.text(max_size=30)
+    ),
+    header_lines,
+    st.binary(max_size=200),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(raw_answers)
+def test_whatever_bytes_a_server_sends_a_create_returns_a_value(answer_parts: tuple[str, Any, bytes]) -> None:
+    """Any status line, header block and body, then a close: a create gives a value, and never says unsent."""
+    status_line, headers, body = answer_parts
+    head = status_line + "\r\n" + "".join(f"{name}: {value}\r\n" for name, value in headers) + "\r\n"
+    wire = head.encode("utf-8", "surrogatepass") + body
+    with TaggedServer(script=lambda tag: [wire, Close()]) as server:
+        config = make_config(server.url, retry=g.RetryPolicy.none(), timeout=g.Timeout(connect=2, read=2))
+        result = g.new_checkout_session(config=config, transport=Urllib3Transport())
+        assert server.requests == ["sessions"]
+    assert isinstance(result, (g.CheckoutSession, g.ApiError, g.TransportError, g.UnexpectedResponse))
+    if isinstance(result, g.TransportError):
+        assert result.request_sent
