@@ -33,6 +33,8 @@ from .errors import (
 __all__ = ["MockTransport", "Transport", "Urllib3Transport"]
 
 MAX_RESPONSE_BYTES = 1 << 20
+# Retrying and redirects are never urllib3's: one immutable policy saying so, shared by every call.
+_NO_RETRIES = urllib3.Retry(total=False, redirect=False)
 # urllib3 steps that run before a byte of the request is written: a failure
 # inside one of them means the server cannot have seen the request. urllib3
 # raises the same exception types before and after sending, so where in its
@@ -200,6 +202,7 @@ class Urllib3Transport:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._pools_of_parent: list[object] = []
+        self._last_timeout: tuple[tuple[float | None, float | None], urllib3.Timeout] | None = None
 
     def _manager_for(self, url: str) -> urllib3.PoolManager:
         """Return the pool manager for `url`'s origin: direct, or through the environment's proxy."""
@@ -267,9 +270,9 @@ class Urllib3Transport:
                 request.url,
                 body=request.body,
                 headers=request.headers.to_dict(),
-                retries=False,
+                retries=_NO_RETRIES,
                 redirect=False,
-                timeout=urllib3.Timeout(connect=timeout.connect, read=timeout.read),
+                timeout=self._urllib3_timeout(timeout),
                 preload_content=False,
             )
         except (urllib3_errors.HTTPError, OSError) as exc:
@@ -280,6 +283,14 @@ class Urllib3Transport:
             response.release_conn()
         self._last_used = time.monotonic()
         return HttpResponse(status=response.status, headers=Headers.deferred(response.headers), body=body)
+
+    def _urllib3_timeout(self, timeout: Timeout) -> urllib3.Timeout:
+        """Return urllib3's Timeout for `timeout`, reusing the last one made (urllib3 copies it per use)."""
+        key = (timeout.connect, timeout.read)
+        last = self._last_timeout
+        if last is None or last[0] != key:
+            last = self._last_timeout = (key, urllib3.Timeout(connect=timeout.connect, read=timeout.read))
+        return last[1]
 
     def _read_body(self, response: urllib3.BaseHTTPResponse) -> bytes:
         limit = self.max_response_bytes
