@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import urllib3
 from urllib3 import exceptions as urllib3_errors
@@ -326,3 +327,19 @@ class Urllib3Transport:
             if not error.request_sent:  # a failure while reading comes after sending, always
                 error = ConnectionDropped(message=error.message, request_sent=True)
             raise error from None
+
+
+# The adapters over other HTTP stacks import them (the `requests` and `httpx` extras): only when asked for.
+_ADAPTERS = {"RequestsTransport": "._requests_transport", "HttpxTransport": "._httpx_transport"}
+if TYPE_CHECKING:
+    from ._httpx_transport import HttpxTransport as HttpxTransport
+    from ._requests_transport import RequestsTransport as RequestsTransport
+
+
+def __getattr__(name: str) -> object:
+    if name in _ADAPTERS:
+        import importlib
+
+        return getattr(importlib.import_module(_ADAPTERS[name], __package__), name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -1,0 +1,235 @@
+"""A transport over httpx's sync Client (the `httpx` extra): its proxies and settings, our guarantees.
+
+httpx bounds each socket operation, not the whole exchange, and does not say
+whether a request went out. So the client's network streams are wrapped: each
+read and write waits at most until the attempt's deadline, and the first write
+is noted (and refused once the deadline has passed); bodies are read in
+bounded steps.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import httpcore
+import httpx
+
+from ._http import Headers, HttpRequest, HttpResponse, Timeout
+from ._limits import Attempt, current, declared_length, read_body
+from .errors import (
+    ConnectError,
+    ConnectionDropped,
+    ConnectTimeout,
+    DeadlineExceeded,
+    ReadTimeout,
+    ResponseTooLarge,
+    TlsError,
+    TransportError,
+)
+
+__all__ = ["HttpxTransport"]
+
+MAX_RESPONSE_BYTES = 1 << 20
+
+
+def _clip(timeout: float | None, on_expiry: type[Exception]) -> float | None:
+    attempt = current()
+    if attempt is None:
+        return timeout
+    if attempt.expired():
+        msg = "the attempt's deadline passed"
+        raise on_expiry(msg)
+    return attempt.clip(timeout)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every wait ends by the running attempt's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _clip(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        clipped = _clip(timeout, httpcore.WriteTimeout)  # raises before the first byte once too late
+        attempt = current()
+        if attempt is not None:
+            attempt.wrote = True
+        self._stream.write(buffer, clipped)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        clipped = _clip(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, clipped))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """A network backend whose connections wait at most until the running attempt's deadline."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        clipped = _clip(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_tcp(host, port, clipped, local_address, socket_options))
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        clipped = _clip(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, clipped, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _bound(client: httpx.Client) -> bool:
+    """Wrap the network backend of the client's default transport; say whether it could be found."""
+    pool = getattr(getattr(client, "_transport", None), "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, _DeadlineBackend):
+        return True
+    if not isinstance(backend, httpcore.NetworkBackend):
+        return False
+    pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+    return True
+
+
+class HttpxTransport:
+    """Send through an `httpx.Client`: one request per send, no retries, no redirects.
+
+    Give it your own client for its proxies, certificates or limits (its
+    default transport's network streams are wrapped so that every wait ends
+    by the deadline). The whole attempt ends by `Timeout.total` (except DNS),
+    bodies over `max_response_bytes` are refused without being read in full,
+    and gzip bodies are inflated in bounded steps.
+    """
+
+    def __init__(
+        self, client: httpx.Client | None = None, *, max_response_bytes: int = MAX_RESPONSE_BYTES
+    ) -> None:
+        self.client = client if client is not None else httpx.Client(follow_redirects=False)
+        self.max_response_bytes = max_response_bytes
+        self.bounded = _bound(self.client)
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        self.client.close()
+
+    def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        """Send `request` once and return the whole response, or raise a TransportError."""
+        with Attempt(timeout.total) as attempt:
+            answer, error = self._request(request, timeout, attempt)
+            if error is not None:
+                raise error  # outside the except block: no context holding the library's frames
+            assert answer is not None
+            try:
+                body = self._read(answer, attempt)
+            finally:
+                answer.close()
+        return HttpResponse(
+            status=answer.status_code, headers=Headers.deferred(answer.headers.multi_items()), body=body
+        )
+
+    def _request(
+        self, request: HttpRequest, timeout: Timeout, attempt: Attempt
+    ) -> tuple[httpx.Response | None, TransportError | None]:
+        """Send the request and read the head; return the answer, or the error for the caller to raise.
+
+        This frame holds the request's headers (the bearer token): it must not be on an error's traceback.
+        """
+        built = self.client.build_request(
+            request.method,
+            request.url,
+            headers=request.headers.to_dict(),
+            content=request.body,
+            timeout=httpx.Timeout(
+                connect=attempt.clip(timeout.connect),
+                read=attempt.clip(timeout.read),
+                write=attempt.clip(timeout.read),
+                pool=attempt.clip(timeout.connect),
+            ),
+        )
+        if "accept-encoding" not in request.headers:
+            del built.headers["accept-encoding"]  # no compression unless asked: drop the client's default
+        try:
+            return self.client.send(built, stream=True, follow_redirects=False), None
+        except httpx.HTTPError as exc:
+            return None, _mapped(exc, attempt)
+
+    def _read(self, answer: httpx.Response, attempt: Attempt) -> bytes:
+        status, limit = answer.status_code, self.max_response_bytes
+        declared = declared_length(answer.headers.get("content-length"))
+        if declared is not None and declared > limit:
+            msg = f"the body ({declared} bytes) is over the limit of {limit}"
+            raise ResponseTooLarge(message=msg, status=status)
+        error: TransportError
+        try:
+            return read_body(
+                _raw(answer),
+                encoding=answer.headers.get("content-encoding", ""),
+                limit=limit,
+                status=status,
+                attempt=attempt,
+            )
+        except httpx.HTTPError as exc:
+            error = _mapped(exc, attempt)
+        except zlib.error:
+            error = ConnectionDropped(message="the body did not inflate", request_sent=True)
+        raise error
+
+
+def _raw(answer: httpx.Response) -> Iterator[bytes]:
+    return answer.iter_raw(64 << 10)
+
+
+def _mapped(exc: httpx.HTTPError, attempt: Attempt) -> TransportError:
+    """Map what httpx raised to the TransportError that says whether the request went out."""
+    if attempt.expired():
+        return DeadlineExceeded(message="no complete answer by the deadline", request_sent=attempt.wrote)
+    if not attempt.wrote:
+        return _before_sending(exc)
+    if isinstance(exc, httpx.TimeoutException):
+        return ReadTimeout(message="no answer in time")
+    return ConnectionDropped(message=f"the connection broke ({type(exc).__name__})", request_sent=True)
+
+
+def _before_sending(exc: httpx.HTTPError) -> TransportError:
+    chain = list(_chain(exc))
+    if any(isinstance(e, ssl.SSLError) for e in chain):
+        verification = any(isinstance(e, ssl.SSLCertVerificationError) for e in chain)
+        what = "the certificate did not verify" if verification else "the TLS handshake failed"
+        return TlsError(message=what, verification=verification)
+    if isinstance(exc, httpx.TimeoutException):
+        return ConnectTimeout(message="no connection in time")
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return ConnectError(message="the host name did not resolve")
+    return ConnectError(message="the connection was refused or failed")
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current_exc: BaseException | None = exc
+    while current_exc is not None and id(current_exc) not in seen:
+        seen.add(id(current_exc))
+        yield current_exc
+        current_exc = current_exc.__cause__ or current_exc.__context__

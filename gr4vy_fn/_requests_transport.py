@@ -1,0 +1,282 @@
+"""A transport over requests (the `requests` extra): a Session's proxies and adapters, our guarantees.
+
+requests has no overall timeout and says little about whether a request went
+out. So the session's HTTP adapters get connection classes that note the
+first byte written and hand their socket to a watchdog, which shuts it down
+at the attempt's deadline; bodies are read in bounded steps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import ssl
+import threading
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as u3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from ._http import Headers, HttpRequest, HttpResponse, Timeout
+from ._limits import Attempt, current, declared_length, read_body
+from .errors import (
+    ConnectError,
+    ConnectionDropped,
+    ConnectTimeout,
+    DeadlineExceeded,
+    ReadTimeout,
+    ResponseTooLarge,
+    TlsError,
+    TransportError,
+)
+
+__all__ = ["RequestsTransport"]
+
+MAX_RESPONSE_BYTES = 1 << 20
+_INTERIM = 100
+_MAX_LINE = 65536
+_MAX_HEADERS = 100
+
+
+class _FinalResponse(http.client.HTTPResponse):
+    """An HTTP response that reads past interim answers (102 Processing, 103 Early Hints) to the final one.
+
+    http.client skips `100 Continue` only: any other 1xx would be taken as the
+    answer, and the real answer left on the connection for the next request.
+    """
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if not (_INTERIM <= status < _INTERIM + 100) or status in (100, 101):
+                return version, status, reason  # 100 is skipped by begin(); 101 is never asked for
+            _skip_headers(self.fp)
+
+
+def _skip_headers(reader: Any) -> None:
+    for _ in range(_MAX_HEADERS + 1):
+        line = reader.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        if line in (b"\r\n", b"\n", b""):
+            return
+    raise http.client.HTTPException("too many headers in an interim answer")
+
+
+class _Watched:
+    """Mixed into urllib3's connection classes: report to the running attempt before the first write."""
+
+    sock: socket.socket | None
+    response_class: type[http.client.HTTPResponse] = _FinalResponse
+
+    def send(self, data: Any) -> None:
+        attempt = current()
+        if isinstance(attempt, _WatchedAttempt):
+            if self.sock is None:
+                self.connect()  # type: ignore[attr-defined]  # as http.client would: connecting is not sending
+            attempt.before_writing(self.sock)
+        super().send(data)  # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAttempt(Attempt):
+    """An attempt whose watchdog shuts the connection's socket down at the deadline."""
+
+    __slots__ = ("_sock", "_timer", "fired")
+
+    def __init__(self, total: float | None) -> None:
+        super().__init__(total)
+        self._sock: socket.socket | None = None
+        self.fired = False
+        self._timer = None if total is None else threading.Timer(total, self._expire)
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def before_writing(self, sock: socket.socket | None) -> None:
+        """Note the request's first byte is going out on `sock`, unless the deadline has passed."""
+        if not self.wrote and self.expired():
+            msg = "the deadline passed before the request was written"
+            raise TimeoutError(msg)
+        self._sock, self.wrote = sock, True
+        if self.fired:  # the watchdog went off while this connection was being made
+            self._expire()
+
+    def _expire(self) -> None:
+        self.fired = True
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        """Stop the watchdog."""
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _watch(session: requests.Session) -> None:
+    """Give the session's HTTP adapters connection classes that report to the running attempt."""
+    for adapter in session.adapters.values():
+        if isinstance(adapter, HTTPAdapter):
+            adapter.poolmanager.pool_classes_by_scheme = {
+                "http": _WatchedHTTPPool,
+                "https": _WatchedHTTPSPool,
+            }
+
+
+class RequestsTransport:
+    """Send through a `requests.Session`: one request per send, no retries, no redirects.
+
+    Give it your own session for its proxies, certificates or mounted adapters
+    (its HTTP adapters' pools are made to report to the attempt: the deadline
+    covers connections they make from then on). The whole attempt ends by
+    `Timeout.total` (except DNS), bodies over `max_response_bytes` are refused
+    without being read in full, and gzip bodies are inflated in bounded steps.
+    """
+
+    def __init__(
+        self, session: requests.Session | None = None, *, max_response_bytes: int = MAX_RESPONSE_BYTES
+    ) -> None:
+        self.session = session if session is not None else requests.Session()
+        self.max_response_bytes = max_response_bytes
+        _watch(self.session)
+
+    def close(self) -> None:
+        """Close the session's connections."""
+        self.session.close()
+
+    def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        """Send `request` once and return the whole response, or raise a TransportError."""
+        attempt = _WatchedAttempt(timeout.total)
+        try:
+            with attempt:
+                return self._exchange(request, timeout, attempt)
+        finally:
+            attempt.cancel()
+
+    def _exchange(self, request: HttpRequest, timeout: Timeout, attempt: _WatchedAttempt) -> HttpResponse:
+        answer, error = self._request(request, timeout, attempt)
+        if error is not None:
+            raise error  # outside the except block: no context holding the library's frames
+        assert answer is not None
+        try:
+            body = self._read(answer, attempt)
+        except BaseException:
+            answer.close()
+            raise
+        answer.raw.release_conn()
+        return HttpResponse(
+            status=answer.status_code, headers=Headers.deferred(answer.headers.items()), body=body
+        )
+
+    def _request(
+        self, request: HttpRequest, timeout: Timeout, attempt: _WatchedAttempt
+    ) -> tuple[requests.Response | None, TransportError | None]:
+        """Send the request and read the head; return the answer, or the error for the caller to raise.
+
+        This frame holds the headers (the bearer token): it must not be on an error's traceback.
+        """
+        headers: dict[str, str | None] = dict(request.headers.to_dict())
+        if "accept-encoding" not in request.headers:
+            headers["Accept-Encoding"] = None  # no compression unless asked: drop the session's default
+        try:
+            answer = self.session.request(
+                request.method,
+                request.url,
+                headers=headers,
+                data=request.body,
+                timeout=(attempt.clip(timeout.connect), attempt.clip(timeout.read)),
+                allow_redirects=False,
+                stream=True,
+            )
+        except (requests.RequestException, u3.HTTPError, OSError) as exc:
+            return None, _mapped(exc, attempt)
+        return answer, None
+
+    def _read(self, answer: requests.Response, attempt: _WatchedAttempt) -> bytes:
+        status, limit = answer.status_code, self.max_response_bytes
+        declared = declared_length(answer.headers.get("content-length"))
+        if declared is not None and declared > limit:
+            msg = f"the body ({declared} bytes) is over the limit of {limit}"
+            raise ResponseTooLarge(message=msg, status=status)
+        error: TransportError | None = None
+        try:
+            return read_body(
+                _raw(answer),
+                encoding=answer.headers.get("content-encoding", ""),
+                limit=limit,
+                status=status,
+                attempt=attempt,
+            )
+        except (u3.HTTPError, requests.RequestException, OSError) as exc:
+            error = _mapped(exc, attempt)
+        except zlib.error:
+            error = ConnectionDropped(message="the body did not inflate", request_sent=True)
+        raise error
+
+
+def _raw(answer: requests.Response) -> Iterator[bytes]:
+    return answer.raw.stream(64 << 10, decode_content=False)
+
+
+def _mapped(exc: BaseException, attempt: _WatchedAttempt) -> TransportError:
+    """Map what requests or urllib3 raised to the TransportError that says whether the request went out."""
+    if attempt.fired or attempt.expired():
+        return DeadlineExceeded(message="no complete answer by the deadline", request_sent=attempt.wrote)
+    if not attempt.wrote:
+        return _before_sending(exc)
+    if isinstance(exc, (requests.Timeout, u3.TimeoutError, TimeoutError)):
+        return ReadTimeout(message="no answer in time")
+    return ConnectionDropped(message=f"the connection broke ({type(exc).__name__})", request_sent=True)
+
+
+def _before_sending(exc: BaseException) -> TransportError:
+    chain = list(_chain(exc))
+    if any(isinstance(e, (ssl.SSLError, ssl.CertificateError, u3.SSLError)) for e in chain):
+        verification = any(isinstance(e, (ssl.SSLCertVerificationError, ssl.CertificateError)) for e in chain)
+        what = "the certificate did not verify" if verification else "the TLS handshake failed"
+        return TlsError(message=what, verification=verification)
+    # urllib3's NewConnectionError (and NameResolutionError) derive from its timeout error: test them first.
+    if any(isinstance(e, (u3.NameResolutionError, socket.gaierror)) for e in chain):
+        return ConnectError(message="the host name did not resolve")
+    if any(isinstance(e, (u3.NewConnectionError, ConnectionRefusedError)) for e in chain):
+        return ConnectError(message="the connection was refused or failed")
+    if any(isinstance(e, (requests.Timeout, u3.TimeoutError, TimeoutError)) for e in chain):
+        return ConnectTimeout(message="no connection in time")
+    return ConnectError(message="the connection failed")
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """Yield `exc` and what it wraps: causes, contexts, and the reasons urllib3 and requests keep in args."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current_exc = pending.pop()
+        if id(current_exc) in seen:
+            continue
+        seen.add(id(current_exc))
+        yield current_exc
+        linked = [current_exc.__cause__, current_exc.__context__, getattr(current_exc, "reason", None)]
+        linked += [arg for arg in current_exc.args if isinstance(arg, BaseException)]
+        pending += [e for e in linked if isinstance(e, BaseException)]

@@ -1,0 +1,597 @@
+"""A transport conformance suite: faults from a real server on loopback, and what a transport must do.
+
+Run it against your own `Transport` factory (a zero-argument callable that
+returns a fresh transport)::
+
+    import pytest
+    from gr4vy_fn.testing.conformance import CHECKS, run_check
+
+    @pytest.mark.parametrize("check", CHECKS, ids=str)
+    def test_my_transport(check):
+        run_check(check, MyTransport)
+
+or all at once with `check_transport(MyTransport)`, which raises on the first
+failure. An async transport (`async def send(request, timeout)`) runs the
+same table with `await arun_check(check, make_transport)` or
+`check_async_transport(make_transport)`.
+
+Every check sends a card fields update (a card number, a security code and a
+bearer token on the wire), so every check that ends in an error also checks
+that none of these secrets shows in the error's `str` or `repr`, or in the
+locals of any frame of its traceback (or of the exception it was raised
+from, unless raised `from None`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import inspect
+import socket
+import ssl
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal, Protocol
+from unittest import mock
+
+from .. import operations
+from .._http import HttpRequest, HttpResponse, Timeout, Transport
+from .._send import prepare
+from ..config import Config
+from ..errors import (
+    ConnectError,
+    ConnectionDropped,
+    ReadTimeout,
+    ResponseTooLarge,
+    TlsError,
+    TransportError,
+)
+from ..models import CardPaymentMethod, CheckoutSessionSecureFieldsUpdate
+from ._faults import (
+    Action,
+    DropAfterRead,
+    DropBeforeRead,
+    Endless,
+    FaultServer,
+    Raw,
+    Reply,
+    Reset,
+    ResetBeforeRead,
+    Trickle,
+    Truncated,
+)
+
+__all__ = [
+    "CHECKS",
+    "MAX_RESPONSE_BYTES",
+    "AsyncTransport",
+    "Check",
+    "ConformanceFailure",
+    "Outcome",
+    "arun_check",
+    "check_async_transport",
+    "check_transport",
+    "checks",
+    "run_check",
+]
+
+MAX_RESPONSE_BYTES = 1 << 20
+"""The body size limit the checks assume unless told (the shipped transports' default)."""
+
+# The secrets every check puts on the wire. Module globals, not locals, so the
+# frames of this module never hold them while an error is inspected.
+_CARD = "4012888888881881"
+_SECURITY_CODE = "8317"
+_TOKEN = "conformance-token-5b8e1c0f9d2a"  # noqa: S105 - made up, to be looked for
+_SECRETS = (_CARD, _SECURITY_CODE, _TOKEN)
+_SESSION_ID = "8724fd24-5489-4a5d-90fd-0604df7d3b83"
+_UNRESOLVABLE = "https://gr4vy-conformance.invalid"
+
+_MARGIN = 0.5
+"""Seconds a transport may take past the timeout that bounds a check (scheduling, closing)."""
+_QUICK = Timeout(connect=2.0, read=2.0, total=5.0)
+
+_SESSION = b'{"type":"checkout-session","id":"' + _SESSION_ID.encode() + b'"}'
+_HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+class AsyncTransport(Protocol):
+    """Sends one HttpRequest once, asynchronously; raises a TransportError when no complete answer came."""
+
+    async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        """Send the request and return the whole response."""
+        ...
+
+
+class ConformanceFailure(AssertionError):
+    """A transport did not do what a check requires; the message names the check and what happened."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one send did: its answer or the exception it raised, how long it took, what the server saw."""
+
+    response: HttpResponse | None
+    error: BaseException | None
+    elapsed: float
+    server: FaultServer | None
+    peak_memory: int | None = None
+
+    @property
+    def requests(self) -> int:
+        """How many requests reached the server."""
+        return len(self.server.received) if self.server else 0
+
+
+Target = Literal["loopback", "refused", "unresolvable", "untrusted"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One fault and the outcome it requires: the server's script, the timeout, and the verdict."""
+
+    name: str
+    behaviour: str
+    script: tuple[Action, ...] = ()
+    expect: Callable[[Outcome], None] = field(default=lambda outcome: None, repr=False)
+    timeout: Timeout = _QUICK
+    target: Target = "loopback"
+    measure_memory: bool = False
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- verdicts ---
+
+
+def _fail(outcome: Outcome, wanted: str) -> None:
+    got = (
+        f"raised {type(outcome.error).__name__}: {_shown(outcome.error)}"
+        if outcome.error is not None
+        else f"returned {outcome.response!r}"
+    )
+    msg = f"expected {wanted}; the transport {got} after {outcome.elapsed:.2f} s"
+    raise ConformanceFailure(msg)
+
+
+def _shown(error: BaseException) -> str:
+    text = str(error)
+    return "<withheld: it holds a secret>" if any(secret in text for secret in _SECRETS) else text
+
+
+def _raised(
+    kind: type[TransportError] | tuple[type[TransportError], ...], request_sent: bool | None = None
+) -> Callable[[Outcome], None]:
+    """Require a `kind` error, with `request_sent` as given (None: either)."""
+    names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+    sent = "" if request_sent is None else f" with request_sent={request_sent}"
+
+    def verdict(outcome: Outcome) -> None:
+        error = outcome.error
+        if not isinstance(error, kind) or (
+            request_sent is not None and error.request_sent is not request_sent
+        ):
+            _fail(outcome, f"{names}{sent}")
+
+    return verdict
+
+
+def _answered(status: int, body: bytes) -> Callable[[Outcome], None]:
+    """Require the answer `status` with `body`, as the server sent it, from exactly one request."""
+
+    def verdict(outcome: Outcome) -> None:
+        response = outcome.response
+        if response is None or response.status != status:
+            _fail(outcome, f"an HttpResponse with status {status}")
+        elif response.body != body:
+            _fail(outcome, f"the body as sent ({len(body)} bytes), not {len(response.body)} bytes")
+
+    return verdict
+
+
+def _within(seconds: float, verdict: Callable[[Outcome], None]) -> Callable[[Outcome], None]:
+    """Require `verdict`, reached within `seconds` plus the margin."""
+
+    def timed(outcome: Outcome) -> None:
+        verdict(outcome)
+        if outcome.elapsed > seconds + _MARGIN:
+            _fail(outcome, f"an outcome within {seconds + _MARGIN:.1f} s")
+
+    return timed
+
+
+def _bounded(limit_bytes: int, verdict: Callable[[Outcome], None]) -> Callable[[Outcome], None]:
+    """Require `verdict`, with the memory allocated during the send under `limit_bytes`."""
+
+    def bounded(outcome: Outcome) -> None:
+        verdict(outcome)
+        if outcome.peak_memory is not None and outcome.peak_memory > limit_bytes:
+            _fail(outcome, f"at most {limit_bytes} bytes allocated, not {outcome.peak_memory}")
+
+    return bounded
+
+
+def _verification(verdict: Callable[[Outcome], None]) -> Callable[[Outcome], None]:
+    """Require `verdict`, and a TlsError that says the certificate did not verify."""
+
+    def verified(outcome: Outcome) -> None:
+        verdict(outcome)
+        if isinstance(outcome.error, TlsError) and not outcome.error.verification:
+            _fail(outcome, "TlsError with verification=True")
+
+    return verified
+
+
+def _the_request_as_given(outcome: Outcome) -> None:
+    """Require the request on the wire as prepared: method, path, headers and body."""
+    _answered(201, _SESSION)(outcome)
+    assert outcome.server is not None
+    [received] = outcome.server.received
+    sent = _request(outcome.server.url)
+    headers = {name.lower(): value for name, value in received.headers.items()}
+    if (received.method, f"{outcome.server.url}{received.path}") != (sent.method, sent.url):
+        _fail(outcome, f"{sent.method} {sent.url} on the wire, not {received.method} {received.path}")
+    if received.body != sent.body:
+        _fail(outcome, "the request body on the wire as given")
+    for name, value in sent.headers.lower_items():
+        if headers.get(name) != value:
+            _fail(outcome, f"the header {name} on the wire as given")
+
+
+# --- the table ---
+
+
+def _gzip_bomb(inflated: int) -> bytes:
+    return gzip.compress(b"\0" * inflated, compresslevel=9)
+
+
+def _interim(*heads: bytes) -> bytes:
+    final = b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(
+        _SESSION
+    )
+    return b"".join(heads) + final + _SESSION
+
+
+def checks(max_response_bytes: int = MAX_RESPONSE_BYTES) -> list[Check]:
+    """Return the checks for a transport that refuses bodies over `max_response_bytes`."""
+    limit = max_response_bytes
+    # What reading a body under the limit may cost, several times over; reading it all costs far more.
+    memory = 8 * limit + (8 << 20)
+    too_large = _raised(ResponseTooLarge, request_sent=True)
+    dropped = _raised(ConnectionDropped, request_sent=True)
+    # The server never read the request: whether a byte went out before the close is the transport's to
+    # know (request_sent=False only then); either way the class says the connection failed.
+    unread = _raised((ConnectionDropped, ConnectError))
+    return [
+        Check(
+            "sends_the_request_as_given",
+            "the method, URL, headers and body reach the server unchanged; the answer comes back whole",
+            (Reply(201, _SESSION),),
+            _the_request_as_given,
+        ),
+        Check(
+            "refused_connection",
+            "nothing listens: ConnectError with request_sent=False",
+            expect=_within(_QUICK.connect or 0, _raised(ConnectError, request_sent=False)),
+            target="refused",
+        ),
+        Check(
+            "unresolvable_host",
+            "the host name does not resolve: ConnectError with request_sent=False",
+            expect=_raised(ConnectError, request_sent=False),
+            target="unresolvable",
+        ),
+        Check(
+            "closed_before_reading",
+            "the server closes without reading: ConnectionDropped (or ConnectError before any byte went out)",
+            (DropBeforeRead(), Reply(201, _SESSION)),
+            unread,
+        ),
+        Check(
+            "reset_before_reading",
+            "the server resets without reading: ConnectionDropped (or ConnectError before any byte went out)",
+            (ResetBeforeRead(), Reply(201, _SESSION)),
+            unread,
+        ),
+        Check(
+            "closed_after_reading",
+            "the server reads and closes: ConnectionDropped, request_sent=True, not sent again",
+            (DropAfterRead(), Reply(201, _SESSION)),
+            dropped,
+        ),
+        Check(
+            "reset_after_reading",
+            "the server reads and resets: ConnectionDropped, request_sent=True, not sent again",
+            (Reset(), Reply(201, _SESSION)),
+            dropped,
+        ),
+        Check(
+            "read_timeout",
+            "no answer within the read timeout: ReadTimeout, request_sent=True",
+            (Reply(201, _SESSION, delay=5),),
+            _within(0.3, _raised(ReadTimeout, request_sent=True)),
+            timeout=Timeout(connect=2, read=0.3, total=5),
+        ),
+        Check(
+            "truncated_body",
+            "a body shorter than its Content-Length: ConnectionDropped, request_sent=True",
+            (Truncated(201, _SESSION, sent=20),),
+            dropped,
+        ),
+        Check(
+            "truncated_chunked_body",
+            "a chunked body cut off mid-chunk: ConnectionDropped, request_sent=True",
+            (Raw(b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n" + _SESSION[:20]),),
+            dropped,
+        ),
+        Check(
+            "declared_oversized_body",
+            "a Content-Length over the limit: ResponseTooLarge, without reading the body",
+            (Endless(200, declared=64 * limit, limit=64 * limit),),
+            _bounded(memory, _within(_QUICK.total or 0, too_large)),
+            measure_memory=True,
+        ),
+        Check(
+            "endless_body",
+            "a close-delimited body that never ends: ResponseTooLarge once past the limit",
+            (Endless(200, limit=64 * limit),),
+            _bounded(memory, _within(_QUICK.total or 0, too_large)),
+            measure_memory=True,
+        ),
+        Check(
+            "endless_chunked_body",
+            "a chunked body that never ends: ResponseTooLarge once past the limit",
+            (Endless(200, chunked=True, limit=64 * limit),),
+            _bounded(memory, _within(_QUICK.total or 0, too_large)),
+            measure_memory=True,
+        ),
+        Check(
+            "gzip_bomb",
+            "a small gzip body that inflates past the limit: ResponseTooLarge, in bounded memory",
+            (Reply(200, _gzip_bomb(64 * limit), (("Content-Encoding", "gzip"),)),),
+            _bounded(memory, too_large),
+            measure_memory=True,
+        ),
+        Check(
+            "gzip_body",
+            "a gzip body under the limit comes back inflated",
+            (Reply(201, gzip.compress(_SESSION), (("Content-Encoding", "gzip"),)),),
+            _answered(201, _SESSION),
+        ),
+        Check(
+            "html_502",
+            "a proxy's HTML 502 comes back as it is: status 502, the HTML body, sent once",
+            (Reply(502, _HTML_502, (("Content-Type", "text/html"),)), Reply(201, _SESSION)),
+            _answered(502, _HTML_502),
+        ),
+        Check(
+            "redirect_not_followed",
+            "a 307 comes back as it is: the transport follows no redirect",
+            (Reply(307, b"", (("Location", "/elsewhere"),)), Reply(201, _SESSION)),
+            _answered(307, b""),
+        ),
+        Check(
+            "interim_answers",
+            "100 Continue, 102 Processing and 103 Early Hints before the answer: the final answer",
+            (
+                Raw(
+                    _interim(
+                        b"HTTP/1.1 100 Continue\r\n\r\n",
+                        b"HTTP/1.1 102 Processing\r\n\r\n",
+                        b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n",
+                    )
+                ),
+            ),
+            _answered(201, _SESSION),
+        ),
+        Check(
+            "trickled_headers",
+            "headers one byte at a time, each within the read timeout: an error within Timeout.total",
+            (Trickle(b"HTTP/1.1 201 Created\r\n" + b"X-Slow: " + b"s" * 40 + b"\r\n\r\n", interval=0.05),),
+            _within(0.5, _raised(TransportError)),
+            timeout=Timeout(connect=2, read=1, total=0.5),
+        ),
+        Check(
+            "untrusted_certificate",
+            "a certificate no trusted authority signed: TlsError(verification=True), request_sent=False",
+            expect=_verification(_raised(TlsError, request_sent=False)),
+            target="untrusted",
+        ),
+    ]
+
+
+CHECKS: list[Check] = checks()
+"""The checks for a transport with the default body size limit (1 MiB)."""
+
+
+# --- running one check ---
+
+
+def _request(base_url: str) -> HttpRequest:
+    """A card fields update carrying every secret: the card number, the security code, the token."""
+    card = CardPaymentMethod(number=_CARD, expiration_date="12/30", security_code=_SECURITY_CODE)
+    update = operations.update_checkout_session_fields(
+        _SESSION_ID, CheckoutSessionSecureFieldsUpdate(payment_method=card)
+    )
+    return prepare(update, Config(server_url=base_url, bearer_token=_TOKEN))
+
+
+@contextlib.contextmanager
+def _target(check: Check) -> Iterator[tuple[str, FaultServer | None]]:
+    """Set up what the check sends to: a scripted server, a closed port, a name that does not resolve."""
+    if check.target == "refused":
+        with socket.socket() as bound:  # bound, never listening: connecting is refused
+            bound.bind(("127.0.0.1", 0))
+            yield f"http://127.0.0.1:{bound.getsockname()[1]}", None
+    elif check.target == "unresolvable":
+        with mock.patch("socket.getaddrinfo", side_effect=socket.gaierror(socket.EAI_NONAME, "not known")):
+            yield _UNRESOLVABLE, None
+    else:
+        with _server(check) as server:
+            server.then(*check.script)
+            yield server.url, server
+
+
+@contextlib.contextmanager
+def _server(check: Check) -> Iterator[FaultServer]:
+    tls = _untrusted_tls() if check.target == "untrusted" else None
+    server = FaultServer(tls=tls, default=DropAfterRead())
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def _untrusted_tls() -> ssl.SSLContext:
+    try:
+        import trustme
+    except ImportError:  # pragma: no cover - trustme is in the test extra
+        msg = "the untrusted_certificate check needs trustme: pip install trustme"
+        raise ConformanceFailure(msg) from None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+    return context
+
+
+@contextlib.contextmanager
+def _memory(measure: bool) -> Iterator[list[int]]:
+    peak: list[int] = []
+    if not measure or tracemalloc.is_tracing():
+        yield peak
+        return
+    tracemalloc.start()
+    try:
+        yield peak
+    finally:
+        peak.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+
+
+def _judge(check: Check, outcome: Outcome) -> None:
+    try:
+        if outcome.error is not None and not isinstance(outcome.error, TransportError):
+            _fail(outcome, "a TransportError subclass or an answer, never another exception")
+        if outcome.server is not None and outcome.requests > 1:
+            _fail(outcome, f"exactly one request on the wire, not {outcome.requests}")
+        if outcome.error is not None:
+            _no_secrets(outcome)
+        check.expect(outcome)
+    except ConformanceFailure as failure:
+        msg = f"{check.name}: {check.behaviour}\n  {failure}"
+        raise ConformanceFailure(msg) from None
+
+
+def _no_secrets(outcome: Outcome) -> None:
+    """Require no secret in the error, in its chain as a traceback shows it, or in their frames' locals."""
+    error: BaseException | None = outcome.error
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        for where, text in _observable(error):
+            if any(secret in text for secret in _SECRETS):
+                _fail(outcome, f"no card number, security code or token in {where}")
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+
+
+def _observable(error: BaseException) -> Iterator[tuple[str, str]]:
+    name = type(error).__name__
+    yield f"str({name})", str(error)
+    yield f"repr({name})", repr(error)
+    tb: TracebackType | None = error.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_globals.get("__name__") != __name__:  # the runner's own frames hold the request
+            for local, value in frame.f_locals.items():
+                yield (
+                    f"the local {local!r} of {frame.f_code.co_name} in {frame.f_code.co_filename}",
+                    _repr(value),
+                )
+        tb = tb.tb_next
+
+
+def _repr(value: object) -> str:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("latin-1")
+    try:
+        return repr(value)
+    except Exception:
+        return ""
+
+
+def _close(transport: object) -> None:
+    close = getattr(transport, "close", None)
+    if callable(close):
+        close()
+
+
+def run_check(check: Check, make_transport: Callable[[], Transport]) -> None:
+    """Run one check against a fresh transport from `make_transport`; raise ConformanceFailure if it fails."""
+    with _target(check) as (url, server):
+        request = _request(url)
+        transport = make_transport()
+        try:
+            with _memory(check.measure_memory) as peak:
+                started = time.monotonic()
+                try:
+                    response: HttpResponse | None = transport.send(request, check.timeout)
+                    error: BaseException | None = None
+                except Exception as raised:
+                    response, error = None, raised
+                elapsed = time.monotonic() - started
+        finally:
+            _close(transport)
+        outcome = Outcome(response, error, elapsed, server, peak[0] if peak else None)
+        del error
+        _judge(check, outcome)
+
+
+async def arun_check(check: Check, make_transport: Callable[[], AsyncTransport]) -> None:
+    """Run one check against a fresh async transport, in the running loop; raise ConformanceFailure."""
+    with _target(check) as (url, server):
+        request = _request(url)
+        transport = make_transport()
+        try:
+            with _memory(check.measure_memory) as peak:
+                started = time.monotonic()
+                try:
+                    response: HttpResponse | None = await transport.send(request, check.timeout)
+                    error: BaseException | None = None
+                except Exception as raised:
+                    response, error = None, raised
+                elapsed = time.monotonic() - started
+        finally:
+            await _aclose(transport)
+        outcome = Outcome(response, error, elapsed, server, peak[0] if peak else None)
+        del error
+        _judge(check, outcome)
+
+
+async def _aclose(transport: object) -> None:
+    for name in ("aclose", "close"):
+        close: Callable[[], Awaitable[Any] | None] | None = getattr(transport, name, None)
+        if callable(close):
+            result = close()
+            if inspect.isawaitable(result):
+                await result
+            return
+
+
+def check_transport(
+    make_transport: Callable[[], Transport], *, max_response_bytes: int = MAX_RESPONSE_BYTES
+) -> None:
+    """Run every check against fresh transports from `make_transport`; raise at the first failure."""
+    for check in checks(max_response_bytes):
+        run_check(check, make_transport)
+
+
+def check_async_transport(
+    make_transport: Callable[[], AsyncTransport], *, max_response_bytes: int = MAX_RESPONSE_BYTES
+) -> None:
+    """Run every check against async transports from `make_transport`, each in a fresh event loop."""
+    for check in checks(max_response_bytes):
+        asyncio.run(arun_check(check, make_transport))
