@@ -183,10 +183,12 @@ class HttpxTransport:
             msg = f"the body ({declared} bytes) is over the limit of {limit}"
             raise ResponseTooLarge(message=msg, status=status)
         error: TransportError
+        # A response built in memory (a mock transport's) was read, and decoded, already.
+        read = answer.is_stream_consumed
         try:
             return read_body(
-                _raw(answer),
-                encoding=answer.headers.get("content-encoding", ""),
+                [answer.content] if read else _raw(answer),
+                encoding="" if read else answer.headers.get("content-encoding", ""),
                 limit=limit,
                 status=status,
                 attempt=attempt,

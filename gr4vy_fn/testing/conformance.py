@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gzip
 import inspect
 import socket
@@ -261,7 +262,8 @@ def checks(max_response_bytes: int = MAX_RESPONSE_BYTES) -> list[Check]:
     """Return the checks for a transport that refuses bodies over `max_response_bytes`."""
     limit = max_response_bytes
     # What reading a body under the limit may cost, several times over; reading it all costs far more.
-    memory = 8 * limit + (8 << 20)
+    memory = 4 * limit + (4 << 20)
+    huge = 16 * limit
     too_large = _raised(ResponseTooLarge, request_sent=True)
     dropped = _raised(ConnectionDropped, request_sent=True)
     # The server never read the request: whether a byte went out before the close is the transport's to
@@ -332,28 +334,28 @@ def checks(max_response_bytes: int = MAX_RESPONSE_BYTES) -> list[Check]:
         Check(
             "declared_oversized_body",
             "a Content-Length over the limit: ResponseTooLarge, without reading the body",
-            (Endless(200, declared=64 * limit, limit=64 * limit),),
+            (Endless(200, declared=huge, limit=huge),),
             _bounded(memory, _within(_QUICK.total or 0, too_large)),
             measure_memory=True,
         ),
         Check(
             "endless_body",
             "a close-delimited body that never ends: ResponseTooLarge once past the limit",
-            (Endless(200, limit=64 * limit),),
+            (Endless(200, limit=huge),),
             _bounded(memory, _within(_QUICK.total or 0, too_large)),
             measure_memory=True,
         ),
         Check(
             "endless_chunked_body",
             "a chunked body that never ends: ResponseTooLarge once past the limit",
-            (Endless(200, chunked=True, limit=64 * limit),),
+            (Endless(200, chunked=True, limit=huge),),
             _bounded(memory, _within(_QUICK.total or 0, too_large)),
             measure_memory=True,
         ),
         Check(
             "gzip_bomb",
             "a small gzip body that inflates past the limit: ResponseTooLarge, in bounded memory",
-            (Reply(200, _gzip_bomb(64 * limit), (("Content-Encoding", "gzip"),)),),
+            (Reply(200, _gzip_bomb(huge), (("Content-Encoding", "gzip"),)),),
             _bounded(memory, too_large),
             measure_memory=True,
         ),
@@ -392,9 +394,9 @@ def checks(max_response_bytes: int = MAX_RESPONSE_BYTES) -> list[Check]:
         Check(
             "trickled_headers",
             "headers one byte at a time, each within the read timeout: an error within Timeout.total",
-            (Trickle(b"HTTP/1.1 201 Created\r\n" + b"X-Slow: " + b"s" * 40 + b"\r\n\r\n", interval=0.05),),
-            _within(0.5, _raised(TransportError)),
-            timeout=Timeout(connect=2, read=1, total=0.5),
+            (Trickle(b"HTTP/1.1 201 Created\r\n" + b"X-Slow: " + b"s" * 10 + b"\r\n\r\n", interval=0.04),),
+            _within(0.3, _raised(TransportError)),
+            timeout=Timeout(connect=2, read=1, total=0.3),
         ),
         Check(
             "untrusted_certificate",
@@ -447,6 +449,7 @@ def _server(check: Check) -> Iterator[FaultServer]:
         server.close()
 
 
+@functools.cache
 def _untrusted_tls() -> ssl.SSLContext:
     try:
         import trustme

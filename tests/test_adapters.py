@@ -1,0 +1,177 @@
+"""The requests and httpx transports through the client, and what they share: bounded, inflated bodies."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+import zlib
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+import requests
+from conftest import SESSION_ID, make_config, sample
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from loopback import LoopbackServer, Reply
+
+import gr4vy_fn as g
+from gr4vy_fn import _limits, transports
+from gr4vy_fn.transports import HttpxTransport, RequestsTransport
+
+SESSION = sample("session_201.json")
+ADAPTERS: dict[str, Callable[[], RequestsTransport | HttpxTransport]] = {
+    "requests": RequestsTransport,
+    "httpx": HttpxTransport,
+}
+
+
+def test_importing_the_package_imports_neither_library() -> None:
+    """`import gr4vy_fn` (and its transports module) leaves requests and httpx unimported: they are extras."""
+    code = (
+        "import sys, gr4vy_fn, gr4vy_fn.transports; print(sorted({'requests', 'httpx'} & set(sys.modules)))"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "[]"
+
+
+def test_an_unknown_name_in_transports_is_an_attribute_error() -> None:
+    """The lazy lookup serves the two adapters only; any other missing name is an AttributeError."""
+    with pytest.raises(AttributeError, match="NoSuchTransport"):
+        getattr(transports, "NoSuchTransport")  # noqa: B009 - the lookup under test
+
+
+@pytest.fixture(params=list(ADAPTERS))
+def adapter(request: pytest.FixtureRequest) -> Iterator[RequestsTransport | HttpxTransport]:
+    transport = ADAPTERS[request.param]()
+    try:
+        yield transport
+    finally:
+        transport.close()
+
+
+def test_every_operation_through_the_adapter(adapter: g.Transport, server: LoopbackServer) -> None:
+    """Create, get, update and delete go through the adapter and decode, on one kept-alive connection."""
+    transport = adapter
+    config = make_config(server.url)
+    server.then(Reply(201, SESSION), Reply(200, SESSION), Reply(200, SESSION), Reply(204))
+    assert isinstance(g.new_checkout_session(config=config, transport=transport), g.CheckoutSession)
+    assert isinstance(
+        g.get_checkout_session(SESSION_ID, config=config, transport=transport), g.CheckoutSession
+    )
+    update = g.CheckoutSessionCreateRequest(amount=1)
+    assert isinstance(
+        g.update_checkout_session(SESSION_ID, update, config=config, transport=transport), g.CheckoutSession
+    )
+    assert g.delete_checkout_session(SESSION_ID, config=config, transport=transport) is None
+    assert [r.method for r in server.received] == ["POST", "GET", "PUT", "DELETE"]
+    assert server.connections == 1
+
+
+def test_a_slow_create_is_reported_once_and_not_retried(adapter: g.Transport, server: LoopbackServer) -> None:
+    """Through send's retry policy, an adapter's ConnectionDropped(request_sent=True) stops a create."""
+    server.default = Reply(201, SESSION, delay=5)
+    result = g.new_checkout_session(
+        config=make_config(server.url, timeout=g.Timeout(connect=1, read=0.2)), transport=adapter
+    )
+    assert isinstance(result, g.ReadTimeout)
+    assert (result.request_sent, result.attempts) == (True, 1)
+    assert len(server.received) == 1
+
+
+def test_a_users_session_keeps_its_settings(server: LoopbackServer) -> None:
+    """A session given to RequestsTransport keeps its own headers; the deadline hooks go into its adapters."""
+    session = requests.Session()
+    session.headers["X-Team"] = "payments"
+    server.then(Reply(200, SESSION))
+    with session:
+        result = g.get_checkout_session(
+            SESSION_ID, config=make_config(server.url), transport=RequestsTransport(session)
+        )
+    assert isinstance(result, g.CheckoutSession)
+    assert server.received[0].headers["X-Team"] == "payments"
+    mounted = session.get_adapter(server.url)
+    assert isinstance(mounted, requests.adapters.HTTPAdapter)
+    assert mounted.poolmanager.pool_classes_by_scheme["http"].__name__ == "_WatchedHTTPPool"
+
+
+def test_a_users_client_is_bounded_by_the_deadline() -> None:
+    """A client given to HttpxTransport gets deadline-bounded network streams (httpx's layout is known)."""
+    with httpx.Client(headers={"X-Team": "payments"}) as client:
+        assert HttpxTransport(client).bounded
+        assert HttpxTransport(client).bounded  # wrapping twice is a no-op
+
+
+def test_a_client_with_its_own_transport_is_used_as_it_is() -> None:
+    """A client whose transport is not httpx's own cannot be bounded, and says so."""
+    client = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(204)))
+    transport = HttpxTransport(client)
+    assert not transport.bounded
+    assert transport.send(g.HttpRequest(method="GET", url="http://x/"), g.Timeout()).status == 204
+
+
+# --- declared lengths and bounded bodies ---
+
+
+@pytest.mark.parametrize(
+    ("value", "length"),
+    [("12", 12), (None, None), ("", None), ("²", None), ("-1", None), (" 12", None), ("1" * 5000, None)],
+)
+def test_declared_length(value: str | None, length: int | None) -> None:
+    """Only plain ASCII digits of sane length are a Content-Length; anything else is no declared length."""
+    assert _limits.declared_length(value) == length
+
+
+def read(body: bytes, encoding: str, limit: int = 1 << 20, step: int = 1000) -> bytes:
+    chunks = [body[i : i + step] for i in range(0, len(body), step)]
+    return _limits.read_body(
+        chunks, encoding=encoding, limit=limit, status=200, attempt=_limits.Attempt(None)
+    )
+
+
+@settings(max_examples=25)
+@given(data=st.binary(max_size=4096), step=st.integers(min_value=1, max_value=512))
+def test_gzip_bodies_inflate_whatever_the_chunking(data: bytes, step: int) -> None:
+    """A gzip body comes back as the bytes it holds, however the network cut it up."""
+    assert read(gzip.compress(data), "gzip", step=step) == data
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("deflate", zlib.compress),
+        ("gzip, gzip", lambda data: gzip.compress(gzip.compress(data))),
+        ("x-gzip", lambda data: gzip.compress(data[:7]) + gzip.compress(data[7:])),  # two gzip members
+        ("identity", lambda data: data),
+        ("", lambda data: data),
+    ],
+)
+def test_content_codings(encoding: str, encode: Callable[[bytes], bytes]) -> None:
+    """deflate, stacked gzip, multi-member gzip and identity are all undone."""
+    data = b'{"id": "x"}' * 1000
+    assert read(encode(data), encoding) == data
+
+
+def test_an_unknown_coding_is_left_as_it_came() -> None:
+    """A coding nobody asked for (br) cannot be undone: the bytes come back as sent."""
+    assert read(b"\x1b\x00", "br") == b"\x1b\x00"
+
+
+def test_a_cut_off_gzip_body_is_an_error() -> None:
+    """A gzip body that stops before its end raises zlib.error (the adapters report ConnectionDropped)."""
+    with pytest.raises(zlib.error, match="ended early"):
+        read(gzip.compress(b"x" * 1000)[:-10], "gzip")
+
+
+def test_inflating_stops_at_the_limit() -> None:
+    """A body that inflates past the limit raises ResponseTooLarge after at most one step beyond it."""
+    with pytest.raises(g.ResponseTooLarge, match="over the limit of 1000 bytes"):
+        read(gzip.compress(b"\0" * (10 << 20)), "gzip", limit=1000)
+
+
+def test_a_body_past_the_deadline_is_abandoned() -> None:
+    """Reading stops with DeadlineExceeded once the attempt's deadline has passed."""
+    attempt = _limits.Attempt(0.0)
+    with pytest.raises(g.DeadlineExceeded):
+        _limits.read_body([b"x"], encoding="", limit=10, status=200, attempt=attempt)

@@ -1,0 +1,282 @@
+"""The conformance suite: each shipped transport passes it; each check fails a transport breaking its rule."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+import requests
+
+import gr4vy_fn as g
+from gr4vy_fn.testing.conformance import (
+    CHECKS,
+    Check,
+    ConformanceFailure,
+    arun_check,
+    check_async_transport,
+    check_transport,
+    checks,
+    run_check,
+)
+from gr4vy_fn.transports import HttpxTransport, RequestsTransport, Urllib3Transport
+
+# Built once: a default-verifying context takes ~30 ms to load, and every check makes a fresh client.
+TRUST_STORE = ssl.create_default_context()
+
+
+def httpx_transport(max_response_bytes: int = 1 << 20) -> HttpxTransport:
+    """An HttpxTransport over a client that verifies certificates against the system's trust store."""
+    return HttpxTransport(httpx.Client(verify=TRUST_STORE), max_response_bytes=max_response_bytes)
+
+
+SHIPPED: dict[str, Callable[[], g.Transport]] = {
+    "urllib3": Urllib3Transport,
+    "requests": RequestsTransport,
+    "httpx": httpx_transport,
+}
+# What Urllib3Transport does not do yet; each mark goes once the transport passes the check.
+URLLIB3_GAPS = {
+    "interim_answers": "Urllib3Transport takes a 102 or 103 interim answer as the final one",
+    "trickled_headers": "Urllib3Transport bounds each read, not the exchange: trickled headers outlive total",
+}
+
+
+def matrix() -> Iterator[object]:
+    for name, factory in SHIPPED.items():
+        for check in CHECKS:
+            gap = URLLIB3_GAPS.get(check.name) if name == "urllib3" else None
+            marks = [pytest.mark.xfail(strict=True, raises=ConformanceFailure, reason=gap)] if gap else []
+            yield pytest.param(factory, check, id=f"{name}-{check}", marks=marks)
+
+
+@pytest.mark.parametrize(("make_transport", "check"), list(matrix()))
+def test_shipped_transports_pass_every_check(make_transport: Callable[[], g.Transport], check: Check) -> None:
+    """Each shipped transport does what each check requires."""
+    run_check(check, make_transport)
+
+
+# --- transports that break one rule each, so every check is seen to fail ---
+
+
+class Careless:
+    """The recipe people write first: requests with its defaults, every failure 'may have been sent'."""
+
+    def __init__(self, *, follow_redirects: bool = False) -> None:
+        self.session = requests.Session()
+        self.follow_redirects = follow_redirects
+
+    def close(self) -> None:
+        self.session.close()
+
+    def send(self, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+        error: g.TransportError | None = None
+        try:
+            answer = self.session.request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                data=request.body,
+                timeout=(timeout.connect, timeout.read),
+                allow_redirects=self.follow_redirects,
+            )
+        except requests.Timeout:
+            error = g.ReadTimeout(message="no answer in time")
+        except requests.ConnectionError:
+            error = g.ConnectionDropped(message="the connection failed")
+        if error is not None:
+            raise error
+        return g.HttpResponse(status=answer.status_code, headers=answer.headers, body=answer.content)
+
+
+class Chained(Careless):
+    """The same, raising its errors `from` the library's: their frames hold the request body."""
+
+    def send(self, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+        try:
+            answer = self.session.request(request.method, request.url, data=request.body, timeout=5)
+        except requests.ConnectionError as error:
+            raise g.ConnectionDropped(message="the connection failed") from error
+        return g.HttpResponse(status=answer.status_code, body=answer.content)
+
+
+class Raw(Careless):
+    """Reads the body as it came: gzip stays compressed."""
+
+    def send(self, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+        answer = self.session.request(request.method, request.url, data=request.body, stream=True)
+        return g.HttpResponse(status=answer.status_code, body=answer.raw.read(decode_content=False))
+
+
+class ReadsItAll(Careless):
+    """Reads the whole body into memory, then refuses it for its size."""
+
+    def send(self, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+        response = super().send(request, timeout)
+        if len(response.body) > 1 << 20:
+            raise g.ResponseTooLarge(message="too large", status=response.status)
+        return response
+
+
+class Wrapping:
+    """A shipped transport with a flaw around it."""
+
+    def __init__(self, flaw: Callable[[g.Transport, g.HttpRequest, g.Timeout], g.HttpResponse]) -> None:
+        self.inner = httpx_transport()
+        self.flaw = flaw
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def send(self, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+        return self.flaw(self.inner, request, timeout)
+
+
+def retrying(inner: g.Transport, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+    try:
+        return inner.send(request, timeout)
+    except g.TransportError:
+        return inner.send(request, timeout)
+
+
+def swallowing(inner: g.Transport, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+    try:
+        return inner.send(request, timeout)
+    except g.TransportError:
+        return g.HttpResponse(status=599)
+
+
+def raising_on_5xx(inner: g.Transport, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+    response = inner.send(request, timeout)
+    if response.status >= 500:
+        raise g.ConnectionDropped(message=f"status {response.status}")
+    return response
+
+
+def without_auth(inner: g.Transport, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() != "authorization"]
+    return inner.send(
+        g.HttpRequest(method=request.method, url=request.url, headers=headers, body=request.body), timeout
+    )
+
+
+def echoing(inner: g.Transport, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+    try:
+        return inner.send(request, timeout)
+    except g.TransportError:
+        raise g.ConnectionDropped(message=f"failed to send {request.body!r}") from None
+
+
+def holding_the_body(inner: g.Transport, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+    body = request.body
+    try:
+        return inner.send(request, timeout)
+    except g.TransportError as error:
+        assert body
+        raise error from None
+
+
+def unverified() -> g.Transport:
+    return HttpxTransport(httpx.Client(verify=False))  # noqa: S501 - the flaw under test
+
+
+BROKEN: list[tuple[str, Callable[[], object], str]] = [
+    ("sends_the_request_as_given", lambda: Wrapping(without_auth), "the header authorization"),
+    ("refused_connection", Careless, "ConnectError with request_sent=False"),
+    ("unresolvable_host", Careless, "ConnectError with request_sent=False"),
+    ("closed_before_reading", lambda: Wrapping(swallowing), "ConnectionDropped or ConnectError"),
+    ("reset_before_reading", lambda: Wrapping(swallowing), "ConnectionDropped or ConnectError"),
+    ("closed_after_reading", lambda: Wrapping(retrying), "exactly one request on the wire, not 2"),
+    ("reset_after_reading", Chained, "no card number, security code or token in the local 'data'"),
+    ("read_timeout", lambda: Wrapping(swallowing), "ReadTimeout with request_sent=True"),
+    ("truncated_body", Careless, "never another exception"),
+    ("truncated_chunked_body", lambda: Wrapping(echoing), "no card number, security code or token in str"),
+    ("declared_oversized_body", ReadsItAll, "bytes allocated"),
+    ("endless_body", Careless, "ResponseTooLarge with request_sent=True"),
+    ("endless_chunked_body", Careless, "never another exception"),
+    ("gzip_bomb", ReadsItAll, "bytes allocated"),
+    ("gzip_body", Raw, "the body as sent"),
+    ("html_502", lambda: Wrapping(raising_on_5xx), "an HttpResponse with status 502"),
+    ("redirect_not_followed", lambda: Careless(follow_redirects=True), "exactly one request on the wire"),
+    ("interim_answers", Careless, "an HttpResponse with status 201"),
+    ("trickled_headers", Careless, "expected TransportError"),
+    ("untrusted_certificate", unverified, "TlsError"),
+]
+
+
+@pytest.mark.parametrize(("name", "make_transport", "why"), BROKEN, ids=[name for name, _, _ in BROKEN])
+def test_each_check_fails_a_transport_that_breaks_its_rule(
+    name: str, make_transport: Callable[[], g.Transport], why: str
+) -> None:
+    """A transport with the flaw a check exists for fails that check, and the failure says why."""
+    [check] = [c for c in CHECKS if c.name == name]
+    with pytest.raises(ConformanceFailure, match=rf"^{name}: ") as failure:
+        run_check(check, make_transport)
+    assert why in str(failure.value)
+
+
+def test_every_check_has_a_transport_that_fails_it() -> None:
+    """The table above covers every check, so none of them can pass whatever the transport does."""
+    assert sorted(name for name, _, _ in BROKEN) == sorted(c.name for c in CHECKS)
+
+
+def test_a_secret_in_a_local_of_the_raising_frame_fails() -> None:
+    """An error whose traceback holds the card body in a local is refused, even when raised `from None`."""
+    [check] = [c for c in CHECKS if c.name == "closed_after_reading"]
+    with pytest.raises(ConformanceFailure, match="the local 'body' of holding_the_body"):
+        run_check(check, lambda: Wrapping(holding_the_body))
+
+
+def test_failure_messages_never_show_a_secret() -> None:
+    """A failure about a leaking error names where the secret is, without printing it."""
+    [check] = [c for c in CHECKS if c.name == "truncated_chunked_body"]
+    with pytest.raises(ConformanceFailure) as failure:
+        run_check(check, lambda: Wrapping(echoing))
+    assert "4012888888881881" not in str(failure.value)
+    assert "withheld" in str(failure.value)
+
+
+def test_check_transport_raises_at_the_first_failure() -> None:
+    """check_transport runs the table in order and stops at the first check the transport fails."""
+    with pytest.raises(ConformanceFailure, match=r"^refused_connection: "):
+        check_transport(lambda: Wrapping(swallowing))
+
+
+@pytest.mark.parametrize("name", ["endless_body", "gzip_bomb"])
+def test_checks_are_built_around_the_transports_limit(name: str) -> None:
+    """checks(limit) sizes its bodies by the limit: a transport with that limit passes, a laxer one fails."""
+    limit = 256 << 10
+    [check] = [c for c in checks(limit) if c.name == name]
+    run_check(check, lambda: httpx_transport(limit))
+    with pytest.raises(ConformanceFailure, match="ResponseTooLarge"):
+        run_check(check, lambda: httpx_transport(128 * limit))
+
+
+class InThread:
+    """An async transport: a sync one run in a worker thread."""
+
+    def __init__(self, inner: g.Transport) -> None:
+        self.inner = inner
+
+    async def send(self, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+        return await asyncio.to_thread(self.inner.send, request, timeout)
+
+    async def aclose(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()
+
+
+@pytest.mark.parametrize("name", ["sends_the_request_as_given", "reset_after_reading", "gzip_bomb"])
+def test_an_async_transport_runs_the_same_checks(name: str) -> None:
+    """arun_check sends through `await transport.send` in the caller's loop and judges as run_check does."""
+    [check] = [c for c in CHECKS if c.name == name]
+    asyncio.run(arun_check(check, lambda: InThread(httpx_transport())))
+
+
+def test_check_async_transport_raises_at_the_first_failure() -> None:
+    """check_async_transport runs the table, each check in a fresh loop, and stops at the first failure."""
+    with pytest.raises(ConformanceFailure, match=r"^refused_connection: "):
+        check_async_transport(lambda: InThread(Careless()))
