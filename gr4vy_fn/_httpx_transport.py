@@ -46,6 +46,12 @@ def _clip(timeout: float | None, on_expiry: type[Exception]) -> float | None:
     return attempt.clip(timeout)
 
 
+def _engage() -> None:
+    attempt = current()
+    if attempt is not None:
+        attempt.engaged = True
+
+
 class _DeadlineStream(httpcore.NetworkStream):
     """A network stream whose every wait ends by the running attempt's deadline."""
 
@@ -59,7 +65,7 @@ class _DeadlineStream(httpcore.NetworkStream):
         clipped = _clip(timeout, httpcore.WriteTimeout)  # raises before the first byte once too late
         attempt = current()
         if attempt is not None:
-            attempt.wrote = True
+            attempt.engaged = attempt.wrote = True
         self._stream.write(buffer, clipped)
 
     def close(self) -> None:
@@ -90,12 +96,14 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
         clipped = _clip(timeout, httpcore.ConnectTimeout)
+        _engage()
         return _DeadlineStream(self._backend.connect_tcp(host, port, clipped, local_address, socket_options))
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None
     ) -> httpcore.NetworkStream:
         clipped = _clip(timeout, httpcore.ConnectTimeout)
+        _engage()
         return _DeadlineStream(self._backend.connect_unix_socket(path, clipped, socket_options))
 
     def sleep(self, seconds: float) -> None:
@@ -206,10 +214,15 @@ def _raw(answer: httpx.Response) -> Iterator[bytes]:
 
 def _mapped(exc: httpx.HTTPError, attempt: Attempt) -> TransportError:
     """Map what httpx raised to the TransportError that says whether the request went out."""
+    if not attempt.engaged:  # a transport the hooks do not reach (a mounted one): judge by the exception
+        connecting = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+        return _before_sending(exc) if connecting else _after_sending(exc)
     if attempt.expired():
         return DeadlineExceeded(message="no complete answer by the deadline", request_sent=attempt.wrote)
-    if not attempt.wrote:
-        return _before_sending(exc)
+    return _after_sending(exc) if attempt.wrote else _before_sending(exc)
+
+
+def _after_sending(exc: httpx.HTTPError) -> TransportError:
     if isinstance(exc, httpx.TimeoutException):
         return ReadTimeout(message="no answer in time")
     return ConnectionDropped(message=f"the connection broke ({type(exc).__name__})", request_sent=True)

@@ -24,12 +24,19 @@ _current: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar("gr4vy
 
 
 class Attempt:
-    """One send: when it must end (monotonic seconds, or None), and whether a request byte went out."""
+    """One send: when it must end (monotonic seconds, or None), and whether a request byte went out.
 
-    __slots__ = ("_token", "deadline", "wrote")
+    `wrote` is known only when `engaged`: when a hook saw this attempt's
+    connection. A connection the hooks cannot reach (a proxy's pool, a
+    transport mounted on a client) leaves `engaged` False, and the adapter
+    must judge by the exception alone.
+    """
+
+    __slots__ = ("_token", "deadline", "engaged", "wrote")
 
     def __init__(self, total: float | None) -> None:
         self.deadline = None if total is None else time.monotonic() + total
+        self.engaged = False
         self.wrote = False
         self._token: contextvars.Token[Attempt | None] | None = None
 

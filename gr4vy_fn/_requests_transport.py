@@ -92,11 +92,21 @@ class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
     pass
 
 
-class _WatchedHTTPPool(HTTPConnectionPool):
+class _WatchedPool:
+    """Mixed into urllib3's pools: tell the running attempt that its connection comes from a watched pool."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        attempt = current()
+        if attempt is not None:
+            attempt.engaged = True
+        return super()._get_conn(timeout)  # type: ignore[misc]
+
+
+class _WatchedHTTPPool(_WatchedPool, HTTPConnectionPool):
     ConnectionCls = _WatchedHTTPConnection
 
 
-class _WatchedHTTPSPool(HTTPSConnectionPool):
+class _WatchedHTTPSPool(_WatchedPool, HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
@@ -242,10 +252,25 @@ def _raw(answer: requests.Response) -> Iterator[bytes]:
 
 def _mapped(exc: BaseException, attempt: _WatchedAttempt) -> TransportError:
     """Map what requests or urllib3 raised to the TransportError that says whether the request went out."""
+    if not attempt.engaged:  # a pool the hooks do not reach (a proxy's): judge by the exception alone
+        return _before_sending(exc) if _connecting(exc) else _after_sending(exc)
     if attempt.fired or attempt.expired():
         return DeadlineExceeded(message="no complete answer by the deadline", request_sent=attempt.wrote)
-    if not attempt.wrote:
-        return _before_sending(exc)
+    return _after_sending(exc) if attempt.wrote else _before_sending(exc)
+
+
+def _connecting(exc: BaseException) -> bool:
+    """Say whether `exc` can only come from making the connection: resolving, connecting, TLS."""
+    kinds = (
+        requests.ConnectTimeout,
+        requests.exceptions.SSLError,
+        u3.NewConnectionError,
+        u3.ConnectTimeoutError,
+    )
+    return any(isinstance(e, kinds) for e in _chain(exc))
+
+
+def _after_sending(exc: BaseException) -> TransportError:
     if isinstance(exc, (requests.Timeout, u3.TimeoutError, TimeoutError)):
         return ReadTimeout(message="no answer in time")
     return ConnectionDropped(message=f"the connection broke ({type(exc).__name__})", request_sent=True)

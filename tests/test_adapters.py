@@ -18,6 +18,7 @@ from loopback import LoopbackServer, Reply
 
 import gr4vy_fn as g
 from gr4vy_fn import _limits, transports
+from gr4vy_fn.testing.conformance import CHECKS, run_check
 from gr4vy_fn.transports import HttpxTransport, RequestsTransport
 
 SESSION = sample("session_201.json")
@@ -175,3 +176,31 @@ def test_a_body_past_the_deadline_is_abandoned() -> None:
     attempt = _limits.Attempt(0.0)
     with pytest.raises(g.DeadlineExceeded):
         _limits.read_body([b"x"], encoding="", limit=10, status=200, attempt=attempt)
+
+
+# --- connections the hooks cannot reach ---
+
+
+def unhooked_requests() -> RequestsTransport:
+    """A RequestsTransport whose session got a fresh adapter since: its pools are unwatched, as a proxy's."""
+    transport = RequestsTransport()
+    transport.session.mount("http://", requests.adapters.HTTPAdapter())
+    return transport
+
+
+def mounted_httpx() -> HttpxTransport:
+    """An HttpxTransport whose client sends http:// through a mounted transport the hooks do not reach."""
+    return HttpxTransport(httpx.Client(mounts={"http://": httpx.HTTPTransport()}))
+
+
+JUDGED_BY_THE_EXCEPTION = ["refused_connection", "closed_after_reading", "read_timeout", "truncated_body"]
+
+
+@pytest.mark.parametrize("make_transport", [unhooked_requests, mounted_httpx])
+@pytest.mark.parametrize("name", JUDGED_BY_THE_EXCEPTION)
+def test_without_the_hooks_request_sent_is_judged_by_the_exception(
+    name: str, make_transport: Callable[[], g.Transport]
+) -> None:
+    """Where no hook saw the connection, only a failure to connect says "not sent"; the rest "may have"."""
+    [check] = [c for c in CHECKS if c.name == name]
+    run_check(check, make_transport)
