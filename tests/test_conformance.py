@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -280,3 +282,10 @@ def test_check_async_transport_raises_at_the_first_failure() -> None:
     """check_async_transport runs the table, each check in a fresh loop, and stops at the first failure."""
     with pytest.raises(ConformanceFailure, match=r"^refused_connection: "):
         check_async_transport(lambda: InThread(Careless()))
+
+
+def test_the_docs_list_every_check() -> None:
+    """docs/transports.md's table names every check, so a reader can see what each one requires."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "transports.md").read_text(encoding="utf-8")
+    first_cells = [line.split("|")[1] for line in text.splitlines() if line.startswith("| `")]
+    assert set(re.findall(r"`(\w+)`", " ".join(first_cells))) == {c.name for c in CHECKS}
