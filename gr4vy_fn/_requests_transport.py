@@ -9,10 +9,13 @@ at the attempt's deadline; bodies are read in bounded steps.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import http.client
+import os
 import socket
 import ssl
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -113,16 +116,16 @@ class _WatchedHTTPSPool(_WatchedPool, HTTPSConnectionPool):
 class _WatchedAttempt(Attempt):
     """An attempt whose watchdog shuts the connection's socket down at the deadline."""
 
-    __slots__ = ("_sock", "_timer", "fired")
+    __slots__ = ("_done", "_lock", "_sock", "fired")
 
     def __init__(self, total: float | None) -> None:
         super().__init__(total)
         self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._done = False
         self.fired = False
-        self._timer = None if total is None else threading.Timer(total, self._expire)
-        if self._timer is not None:
-            self._timer.daemon = True
-            self._timer.start()
+        if self.deadline is not None:
+            _WATCHDOG.arm(self.deadline, self)
 
     def before_writing(self, sock: socket.socket | None) -> None:
         """Note the request's first byte is going out on `sock`, unless the deadline has passed."""
@@ -130,19 +133,56 @@ class _WatchedAttempt(Attempt):
             msg = "the deadline passed before the request was written"
             raise TimeoutError(msg)
         self._sock, self.wrote = sock, True
-        if self.fired:  # the watchdog went off while this connection was being made
-            self._expire()
 
-    def _expire(self) -> None:
-        self.fired = True
-        if self._sock is not None:
+    def expire(self) -> None:
+        """Shut the connection's socket down, unless the attempt is over: every wait on it ends now."""
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            sock = self._sock
+        if sock is not None:
             with contextlib.suppress(OSError):
-                self._sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RDWR)
 
-    def cancel(self) -> None:
-        """Stop the watchdog."""
-        if self._timer is not None:
-            self._timer.cancel()
+    def cancel(self) -> bool:
+        """Stop the watchdog; return whether it went off (then the connection must not be reused)."""
+        with self._lock:
+            self._done, self._sock = True, None  # the watchdog keeps the attempt until its deadline
+        return self.fired
+
+
+class _Watchdog:
+    """One daemon thread that expires attempts at their deadlines (a thread per send costs ~0.5 ms)."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, _WatchedAttempt]] = []
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def arm(self, deadline: float, attempt: _WatchedAttempt) -> None:
+        """Expire `attempt` at `deadline` (monotonic seconds) unless it is cancelled first."""
+        with self._wake:
+            if self._thread is None or self._pid != os.getpid():  # none yet, or it did not survive a fork
+                self._due.clear()
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="gr4vy_fn-watchdog", daemon=True)
+                self._thread.start()
+            heapq.heappush(self._due, (deadline, id(attempt), attempt))
+            if self._due[0][2] is attempt:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._wake.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                _, _, attempt = heapq.heappop(self._due)
+            attempt.expire()
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _watch(session: requests.Session) -> None:
@@ -195,7 +235,10 @@ class RequestsTransport:
         except BaseException:
             answer.close()
             raise
-        answer.raw.release_conn()
+        if attempt.cancel():  # the watchdog shut this socket down: it cannot go back to the pool
+            answer.close()
+        else:
+            answer.raw.release_conn()
         return HttpResponse(
             status=answer.status_code, headers=Headers.deferred(answer.headers.items()), body=body
         )
