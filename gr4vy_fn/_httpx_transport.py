@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,15 +18,13 @@ import httpcore
 import httpx
 
 from ._http import Headers, HttpRequest, HttpResponse, Timeout
-from ._limits import Attempt, current, declared_length, read_body
+from ._limits import Attempt, causes, current, read_body, tls_failure
 from .errors import (
     ConnectError,
     ConnectionDropped,
     ConnectTimeout,
     DeadlineExceeded,
     ReadTimeout,
-    ResponseTooLarge,
-    TlsError,
     TransportError,
 )
 
@@ -185,26 +182,19 @@ class HttpxTransport:
             return None, _mapped(exc, attempt)
 
     def _read(self, answer: httpx.Response, attempt: Attempt) -> bytes:
-        status, limit = answer.status_code, self.max_response_bytes
-        declared = declared_length(answer.headers.get("content-length"))
-        if declared is not None and declared > limit:
-            msg = f"the body ({declared} bytes) is over the limit of {limit}"
-            raise ResponseTooLarge(message=msg, status=status)
-        error: TransportError
         # A response built in memory (a mock transport's) was read, and decoded, already.
         read = answer.is_stream_consumed
         try:
             return read_body(
                 [answer.content] if read else _raw(answer),
+                length=answer.headers.get("content-length"),
                 encoding="" if read else answer.headers.get("content-encoding", ""),
-                limit=limit,
-                status=status,
+                limit=self.max_response_bytes,
+                status=answer.status_code,
                 attempt=attempt,
             )
         except httpx.HTTPError as exc:
             error = _mapped(exc, attempt)
-        except zlib.error:
-            error = ConnectionDropped(message="the body did not inflate", request_sent=True)
         raise error
 
 
@@ -229,22 +219,12 @@ def _after_sending(exc: httpx.HTTPError) -> TransportError:
 
 
 def _before_sending(exc: httpx.HTTPError) -> TransportError:
-    chain = list(_chain(exc))
-    if any(isinstance(e, ssl.SSLError) for e in chain):
-        verification = any(isinstance(e, ssl.SSLCertVerificationError) for e in chain)
-        what = "the certificate did not verify" if verification else "the TLS handshake failed"
-        return TlsError(message=what, verification=verification)
+    chain = causes(exc)
+    tls = tls_failure(chain)
+    if tls is not None:
+        return tls
     if isinstance(exc, httpx.TimeoutException):
         return ConnectTimeout(message="no connection in time")
     if any(isinstance(e, socket.gaierror) for e in chain):
         return ConnectError(message="the host name did not resolve")
     return ConnectError(message="the connection was refused or failed")
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current_exc: BaseException | None = exc
-    while current_exc is not None and id(current_exc) not in seen:
-        seen.add(id(current_exc))
-        yield current_exc
-        current_exc = current_exc.__cause__ or current_exc.__context__

@@ -4,18 +4,19 @@ An adapter opens an `Attempt` around each send. The hooks it installs in its
 HTTP stack (a connection class, a network stream) find the attempt through a
 context variable, note when the first byte of the request goes out, and keep
 every read within the deadline; `read_body` then reads and inflates the body
-in bounded steps.
+in bounded steps, and `causes` and `tls_failure` read a library's exception.
 """
 
 from __future__ import annotations
 
 import contextvars
+import ssl
 import time
 import zlib
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 
-from .errors import DeadlineExceeded, ResponseTooLarge
+from .errors import ConnectionDropped, DeadlineExceeded, ResponseTooLarge, TlsError
 
 _STEP = 64 << 10
 """Bytes read, or inflated, at a time."""
@@ -78,15 +79,31 @@ def declared_length(value: str | None) -> int | None:
     return int(value)
 
 
-def read_body(chunks: Iterable[bytes], *, encoding: str, limit: int, status: int, attempt: Attempt) -> bytes:
+def read_body(
+    chunks: Iterable[bytes], *, length: str | None, encoding: str, limit: int, status: int, attempt: Attempt
+) -> bytes:
     """Read `chunks` (the body as sent), inflating gzip or deflate, to at most `limit` bytes by the deadline.
 
-    Raises ResponseTooLarge past the limit (the caller closes the connection),
-    DeadlineExceeded past the deadline, and zlib.error for a body that does not
-    inflate; anything `chunks` raises passes through.
+    `length` and `encoding` are the Content-Length and Content-Encoding headers.
+    Raises ResponseTooLarge for a declared length over the limit (before
+    reading) or once past it (the caller closes the connection),
+    DeadlineExceeded past the deadline, and ConnectionDropped for a body that
+    does not inflate; anything `chunks` raises passes through.
     """
+    declared = declared_length(length)
+    if declared is not None and declared > limit:
+        msg = f"the body ({declared} bytes) is over the limit of {limit}"
+        raise ResponseTooLarge(message=msg, status=status)
+    try:
+        return _gathered(_decoded(iter(chunks), encoding), limit=limit, status=status, attempt=attempt)
+    except zlib.error:
+        pass
+    raise ConnectionDropped(message="the body did not inflate", request_sent=True)  # with no context
+
+
+def _gathered(pieces: Iterator[bytes], *, limit: int, status: int, attempt: Attempt) -> bytes:
     body = bytearray()
-    for piece in _decoded(iter(chunks), encoding):
+    for piece in pieces:
         body += piece
         if len(body) > limit:
             msg = f"the body is over the limit of {limit} bytes"
@@ -125,3 +142,27 @@ def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
     if fed and not inflater.eof:
         msg = "the compressed body ended early"
         raise zlib.error(msg)
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """Return `exc` and what it wraps: causes, contexts, and what libraries keep in `reason` or args."""
+    found: list[BaseException] = []
+    pending: list[BaseException] = [exc]
+    while pending:
+        current_exc = pending.pop()
+        if any(current_exc is seen for seen in found):
+            continue
+        found.append(current_exc)
+        linked = [current_exc.__cause__, current_exc.__context__, getattr(current_exc, "reason", None)]
+        linked += list(current_exc.args)
+        pending += [e for e in linked if isinstance(e, BaseException)]
+    return found
+
+
+def tls_failure(chain: list[BaseException]) -> TlsError | None:
+    """Return the TlsError for a chain of exceptions holding an SSL error (None without one)."""
+    if not any(isinstance(e, (ssl.SSLError, ssl.CertificateError)) for e in chain):
+        return None
+    verification = any(isinstance(e, (ssl.SSLCertVerificationError, ssl.CertificateError)) for e in chain)
+    what = "the certificate did not verify" if verification else "the TLS handshake failed"
+    return TlsError(message=what, verification=verification)

@@ -13,10 +13,8 @@ import heapq
 import http.client
 import os
 import socket
-import ssl
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,15 +25,13 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ._http import Headers, HttpRequest, HttpResponse, Timeout
-from ._limits import Attempt, current, declared_length, read_body
+from ._limits import Attempt, causes, current, read_body, tls_failure
 from .errors import (
     ConnectError,
     ConnectionDropped,
     ConnectTimeout,
     DeadlineExceeded,
     ReadTimeout,
-    ResponseTooLarge,
-    TlsError,
     TransportError,
 )
 
@@ -268,24 +264,17 @@ class RequestsTransport:
         return answer, None
 
     def _read(self, answer: requests.Response, attempt: _WatchedAttempt) -> bytes:
-        status, limit = answer.status_code, self.max_response_bytes
-        declared = declared_length(answer.headers.get("content-length"))
-        if declared is not None and declared > limit:
-            msg = f"the body ({declared} bytes) is over the limit of {limit}"
-            raise ResponseTooLarge(message=msg, status=status)
-        error: TransportError | None = None
         try:
             return read_body(
                 _raw(answer),
+                length=answer.headers.get("content-length"),
                 encoding=answer.headers.get("content-encoding", ""),
-                limit=limit,
-                status=status,
+                limit=self.max_response_bytes,
+                status=answer.status_code,
                 attempt=attempt,
             )
         except (u3.HTTPError, requests.RequestException, OSError) as exc:
             error = _mapped(exc, attempt)
-        except zlib.error:
-            error = ConnectionDropped(message="the body did not inflate", request_sent=True)
         raise error
 
 
@@ -310,7 +299,7 @@ def _connecting(exc: BaseException) -> bool:
         u3.NewConnectionError,
         u3.ConnectTimeoutError,
     )
-    return any(isinstance(e, kinds) for e in _chain(exc))
+    return any(isinstance(e, kinds) for e in causes(exc))
 
 
 def _after_sending(exc: BaseException) -> TransportError:
@@ -320,11 +309,10 @@ def _after_sending(exc: BaseException) -> TransportError:
 
 
 def _before_sending(exc: BaseException) -> TransportError:
-    chain = list(_chain(exc))
-    if any(isinstance(e, (ssl.SSLError, ssl.CertificateError, u3.SSLError)) for e in chain):
-        verification = any(isinstance(e, (ssl.SSLCertVerificationError, ssl.CertificateError)) for e in chain)
-        what = "the certificate did not verify" if verification else "the TLS handshake failed"
-        return TlsError(message=what, verification=verification)
+    chain = causes(exc)
+    tls = tls_failure(chain)
+    if tls is not None:
+        return tls
     # urllib3's NewConnectionError (and NameResolutionError) derive from its timeout error: test them first.
     if any(isinstance(e, (u3.NameResolutionError, socket.gaierror)) for e in chain):
         return ConnectError(message="the host name did not resolve")
@@ -333,18 +321,3 @@ def _before_sending(exc: BaseException) -> TransportError:
     if any(isinstance(e, (requests.Timeout, u3.TimeoutError, TimeoutError)) for e in chain):
         return ConnectTimeout(message="no connection in time")
     return ConnectError(message="the connection failed")
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """Yield `exc` and what it wraps: causes, contexts, and the reasons urllib3 and requests keep in args."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [exc]
-    while pending:
-        current_exc = pending.pop()
-        if id(current_exc) in seen:
-            continue
-        seen.add(id(current_exc))
-        yield current_exc
-        linked = [current_exc.__cause__, current_exc.__context__, getattr(current_exc, "reason", None)]
-        linked += [arg for arg in current_exc.args if isinstance(arg, BaseException)]
-        pending += [e for e in linked if isinstance(e, BaseException)]

@@ -127,7 +127,7 @@ def test_declared_length(value: str | None, length: int | None) -> None:
 def read(body: bytes, encoding: str, limit: int = 1 << 20, step: int = 1000) -> bytes:
     chunks = [body[i : i + step] for i in range(0, len(body), step)]
     return _limits.read_body(
-        chunks, encoding=encoding, limit=limit, status=200, attempt=_limits.Attempt(None)
+        chunks, length=None, encoding=encoding, limit=limit, status=200, attempt=_limits.Attempt(None)
     )
 
 
@@ -160,9 +160,24 @@ def test_an_unknown_coding_is_left_as_it_came() -> None:
 
 
 def test_a_cut_off_gzip_body_is_an_error() -> None:
-    """A gzip body that stops before its end raises zlib.error (the adapters report ConnectionDropped)."""
-    with pytest.raises(zlib.error, match="ended early"):
+    """A gzip body that stops before its end is ConnectionDropped, raised with no exception chained."""
+    with pytest.raises(g.ConnectionDropped, match="did not inflate") as dropped:
         read(gzip.compress(b"x" * 1000)[:-10], "gzip")
+    assert dropped.value.request_sent
+    assert dropped.value.__context__ is None
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading() -> None:
+    """A Content-Length over the limit raises ResponseTooLarge without taking a single chunk."""
+
+    class Untouchable:
+        def __iter__(self) -> Iterator[bytes]:
+            raise AssertionError("read")
+
+    with pytest.raises(g.ResponseTooLarge, match="2048 bytes"):
+        _limits.read_body(
+            Untouchable(), length="2048", encoding="", limit=1024, status=200, attempt=_limits.Attempt(None)
+        )
 
 
 def test_inflating_stops_at_the_limit() -> None:
@@ -175,7 +190,7 @@ def test_a_body_past_the_deadline_is_abandoned() -> None:
     """Reading stops with DeadlineExceeded once the attempt's deadline has passed."""
     attempt = _limits.Attempt(0.0)
     with pytest.raises(g.DeadlineExceeded):
-        _limits.read_body([b"x"], encoding="", limit=10, status=200, attempt=attempt)
+        _limits.read_body([b"x"], length=None, encoding="", limit=10, status=200, attempt=attempt)
 
 
 # --- connections the hooks cannot reach ---
