@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import pkgutil
 import subprocess
 import sys
+import time
 import zlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +18,7 @@ from conftest import SESSION_ID, make_config, sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from loopback import LoopbackServer, Reply
+from pytest_mock import MockerFixture
 
 import gr4vy_fn as g
 from gr4vy_fn import _limits, transports
@@ -219,3 +223,29 @@ def test_without_the_hooks_request_sent_is_judged_by_the_exception(
     """Where no hook saw the connection, only a failure to connect says "not sent"; the rest "may have"."""
     [check] = [c for c in CHECKS if c.name == name]
     run_check(check, make_transport)
+
+
+@pytest.mark.parametrize(
+    ("make_transport", "connector"),
+    [
+        (RequestsTransport, "urllib3.util.connection.create_connection"),
+        (HttpxTransport, "socket.create_connection"),
+    ],
+    ids=["requests", "httpx"],
+)
+def test_a_request_is_never_written_after_its_deadline(
+    make_transport: Callable[[], g.Transport], connector: str, server: LoopbackServer, mocker: MockerFixture
+) -> None:
+    """A connection opened only after the deadline carries nothing: DeadlineExceeded, request_sent=False."""
+    real = pkgutil.resolve_name(connector)
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    mocker.patch(connector, side_effect=slow)
+    request = g.HttpRequest(method="POST", url=f"{server.url}/checkout/sessions", body=b"{}")
+    with pytest.raises(g.DeadlineExceeded) as raised:
+        make_transport().send(request, g.Timeout(connect=1, read=1, total=0.2))
+    assert not raised.value.request_sent
+    assert server.received == []
