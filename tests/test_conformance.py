@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -39,22 +39,14 @@ SHIPPED: dict[str, Callable[[], g.Transport]] = {
     "requests": RequestsTransport,
     "httpx": httpx_transport,
 }
-# What Urllib3Transport does not do yet; each mark goes once the transport passes the check.
-URLLIB3_GAPS = {
-    "interim_answers": "Urllib3Transport takes a 102 or 103 interim answer as the final one",
-    "trickled_headers": "Urllib3Transport bounds each read, not the exchange: trickled headers outlive total",
-}
+MATRIX = [
+    pytest.param(factory, check, id=f"{name}-{check}")
+    for name, factory in SHIPPED.items()
+    for check in CHECKS
+]
 
 
-def matrix() -> Iterator[object]:
-    for name, factory in SHIPPED.items():
-        for check in CHECKS:
-            gap = URLLIB3_GAPS.get(check.name) if name == "urllib3" else None
-            marks = [pytest.mark.xfail(strict=True, raises=ConformanceFailure, reason=gap)] if gap else []
-            yield pytest.param(factory, check, id=f"{name}-{check}", marks=marks)
-
-
-@pytest.mark.parametrize(("make_transport", "check"), list(matrix()))
+@pytest.mark.parametrize(("make_transport", "check"), MATRIX)
 def test_shipped_transports_pass_every_check(make_transport: Callable[[], g.Transport], check: Check) -> None:
     """Each shipped transport does what each check requires."""
     run_check(check, make_transport)
