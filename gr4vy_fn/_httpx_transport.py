@@ -175,7 +175,7 @@ class HttpxTransport:
             ),
         )
         if "accept-encoding" not in request.headers:
-            del built.headers["accept-encoding"]  # no compression unless asked: drop the client's default
+            built.headers.pop("accept-encoding", None)  # no compression unless asked
         try:
             return self.client.send(built, stream=True, follow_redirects=False), None
         except httpx.HTTPError as exc:

@@ -38,7 +38,6 @@ from .errors import (
 __all__ = ["RequestsTransport"]
 
 MAX_RESPONSE_BYTES = 1 << 20
-_INTERIM = 100
 _MAX_LINE = 65536
 _MAX_HEADERS = 100
 
@@ -53,7 +52,7 @@ class _FinalResponse(http.client.HTTPResponse):
     def _read_status(self) -> tuple[str, int, str]:
         while True:
             version, status, reason = super()._read_status()  # type: ignore[misc]
-            if not (_INTERIM <= status < _INTERIM + 100) or status in (100, 101):
+            if not 100 <= status < 200 or status in (100, 101):
                 return version, status, reason  # 100 is skipped by begin(); 101 is never asked for
             _skip_headers(self.fp)
 
