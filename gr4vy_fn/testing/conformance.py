@@ -69,7 +69,6 @@ from ._faults import (
 __all__ = [
     "CHECKS",
     "MAX_RESPONSE_BYTES",
-    "AsyncTransport",
     "Check",
     "ConformanceFailure",
     "Outcome",
@@ -100,8 +99,8 @@ _SESSION = b'{"type":"checkout-session","id":"' + _SESSION_ID.encode() + b'"}'
 _HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 
 
-class AsyncTransport(Protocol):
-    """Sends one HttpRequest once, asynchronously; raises a TransportError when no complete answer came."""
+class _AsyncTransport(Protocol):
+    """What the async runner needs: `async def send(request, timeout)` (gr4vy_fn's AsyncTransport shape)."""
 
     async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         """Send the request and return the whole response."""
@@ -553,7 +552,7 @@ def run_check(check: Check, make_transport: Callable[[], Transport]) -> None:
         _judge(check, outcome)
 
 
-async def arun_check(check: Check, make_transport: Callable[[], AsyncTransport]) -> None:
+async def arun_check(check: Check, make_transport: Callable[[], _AsyncTransport]) -> None:
     """Run one check against a fresh async transport, in the running loop; raise ConformanceFailure."""
     with _target(check) as (url, server):
         request = _request(url)
@@ -593,7 +592,7 @@ def check_transport(
 
 
 def check_async_transport(
-    make_transport: Callable[[], AsyncTransport], *, max_response_bytes: int = MAX_RESPONSE_BYTES
+    make_transport: Callable[[], _AsyncTransport], *, max_response_bytes: int = MAX_RESPONSE_BYTES
 ) -> None:
     """Run every check against async transports from `make_transport`, each in a fresh event loop."""
     for check in checks(max_response_bytes):
