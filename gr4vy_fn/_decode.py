@@ -71,11 +71,12 @@ def _unexpected(request: Request[Any], response: HttpResponse, reason: str) -> U
 
 def _parsed_body(request: Request[Any], response: HttpResponse) -> Any:
     """Return the parsed body, or an UnexpectedResponse saying why it is not JSON."""
-    if not response.body or response.body.isspace():
-        return _unexpected(request, response, "the body is empty")
     try:
         return json.loads(response.body)
     except (ValueError, RecursionError):
+        # Only a body that failed to parse is looked at again, to say why.
+        if not response.body or response.body.isspace():
+            return _unexpected(request, response, "the body is empty")
         return _unexpected(request, response, "the body is not valid JSON (truncated or not JSON)")
 
 

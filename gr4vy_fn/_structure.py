@@ -239,13 +239,16 @@ class Engine:
             if not item:
                 item.append(self.hook(item_type))
             read = item[0]
-            result: list[Any] = []
             try:
-                for each in value:
-                    result.append(read(each))
-            except ShapeError as exc:
-                raise exc.within(f"[{len(result)}]") from None
-            return tuple(result)
+                return tuple([read(each) for each in value])
+            except ShapeError:
+                pass  # read again, item by item, to name the first that fails
+            for index, each in enumerate(value):
+                try:
+                    read(each)
+                except ShapeError as exc:
+                    raise exc.within(f"[{index}]") from None
+            raise AssertionError  # pragma: no cover - reading is deterministic: an item failed above
 
         return structure
 
@@ -331,9 +334,8 @@ class Engine:
         elif enum is not None:
             globs[f"m{index}"] = {member.value: member for member in enum}.get
             lines += [
-                f"{indent}member = m{index}({value})",
-                f"{indent}if member is not None: {value} = member",
-                f"{indent}elif type({value}) is not str: raise wrong('{name}', 'str', {value})",
+                f"{indent}if type({value}) is not str: raise wrong('{name}', 'str', {value})",
+                f"{indent}{value} = m{index}({value}, {value})",
             ]
         else:
             globs[f"h{index}"] = _on_first_use(globs, f"h{index}", self.hook, inner)

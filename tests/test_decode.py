@@ -248,6 +248,8 @@ def test_422_becomes_a_generic_error_without_the_echoed_input() -> None:
         (200, b'{"id": "x", "expires_at": "yesterday"}', "not a CheckoutSession"),
         (200, b'{"id": "x", "amount": "12"}', "not a CheckoutSession"),
         (200, b'{"id": "x", "is_subsequent_payment": "false"}', "not a CheckoutSession"),
+        (200, b'{"id": "x", "intent": ["capture"]}', "$.intent: expected str, got list"),
+        (200, b'{"id": "x", "payment_method": {"scheme": {"visa": 1}}}', "$.payment_method.scheme"),
         (200, b'{"expires_at": "2026-11-26T19:04:05Z"}', "not a CheckoutSession"),
         (200, b"\xff\xfe not utf-8", "not valid JSON"),
         (200, b"[" * 100000, "not valid JSON"),
@@ -309,6 +311,7 @@ def test_decode_never_raises(operation: str, status: int, headers: dict[str, str
                 )
             ),
             "metadata": st.dictionaries(st.text(max_size=3), st.text(max_size=3) | st.integers()),
+            "intent": st.none() | st.text(max_size=3) | st.lists(st.integers(), max_size=2),
             "payment_method": st.dictionaries(
                 st.sampled_from(["scheme", "details", "label"]),
                 st.none() | st.text(max_size=3) | st.dictionaries(st.text(max_size=3), st.text(max_size=3)),
