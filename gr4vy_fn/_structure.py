@@ -209,13 +209,12 @@ class Engine:
             return self._model_hook(tp)
         if typing.get_origin(tp) is tuple:
             return self._tuple_hook(typing.get_args(tp)[0])
-        simple: dict[Any, Hook] = {datetime: _datetime, date: _date, float: _number, int: _checked_int}
+        # str, bool and int fields are checked inline by the generated code; these are the rest.
+        simple: dict[Any, Hook] = {datetime: _datetime, date: _date, float: _number}
         if tp in simple:
             return simple[tp]
         if typing.get_origin(tp) in (Mapping, dict):
             return _string_map
-        if tp in _PRIMITIVES:
-            return _exactly(tp)
         msg = f"no structuring rule for {tp!r}"
         raise TypeError(msg)
 
@@ -350,19 +349,6 @@ def _guarded(indent: str, statement: str, name: str) -> list[str]:
         f"{indent}except ShapeError as e:",
         f"{indent}    raise e.within('{name}') from None",
     ]
-
-
-def _checked_int(value: Any) -> int:
-    return value if type(value) is int else _integer(value)
-
-
-def _exactly(kind: type) -> Hook:
-    def structure(value: Any) -> Any:
-        if type(value) is not kind:
-            raise _wrong("", kind.__name__, value)
-        return value
-
-    return structure
 
 
 def _primitive_tuple_hook(kind: type) -> Hook:

@@ -453,3 +453,46 @@ def test_error_bodies_of_any_shape_are_values(status: int, body: dict[str, Any])
     """An error body with any field of any type decodes to an error value, never an exception."""
     result = g.decode(OPERATIONS["new"], answer(status, json.dumps(body).encode()))
     assert isinstance(result, (g.ApiError, g.UnexpectedResponse))
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"expires_at": 5}, "$.expires_at: expected a date-time string, got int"),
+        (
+            {"airline": {"passengers": [{"date_of_birth": 19900401}]}},
+            "$.airline.passengers[0].date_of_birth: expected a date",
+        ),
+        (
+            {"airline": {"passengers": [{"date_of_birth": "1990-02-30"}]}},
+            "$.airline.passengers[0].date_of_birth: not a date",
+        ),
+        ({"metadata": ["key"]}, "$.metadata: expected an object, got list"),
+        ({"metadata": {"key": 1}}, "$.metadata['key']: expected str, got int"),
+        (
+            {"cart_items": [{"name": "x", "quantity": 1, "unit_amount": 1, "categories": "camera"}]},
+            "$.cart_items[0].categories: expected a list",
+        ),
+        (
+            {"cart_items": [{"name": "x", "quantity": 1, "unit_amount": 1, "categories": ["a", 2]}]},
+            "$.cart_items[0].categories[1]: expected str",
+        ),
+        (
+            {"cart_items": [{"name": "x", "quantity": 1, "unit_amount": 1}, {"name": "y", "quantity": 1}]},
+            "$.cart_items[1].unit_amount: is required",
+        ),
+        ({"buyer": "Jane"}, "$.buyer: expected an object, got str"),
+    ],
+)
+def test_wrong_shapes_name_their_path(fields: dict[str, Any], reason: str) -> None:
+    """A wrong type anywhere in an answer is an UnexpectedResponse naming its JSON path."""
+    result = get_session({"id": SESSION_ID, **fields})
+    assert isinstance(result, g.UnexpectedResponse)
+    assert reason in result.reason
+
+
+def test_a_date_time_without_a_zone_is_read_as_naive() -> None:
+    """A date-time with no zone is read as given (naive), not refused: the server is the authority."""
+    session = get_session({"id": SESSION_ID, "expires_at": "2026-11-26T19:04:05.5"})
+    assert isinstance(session, g.CheckoutSession)
+    assert session.expires_at == datetime(2026, 11, 26, 19, 4, 5, 500000)

@@ -302,6 +302,18 @@ def test_models_holding_metadata_are_hashable_and_their_metadata_read_only() -> 
         ),
         (g.CheckoutSession, {"id": "s", "expires_at": "soon"}, "$.expires_at", "not a date-time"),
         (g.CheckoutSession, {"id": "s", "surprise": 1}, "$.surprise", "is not a field of this object"),
+        (
+            g.CheckoutSessionCreateRequest,
+            {"expires_in": "3600"},
+            "$.expires_in",
+            "expected a number, got str",
+        ),
+        (
+            g.CheckoutSessionCreateRequest,
+            {"expires_in": 60.5},
+            "$.expires_in",
+            "must be a finite number in 3600..86400",
+        ),
     ],
 )
 def test_from_dict_names_the_path_of_what_is_wrong(cls: type, data: Any, path: str, rule: str) -> None:
@@ -383,3 +395,9 @@ def test_to_dict_writes_payment_methods_without_secrets_and_refuses_non_models()
     assert g.to_dict(stored) == {"id": "77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5", "method": "id"}
     with pytest.raises(TypeError, match="not dict"):
         g.to_dict({"id": "s"})
+
+
+def test_from_dict_takes_models_only() -> None:
+    """from_dict of a type that is not a model is a TypeError, a mistake in the calling code."""
+    with pytest.raises(TypeError, match="no structuring rule"):
+        g.from_dict(complex, {})
