@@ -156,8 +156,8 @@ def test_every_session_the_schema_allows_decodes(body: dict[str, Any], operation
     """No answer the schema allows is refused, and to_dict of the model gives back what it keeps."""
     request = {
         "new": ops.new_checkout_session(),
-        "get": ops.get_checkout_session("s"),
-        "update": ops.update_checkout_session("s", g.CheckoutSessionCreateRequest()),
+        "get": ops.get_checkout_session(body["id"]),
+        "update": ops.update_checkout_session(body["id"], g.CheckoutSessionCreateRequest()),
     }[operation]
     response = g.HttpResponse(status=request.success_status, headers={}, body=json.dumps(body).encode())
     session = g.decode(request, response)
