@@ -1,9 +1,10 @@
-"""Wire rules for request models, as attrs validators declared beside each field; no I/O.
+"""Wire rules for request models, declared beside each field as its metadata; no I/O.
 
 A check is a function `(value, path) -> None` that raises ValidationError.
-`rule(check)` makes it an attrs validator: None passes unless the field has no
-default (then it "is required"), and `CLEAR` passes where the field may be
-cleared. Messages name the field path and the rule broken, never the value
+`field(metadata=rule(check))` declares it; `Checked` models apply the rules of
+their fields when built. (Metadata rather than attrs validators: attrs would
+compile a call per validated field into each `__init__`, paid at every cold
+start.) Messages name the field path and the rule broken, never the value
 itself, because values may be card numbers or security codes.
 """
 
@@ -19,10 +20,10 @@ from typing import Any, NoReturn, TypeVar
 import attrs
 
 from ._clear import CLEAR
+from ._value import Value
 from .errors import ValidationError
 
 Check = Callable[[Any, str], None]
-Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 T = TypeVar("T")
 
 MAX_INT = 99_999_999
@@ -37,17 +38,44 @@ def _fail(path: str, rule: str) -> NoReturn:
     raise ValidationError(path, rule)
 
 
-def rule(check: Check, *, clearable: bool = False) -> Validator:
-    """Make `check` the attrs validator of a field; `clearable` fields also take `CLEAR`."""
+def rule(check: Check, *, clearable: bool = False) -> dict[str, Any]:
+    """The metadata declaring a field's wire rule: `check`, and whether `CLEAR` may stand for a value."""
+    return {"rule": (check, clearable)}
 
-    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is None or (clearable and value is CLEAR):
-            if value is None and attribute.default is attrs.NOTHING:
-                _fail(f"{type(instance).__name__}.{attribute.name}", "is required")
-            return
-        check(value, f"{type(instance).__name__}.{attribute.name}")
 
-    return validate
+class Checked(Value):
+    """A request model: once attrs has set the fields, each field's declared rule is checked.
+
+    None passes, unless the field has no default (then it "is required");
+    `CLEAR` passes where the field's rule allows it.
+    """
+
+    __slots__ = ()
+
+    def __attrs_post_init__(self) -> None:
+        cls = type(self)
+        checks = _CHECKS.get(cls)
+        if checks is None:
+            checks = _CHECKS[cls] = _checks_of(cls)
+        for name, path, check, clearable, required in checks:
+            value = getattr(self, name)
+            if value is None:
+                if required:
+                    _fail(path, "is required")
+            elif not (clearable and value is CLEAR):
+                check(value, path)
+
+
+_CHECKS: dict[type, tuple[tuple[str, str, Check, bool, bool], ...]] = {}
+
+
+def _checks_of(cls: type) -> tuple[tuple[str, str, Check, bool, bool], ...]:
+    """The rules declared on `cls`'s fields, read once per class (the first time one is built)."""
+    return tuple(
+        (field.name, f"{cls.__name__}.{field.name}", *field.metadata["rule"], field.default is attrs.NOTHING)
+        for field in attrs.fields(cls)
+        if "rule" in field.metadata
+    )
 
 
 def _text_ok(value: str, path: str) -> None:

@@ -18,6 +18,7 @@ from attrs import field, frozen
 from ._clear import Clear
 from ._rules import (
     UUID,
+    Checked,
     boolean,
     day,
     instance,
@@ -208,60 +209,60 @@ _ICAO = text(3, 3)
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class TaxId(Value):
+class TaxId(Checked):
     """A buyer's tax id."""
 
-    value: str = field(validator=rule(text(1, 50)))
-    kind: TaxIdKind | str = field(validator=rule(one_of(TaxIdKind)))
+    value: str = field(metadata=rule(text(1, 50)))
+    kind: TaxIdKind | str = field(metadata=rule(one_of(TaxIdKind)))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class Address(Value):
+class Address(Checked):
     """A postal address."""
 
-    city: str | None = field(default=None, validator=rule(text(1, 100)))
-    country: str | None = field(default=None, validator=rule(_COUNTRY))
-    postal_code: str | None = field(default=None, validator=rule(text(1, 50)))
-    state: str | None = field(default=None, validator=rule(text(1, 255)))
-    state_code: str | None = field(default=None, validator=rule(text(pattern="[A-Z]{2}-[A-Z0-9]{1,3}")))
-    house_number_or_name: str | None = field(default=None, validator=rule(text(1, 255)))
-    line1: str | None = field(default=None, validator=rule(text(1, 255)))
-    line2: str | None = field(default=None, validator=rule(text(1, 255)))
-    organization: str | None = field(default=None, validator=rule(text(1, 255)))
+    city: str | None = field(default=None, metadata=rule(text(1, 100)))
+    country: str | None = field(default=None, metadata=rule(_COUNTRY))
+    postal_code: str | None = field(default=None, metadata=rule(text(1, 50)))
+    state: str | None = field(default=None, metadata=rule(text(1, 255)))
+    state_code: str | None = field(default=None, metadata=rule(text(pattern="[A-Z]{2}-[A-Z0-9]{1,3}")))
+    house_number_or_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    line1: str | None = field(default=None, metadata=rule(text(1, 255)))
+    line2: str | None = field(default=None, metadata=rule(text(1, 255)))
+    organization: str | None = field(default=None, metadata=rule(text(1, 255)))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class ShippingDetails(Value):
+class ShippingDetails(Checked):
     """Where and to whom an order ships."""
 
-    first_name: str | None = field(default=None, validator=rule(text(1, 255)))
-    last_name: str | None = field(default=None, validator=rule(text(1, 255)))
-    email_address: str | None = field(default=None, validator=rule(text(1, 320)))
-    phone_number: str | None = field(default=None, validator=rule(_PHONE))
-    address: Address | None = field(default=None, validator=rule(instance(Address)))
+    first_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    last_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    email_address: str | None = field(default=None, metadata=rule(text(1, 320)))
+    phone_number: str | None = field(default=None, metadata=rule(_PHONE))
+    address: Address | None = field(default=None, metadata=rule(instance(Address)))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class BillingDetails(Value):
+class BillingDetails(Checked):
     """A buyer's billing contact, address and tax id."""
 
-    first_name: str | None = field(default=None, validator=rule(text(1, 255)))
-    last_name: str | None = field(default=None, validator=rule(text(1, 255)))
-    email_address: str | None = field(default=None, validator=rule(text(1, 320)))
-    phone_number: str | None = field(default=None, validator=rule(_PHONE))
-    address: Address | None = field(default=None, validator=rule(instance(Address)))
-    tax_id: TaxId | None = field(default=None, validator=rule(instance(TaxId)))
+    first_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    last_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    email_address: str | None = field(default=None, metadata=rule(text(1, 320)))
+    phone_number: str | None = field(default=None, metadata=rule(_PHONE))
+    address: Address | None = field(default=None, metadata=rule(instance(Address)))
+    tax_id: TaxId | None = field(default=None, metadata=rule(instance(TaxId)))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class GuestBuyer(Value):
+class GuestBuyer(Checked):
     """A buyer given inline, without a stored buyer record."""
 
-    display_name: str | None = field(default=None, validator=rule(text(1, 200)))
-    external_identifier: str | None = field(default=None, validator=rule(text(1, 200)))
-    billing_details: BillingDetails | None = field(default=None, validator=rule(instance(BillingDetails)))
-    account_number: str | None = field(default=None, validator=rule(text(1, 200)))
-    shipping_details: ShippingDetails | None = field(default=None, validator=rule(instance(ShippingDetails)))
+    display_name: str | None = field(default=None, metadata=rule(text(1, 200)))
+    external_identifier: str | None = field(default=None, metadata=rule(text(1, 200)))
+    billing_details: BillingDetails | None = field(default=None, metadata=rule(instance(BillingDetails)))
+    account_number: str | None = field(default=None, metadata=rule(text(1, 200)))
+    shipping_details: ShippingDetails | None = field(default=None, metadata=rule(instance(ShippingDetails)))
 
 
 # One converter per item type (not one generic one) so type checkers see what __init__ takes.
@@ -290,113 +291,113 @@ def _metadata(value: Mapping[str, str] | Clear | None) -> Mapping[str, str] | Cl
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class AirlineLeg(Value):
+class AirlineLeg(Checked):
     """One flight of an airline booking."""
 
-    arrival_airport: str | None = field(default=None, validator=rule(_AIRPORT))
-    arrival_at: datetime | None = field(default=None, validator=rule(timestamp))
-    arrival_city: str | None = field(default=None, validator=rule(text(1, 100)))
-    arrival_country: str | None = field(default=None, validator=rule(_COUNTRY))
-    carrier_code: str | None = field(default=None, validator=rule(_CARRIER_CODE))
-    carrier_name: str | None = field(default=None, validator=rule(text()))
-    iata_designator: str | None = field(default=None, validator=rule(_IATA))
-    icao_code: str | None = field(default=None, validator=rule(_ICAO))
-    coupon_number: str | None = field(default=None, validator=rule(text(1, 50)))
-    departure_airport: str | None = field(default=None, validator=rule(_AIRPORT))
-    departure_at: datetime | None = field(default=None, validator=rule(timestamp))
-    departure_city: str | None = field(default=None, validator=rule(text(1, 100)))
-    departure_country: str | None = field(default=None, validator=rule(_COUNTRY))
-    departure_tax_amount: int | None = field(default=None, validator=rule(_AMOUNT))
-    fare_amount: int | None = field(default=None, validator=rule(_AMOUNT))
-    fare_basis_code: str | None = field(default=None, validator=rule(text(1, 8)))
-    fee_amount: int | None = field(default=None, validator=rule(_AMOUNT))
-    flight_class: str | None = field(default=None, validator=rule(text(1, 5)))
-    flight_number: str | None = field(default=None, validator=rule(text(3, 6)))
-    route_type: RouteType | str | None = field(default=None, validator=rule(one_of(RouteType)))
-    seat_class: str | None = field(default=None, validator=rule(text(1, 5)))
-    stop_over: bool | None = field(default=None, validator=rule(boolean))
-    tax_amount: int | None = field(default=None, validator=rule(_AMOUNT))
+    arrival_airport: str | None = field(default=None, metadata=rule(_AIRPORT))
+    arrival_at: datetime | None = field(default=None, metadata=rule(timestamp))
+    arrival_city: str | None = field(default=None, metadata=rule(text(1, 100)))
+    arrival_country: str | None = field(default=None, metadata=rule(_COUNTRY))
+    carrier_code: str | None = field(default=None, metadata=rule(_CARRIER_CODE))
+    carrier_name: str | None = field(default=None, metadata=rule(text()))
+    iata_designator: str | None = field(default=None, metadata=rule(_IATA))
+    icao_code: str | None = field(default=None, metadata=rule(_ICAO))
+    coupon_number: str | None = field(default=None, metadata=rule(text(1, 50)))
+    departure_airport: str | None = field(default=None, metadata=rule(_AIRPORT))
+    departure_at: datetime | None = field(default=None, metadata=rule(timestamp))
+    departure_city: str | None = field(default=None, metadata=rule(text(1, 100)))
+    departure_country: str | None = field(default=None, metadata=rule(_COUNTRY))
+    departure_tax_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    fare_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    fare_basis_code: str | None = field(default=None, metadata=rule(text(1, 8)))
+    fee_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    flight_class: str | None = field(default=None, metadata=rule(text(1, 5)))
+    flight_number: str | None = field(default=None, metadata=rule(text(3, 6)))
+    route_type: RouteType | str | None = field(default=None, metadata=rule(one_of(RouteType)))
+    seat_class: str | None = field(default=None, metadata=rule(text(1, 5)))
+    stop_over: bool | None = field(default=None, metadata=rule(boolean))
+    tax_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class AirlinePassenger(Value):
+class AirlinePassenger(Checked):
     """A passenger of an airline booking."""
 
-    age_group: AgeGroup | str | None = field(default=None, validator=rule(one_of(AgeGroup)))
-    date_of_birth: date | None = field(default=None, validator=rule(day))
-    email_address: str | None = field(default=None, validator=rule(text(1, 320)))
-    first_name: str | None = field(default=None, validator=rule(text(1, 255)))
-    frequent_flyer_number: str | None = field(default=None, validator=rule(text(5, 50)))
-    last_name: str | None = field(default=None, validator=rule(text(1, 255)))
-    passport_number: str | None = field(default=None, validator=rule(text(1, 50)))
-    phone_number: str | None = field(default=None, validator=rule(_PHONE))
-    ticket_number: str | None = field(default=None, validator=rule(text(1, 50)))
-    title: str | None = field(default=None, validator=rule(text(1, 50)))
-    country_code: str | None = field(default=None, validator=rule(_COUNTRY))
+    age_group: AgeGroup | str | None = field(default=None, metadata=rule(one_of(AgeGroup)))
+    date_of_birth: date | None = field(default=None, metadata=rule(day))
+    email_address: str | None = field(default=None, metadata=rule(text(1, 320)))
+    first_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    frequent_flyer_number: str | None = field(default=None, metadata=rule(text(5, 50)))
+    last_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    passport_number: str | None = field(default=None, metadata=rule(text(1, 50)))
+    phone_number: str | None = field(default=None, metadata=rule(_PHONE))
+    ticket_number: str | None = field(default=None, metadata=rule(text(1, 50)))
+    title: str | None = field(default=None, metadata=rule(text(1, 50)))
+    country_code: str | None = field(default=None, metadata=rule(_COUNTRY))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class Airline(Value):
+class Airline(Checked):
     """Airline booking data for the session's transaction."""
 
-    booking_code: str | None = field(default=None, validator=rule(text(1, 50)))
-    is_cardholder_traveling: bool | None = field(default=None, validator=rule(boolean))
-    issued_address: str | None = field(default=None, validator=rule(text(1, 255)))
-    issued_at: datetime | None = field(default=None, validator=rule(timestamp))
-    issuing_carrier_code: str | None = field(default=None, validator=rule(_CARRIER_CODE))
-    issuing_carrier_name: str | None = field(default=None, validator=rule(text()))
-    issuing_iata_designator: str | None = field(default=None, validator=rule(_IATA))
-    issuing_icao_code: str | None = field(default=None, validator=rule(_ICAO))
+    booking_code: str | None = field(default=None, metadata=rule(text(1, 50)))
+    is_cardholder_traveling: bool | None = field(default=None, metadata=rule(boolean))
+    issued_address: str | None = field(default=None, metadata=rule(text(1, 255)))
+    issued_at: datetime | None = field(default=None, metadata=rule(timestamp))
+    issuing_carrier_code: str | None = field(default=None, metadata=rule(_CARRIER_CODE))
+    issuing_carrier_name: str | None = field(default=None, metadata=rule(text()))
+    issuing_iata_designator: str | None = field(default=None, metadata=rule(_IATA))
+    issuing_icao_code: str | None = field(default=None, metadata=rule(_ICAO))
     legs: tuple[AirlineLeg, ...] | None = field(
-        default=None, converter=_legs, validator=rule(items(instance(AirlineLeg), max_items=20))
+        default=None, converter=_legs, metadata=rule(items(instance(AirlineLeg), max_items=20))
     )
-    passenger_name_record: str | None = field(default=None, validator=rule(text(1, 50)))
+    passenger_name_record: str | None = field(default=None, metadata=rule(text(1, 50)))
     passengers: tuple[AirlinePassenger, ...] | None = field(
         default=None,
         converter=_passengers,
-        validator=rule(items(instance(AirlinePassenger), max_items=20)),
+        metadata=rule(items(instance(AirlinePassenger), max_items=20)),
     )
-    reservation_system: str | None = field(default=None, validator=rule(text(1, 200)))
-    restricted_ticket: bool | None = field(default=None, validator=rule(boolean))
+    reservation_system: str | None = field(default=None, metadata=rule(text(1, 200)))
+    restricted_ticket: bool | None = field(default=None, metadata=rule(boolean))
     ticket_delivery_method: TicketDeliveryMethod | str | None = field(
-        default=None, validator=rule(one_of(TicketDeliveryMethod))
+        default=None, metadata=rule(one_of(TicketDeliveryMethod))
     )
-    ticket_number: str | None = field(default=None, validator=rule(text(1, 50)))
-    travel_agency_code: str | None = field(default=None, validator=rule(text(1, 50)))
-    travel_agency_invoice_number: str | None = field(default=None, validator=rule(text(1, 50)))
-    travel_agency_name: str | None = field(default=None, validator=rule(text(1, 200)))
-    travel_agency_plan_name: str | None = field(default=None, validator=rule(text(1, 200)))
+    ticket_number: str | None = field(default=None, metadata=rule(text(1, 50)))
+    travel_agency_code: str | None = field(default=None, metadata=rule(text(1, 50)))
+    travel_agency_invoice_number: str | None = field(default=None, metadata=rule(text(1, 50)))
+    travel_agency_name: str | None = field(default=None, metadata=rule(text(1, 200)))
+    travel_agency_plan_name: str | None = field(default=None, metadata=rule(text(1, 200)))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class CartItem(Value):
+class CartItem(Checked):
     """One line of the cart; amounts are in the currency's smallest unit."""
 
-    name: str = field(validator=rule(text(1, 255)))
-    quantity: int = field(validator=rule(integer(1)))
-    unit_amount: int = field(validator=rule(_AMOUNT))
-    discount_amount: int | None = field(default=None, validator=rule(_AMOUNT))
-    tax_amount: int | None = field(default=None, validator=rule(_AMOUNT))
-    external_identifier: str | None = field(default=None, validator=rule(text(1, 200)))
-    sku: str | None = field(default=None, validator=rule(text(1, 200)))
-    upc: str | None = field(default=None, validator=rule(text(1, 50)))
-    product_url: str | None = field(default=None, validator=rule(_ANY_TEXT))
-    image_url: str | None = field(default=None, validator=rule(_ANY_TEXT))
+    name: str = field(metadata=rule(text(1, 255)))
+    quantity: int = field(metadata=rule(integer(1)))
+    unit_amount: int = field(metadata=rule(_AMOUNT))
+    discount_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    tax_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    external_identifier: str | None = field(default=None, metadata=rule(text(1, 200)))
+    sku: str | None = field(default=None, metadata=rule(text(1, 200)))
+    upc: str | None = field(default=None, metadata=rule(text(1, 50)))
+    product_url: str | None = field(default=None, metadata=rule(_ANY_TEXT))
+    image_url: str | None = field(default=None, metadata=rule(_ANY_TEXT))
     categories: tuple[str, ...] | None = field(
-        default=None, converter=_strings, validator=rule(items(text(1, 50)))
+        default=None, converter=_strings, metadata=rule(items(text(1, 50)))
     )
-    product_type: ProductType | str | None = field(default=None, validator=rule(one_of(ProductType)))
-    seller_country: str | None = field(default=None, validator=rule(_COUNTRY))
-    tax_exempt: bool | None = field(default=None, validator=rule(boolean))
-    unit_of_measure: str | None = field(default=None, validator=rule(text(1, 50)))
-    commodity_code: str | None = field(default=None, validator=rule(text(1, 50)))
-    duty_amount: int | None = field(default=None, validator=rule(_AMOUNT))
-    shipping_amount: int | None = field(default=None, validator=rule(_AMOUNT))
-    description: str | None = field(default=None, validator=rule(text(1, 255)))
+    product_type: ProductType | str | None = field(default=None, metadata=rule(one_of(ProductType)))
+    seller_country: str | None = field(default=None, metadata=rule(_COUNTRY))
+    tax_exempt: bool | None = field(default=None, metadata=rule(boolean))
+    unit_of_measure: str | None = field(default=None, metadata=rule(text(1, 50)))
+    commodity_code: str | None = field(default=None, metadata=rule(text(1, 50)))
+    duty_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    shipping_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    description: str | None = field(default=None, metadata=rule(text(1, 255)))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class CheckoutSessionCreateRequest(Value):
+class CheckoutSessionCreateRequest(Checked):
     """The body of a create or an update: the cart, metadata, buyer and transaction details.
 
     None leaves a field out; `CLEAR` sends it as null. An update replaces the
@@ -404,30 +405,30 @@ class CheckoutSessionCreateRequest(Value):
     """
 
     cart_items: tuple[CartItem, ...] | Clear | None = field(
-        default=None, converter=_cart_items, validator=rule(items(instance(CartItem)), clearable=True)
+        default=None, converter=_cart_items, metadata=rule(items(instance(CartItem)), clearable=True)
     )
     metadata: Mapping[str, str] | Clear | None = field(
-        default=None, converter=_metadata, validator=rule(string_map, clearable=True)
+        default=None, converter=_metadata, metadata=rule(string_map, clearable=True)
     )
     buyer: GuestBuyer | Clear | None = field(
-        default=None, validator=rule(instance(GuestBuyer), clearable=True)
+        default=None, metadata=rule(instance(GuestBuyer), clearable=True)
     )
-    airline: Airline | Clear | None = field(default=None, validator=rule(instance(Airline), clearable=True))
-    amount: int | Clear | None = field(default=None, validator=rule(_AMOUNT, clearable=True))
+    airline: Airline | Clear | None = field(default=None, metadata=rule(instance(Airline), clearable=True))
+    amount: int | Clear | None = field(default=None, metadata=rule(_AMOUNT, clearable=True))
     currency: str | Clear | None = field(
-        default=None, validator=rule(text(pattern="[A-Z]{3}"), clearable=True)
+        default=None, metadata=rule(text(pattern="[A-Z]{3}"), clearable=True)
     )
     payment_service_id: str | Clear | None = field(
-        default=None, validator=rule(text(pattern=UUID), clearable=True)
+        default=None, metadata=rule(text(pattern=UUID), clearable=True)
     )
-    expires_in: float | None = field(default=None, validator=rule(number(3600, 86400)))
-    country: str | Clear | None = field(default=None, validator=rule(_COUNTRY, clearable=True))
-    is_subsequent_payment: bool | Clear | None = field(default=None, validator=rule(boolean, clearable=True))
-    merchant_initiated: bool | Clear | None = field(default=None, validator=rule(boolean, clearable=True))
+    expires_in: float | None = field(default=None, metadata=rule(number(3600, 86400)))
+    country: str | Clear | None = field(default=None, metadata=rule(_COUNTRY, clearable=True))
+    is_subsequent_payment: bool | Clear | None = field(default=None, metadata=rule(boolean, clearable=True))
+    merchant_initiated: bool | Clear | None = field(default=None, metadata=rule(boolean, clearable=True))
     payment_source: PaymentSource | str | Clear | None = field(
-        default=None, validator=rule(one_of(PaymentSource), clearable=True)
+        default=None, metadata=rule(one_of(PaymentSource), clearable=True)
     )
-    intent: Intent | str | Clear | None = field(default=None, validator=rule(one_of(Intent), clearable=True))
+    intent: Intent | str | Clear | None = field(default=None, metadata=rule(one_of(Intent), clearable=True))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
@@ -490,37 +491,35 @@ _SECURITY_CODE = text(3, 4, pattern="[0-9]+")
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class CardPaymentMethod(Value):
+class CardPaymentMethod(Checked):
     """A raw card for the secure fields: number, expiry `MM/YY`, optional security code."""
 
-    number: str = field(
-        repr=_last_four, validator=rule(text(13, 19, pattern="[0-9]+")), metadata={"secret": True}
-    )
-    expiration_date: str = field(validator=rule(text(5, 5, pattern=r"(0[1-9]|1[0-2])/[0-9]{2}")))
+    number: str = field(repr=_last_four, metadata={**rule(text(13, 19, pattern="[0-9]+")), "secret": True})
+    expiration_date: str = field(metadata=rule(text(5, 5, pattern=r"(0[1-9]|1[0-2])/[0-9]{2}")))
     security_code: str | None = field(
-        default=None, repr=_hidden, validator=rule(_SECURITY_CODE), metadata={"secret": True}
+        default=None, repr=_hidden, metadata={**rule(_SECURITY_CODE), "secret": True}
     )
     method: str = field(default="card", init=False)
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class ClickToPayPaymentMethod(Value):
+class ClickToPayPaymentMethod(Checked):
     """A Click to Pay result; the live API requires `src_dpa_id` too."""
 
-    merchant_transaction_id: str = field(validator=rule(_ANY_TEXT))
-    src_correlation_id: str = field(validator=rule(_ANY_TEXT))
-    src_dpa_id: str | None = field(default=None, validator=rule(_ANY_TEXT))
-    src_cx_flow_id: str | None = field(default=None, validator=rule(_ANY_TEXT))
+    merchant_transaction_id: str = field(metadata=rule(_ANY_TEXT))
+    src_correlation_id: str = field(metadata=rule(_ANY_TEXT))
+    src_dpa_id: str | None = field(default=None, metadata=rule(_ANY_TEXT))
+    src_cx_flow_id: str | None = field(default=None, metadata=rule(_ANY_TEXT))
     method: str = field(default="click-to-pay", init=False)
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class IdPaymentMethod(Value):
+class IdPaymentMethod(Checked):
     """A stored payment method by its id, with an optional security code."""
 
-    id: str = field(validator=rule(text(pattern=UUID)))
+    id: str = field(metadata=rule(text(pattern=UUID)))
     security_code: str | None = field(
-        default=None, repr=_hidden, validator=rule(_SECURITY_CODE), metadata={"secret": True}
+        default=None, repr=_hidden, metadata={**rule(_SECURITY_CODE), "secret": True}
     )
     method: str = field(default="id", init=False)
 
@@ -529,10 +528,10 @@ SecureFieldsPaymentMethod = CardPaymentMethod | ClickToPayPaymentMethod | IdPaym
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class CheckoutSessionSecureFieldsUpdate(Value):
+class CheckoutSessionSecureFieldsUpdate(Checked):
     """The body of a fields update: one payment method, and optionally a postal code."""
 
     payment_method: SecureFieldsPaymentMethod = field(
-        validator=rule(instance(CardPaymentMethod, ClickToPayPaymentMethod, IdPaymentMethod))
+        metadata=rule(instance(CardPaymentMethod, ClickToPayPaymentMethod, IdPaymentMethod))
     )
-    postal_code: str | None = field(default=None, validator=rule(text(1, 50)))
+    postal_code: str | None = field(default=None, metadata=rule(text(1, 50)))
