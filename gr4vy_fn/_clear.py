@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Literal
+from typing import final
 
 
-class Clear(Enum):
-    """The type of `CLEAR`; its only member."""
+@final
+class Clear:
+    """The type of `CLEAR`, its only instance."""
 
-    CLEAR = "CLEAR"
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return "CLEAR"
 
+    def __reduce__(self) -> str:
+        return "CLEAR"  # pickled and copied as the module's one instance
 
-CLEAR: Literal[Clear.CLEAR] = Clear.CLEAR
+
+CLEAR = Clear()
 """Give this to a nullable field of an update body to send `null` and clear the field on the server.
 
 None leaves a field out of the body; `CLEAR` writes it as `null`.

@@ -21,7 +21,7 @@ from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import models
 from ._clear import Clear
-from ._structure import ANSWER, STRICT, Engine, ShapeError
+from ._structure import Engine, ShapeError
 from .errors import ValidationError
 
 T = TypeVar("T")
@@ -57,8 +57,8 @@ _RESPONSE_ONLY = frozenset(
         models.CheckoutSessionPaymentMethodDetails,
     }
 )
-_answers = Engine(ANSWER, _UNIONS, _RESPONSE_ONLY)
-_requests = Engine(STRICT, _UNIONS, _RESPONSE_ONLY)
+_answers = Engine(strict=False, unions=_UNIONS, response_only=_RESPONSE_ONLY)
+_requests = Engine(strict=True, unions=_UNIONS, response_only=_RESPONSE_ONLY)
 
 
 def structure_answer(data: Any, cls: type[T]) -> T:

@@ -10,10 +10,10 @@ lists become tuples; the payment-method union is chosen by its `method`.
 
 Two ways of reading, from the same rules:
 
-- `ANSWER` (what a server sends, for `decode`): unknown fields are ignored and
+- answers (what a server sends, for `decode`): unknown fields are ignored and
   the instance is built without `__init__`, because the server is the
   authority on its data and the request-side rules are not its to follow.
-- `STRICT` (a dict given to `from_dict`): an unknown field is refused, and a
+- `strict` (a dict given to `from_dict`): an unknown field is refused, and a
   request model is built through `__init__`, so its wire rules run.
 
 Every failure is a ShapeError naming the JSON path (`$.cart_items[3].quantity`).
@@ -60,18 +60,6 @@ class ShapeError(Exception):
 
     def __str__(self) -> str:
         return f"{self.json_path}: {self.problem}"
-
-
-@attrs.frozen
-class Reading:
-    """How to read: whether unknown fields are refused, and whether request models check their rules."""
-
-    strict: bool
-    name: str
-
-
-ANSWER = Reading(strict=False, name="answer")
-STRICT = Reading(strict=True, name="strict")
 
 
 def _wrong(field: str, expected: str, value: object) -> ShapeError:
@@ -177,20 +165,23 @@ def _inner(tp: Any) -> Any:
 
 
 class Engine:
-    """The generated structuring functions for one Reading, made on first use of each type.
+    """The generated structuring functions for one way of reading, made on first use of each type.
 
-    `unions` maps a union annotation to the function choosing its class from a
+    `strict` refuses unknown fields and builds request models through
+    `__init__`; otherwise unknown fields are ignored and nothing but types is
+    checked. `unions` maps a union annotation to the function choosing its class from a
     value; `response_only` are the classes only a server sends, never checked
     by request rules.
     """
 
     def __init__(
         self,
-        reading: Reading,
+        *,
+        strict: bool,
         unions: Mapping[Any, Callable[[Any], type | None]],
         response_only: frozenset[type],
     ) -> None:
-        self.reading = reading
+        self.strict = strict
         self._unions = unions
         self._response_only = response_only
         self._hooks: dict[Any, Hook] = {}
@@ -253,7 +244,7 @@ class Engine:
 
     def _model_hook(self, cls: type) -> Hook:
         attrs.resolve_types(cls)
-        with_rules = self.reading.strict and cls not in self._response_only
+        with_rules = self.strict and cls not in self._response_only
         fields = attrs.fields(cls)
         globs: dict[str, Any] = {
             "cls": cls,
@@ -273,7 +264,7 @@ class Engine:
             "        raise wrong('', 'an object', o)",
             "    get = o.get",
         ]
-        if self.reading.strict:
+        if self.strict:
             lines += ["    if not known.issuperset(o):", "        unknown(min(set(o) - known, key=str))"]
         names: list[tuple[int, str]] = []
         for index, field in enumerate(fields):
@@ -301,7 +292,7 @@ class Engine:
                 lines.append(f"    s{index}(o, {value})")
             lines.append("    return o")
         source = "\n".join(lines) + "\n"
-        filename = f"<gr4vy_fn structure {cls.__qualname__} {self.reading.name}>"
+        filename = f"<gr4vy_fn structure {cls.__qualname__}{' strict' if self.strict else ''}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         exec(compile(source, filename, "exec"), globs)  # noqa: S102 - our own generated source
         return typing.cast(Hook, globs["structure"])

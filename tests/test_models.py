@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
@@ -244,6 +246,8 @@ def test_clear_sends_null_and_none_leaves_out() -> None:
     with pytest.raises(g.ValidationError, match=r"^CartItem\.name: must be a string, not Clear"):
         cart_item(name=g.CLEAR)
     assert repr(g.CLEAR) == "CLEAR"
+    assert copy.deepcopy(g.CLEAR) is g.CLEAR
+    assert pickle.loads(pickle.dumps(request)) == request
 
 
 def test_models_holding_metadata_are_hashable_and_their_metadata_read_only() -> None:
