@@ -213,6 +213,9 @@ class FrozenMap(dict[str, str]):
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(frozenset(self.items()))
 
+    def __reduce__(self) -> tuple[type[FrozenMap], tuple[dict[str, str]]]:
+        return (FrozenMap, (dict(self),))  # rebuilt whole: pickle would otherwise set items one by one
+
     def _read_only(self, *args: object, **kwargs: object) -> NoReturn:
         msg = "this mapping is read-only: build a new model (attrs.evolve) to change it"
         raise TypeError(msg)

@@ -247,7 +247,9 @@ def test_clear_sends_null_and_none_leaves_out() -> None:
         cart_item(name=g.CLEAR)
     assert repr(g.CLEAR) == "CLEAR"
     assert copy.deepcopy(g.CLEAR) is g.CLEAR
-    assert pickle.loads(pickle.dumps(request)) == request  # noqa: S301 - our own bytes
+    for value in (request, g.CheckoutSessionCreateRequest(metadata={"a": "b"})):
+        assert pickle.loads(pickle.dumps(value)) == value  # noqa: S301 - our own bytes
+        assert copy.deepcopy(value) == value
 
 
 def test_models_holding_metadata_are_hashable_and_their_metadata_read_only() -> None:
