@@ -247,7 +247,14 @@ def test_clear_sends_null_and_none_leaves_out() -> None:
         cart_item(name=g.CLEAR)
     assert repr(g.CLEAR) == "CLEAR"
     assert copy.deepcopy(g.CLEAR) is g.CLEAR
-    for value in (request, g.CheckoutSessionCreateRequest(metadata={"a": "b"})):
+
+
+def test_models_survive_pickling_and_deep_copies() -> None:
+    """A request holding CLEAR or metadata pickles and deep-copies to an equal value."""
+    for value in (
+        g.CheckoutSessionCreateRequest(cart_items=g.CLEAR, amount=100),
+        g.CheckoutSessionCreateRequest(metadata={"a": "b"}),
+    ):
         assert pickle.loads(pickle.dumps(value)) == value  # noqa: S301 - our own bytes
         assert copy.deepcopy(value) == value
 
