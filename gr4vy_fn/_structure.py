@@ -74,8 +74,9 @@ def _unknown(field: str) -> Any:
     raise ShapeError(field, "is not a field of this object")
 
 
-# RFC 3339, with the forms Python 3.10's fromisoformat cannot read (any number of
-# fractional digits, `Z`): parsed by hand so every supported Python reads the same.
+# RFC 3339 (and, leniently, a space for `T` or no zone), with the forms Python 3.10's
+# fromisoformat cannot read (any number of fractional digits, `Z`): parsed by hand so
+# every supported Python reads the same.
 _DATETIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?"
 )
