@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import gr4vy_fn as g
 from gr4vy_fn import operations as ops
+from gr4vy_fn._structure import _DATETIME, by_hand, parse_datetime
 
 CARD = "4111111111111111"
 CARD_UPDATE = g.CheckoutSessionSecureFieldsUpdate(
@@ -500,3 +501,19 @@ def test_a_date_time_without_a_zone_is_read_as_naive() -> None:
     session = get_session({"id": SESSION_ID, "expires_at": "2026-11-26T19:04:05.5"})
     assert isinstance(session, g.CheckoutSession)
     assert session.expires_at == datetime(2026, 11, 26, 19, 4, 5, 500000)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(_DATETIME, fullmatch=True))
+def test_python_s_parser_and_ours_read_date_times_alike(stamp: str) -> None:
+    """Python's own ISO parser, where used, reads every stamp as the hand parser does, or refuses it too."""
+    match = _DATETIME.fullmatch(stamp)
+    assert match is not None
+
+    def read(parse: Any) -> Any:
+        try:
+            return parse()
+        except ValueError:
+            return ValueError
+
+    assert read(lambda: parse_datetime(stamp)) == read(lambda: by_hand(match))
