@@ -5,6 +5,7 @@ it, and `decode` turns the answer into a model or an error value. The
 module-level calls below do all three, with retries by policy.
 """
 
+from ._clear import CLEAR, Clear
 from ._decode import decode
 from ._http import Headers, HttpRequest, HttpResponse, Timeout, Transport
 from ._send import (
@@ -18,6 +19,7 @@ from ._send import (
     update_checkout_session_fields,
 )
 from ._version import __version__
+from ._wire import from_dict, to_dict, to_json
 from .config import Config
 from .errors import (
     ApiError,
@@ -79,6 +81,7 @@ __all__ = [
     "AirlinePassenger",
     "ApiError",
     "BillingDetails",
+    "CLEAR",
     "CardPaymentMethod",
     "CardScheme",
     "CardType",
@@ -88,6 +91,7 @@ __all__ = [
     "CheckoutSessionPaymentMethod",
     "CheckoutSessionPaymentMethodDetails",
     "CheckoutSessionSecureFieldsUpdate",
+    "Clear",
     "ClickToPayPaymentMethod",
     "Config",
     "ConnectError",
@@ -128,10 +132,13 @@ __all__ = [
     "__version__",
     "decode",
     "delete_checkout_session",
+    "from_dict",
     "get_checkout_session",
     "new_checkout_session",
     "prepare",
     "send",
+    "to_dict",
+    "to_json",
     "unwrap",
     "update_checkout_session",
     "update_checkout_session_fields",

@@ -1,8 +1,11 @@
-"""Wire rules for request models, checked when a model is built; no I/O.
+"""Wire rules for request models, declared beside each field as its metadata; no I/O.
 
-A rule is a function `(value, path) -> None` that raises ValidationError.
-Messages name the field path and the rule broken, never the value itself,
-because values may be card numbers or security codes.
+A check is a function `(value, path) -> None` that raises ValidationError.
+`field(metadata=rule(check))` declares it; `Checked` models apply the rules of
+their fields when built. (Metadata rather than attrs validators: attrs would
+compile a call per validated field into each `__init__`, paid at every cold
+start.) Messages name the field path and the rule broken, never the value
+itself, because values may be card numbers or security codes.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, NoReturn, TypeVar
 
+import attrs
+
+from ._clear import CLEAR
+from ._value import Value
 from .errors import ValidationError
 
-Rule = Callable[[Any, str], None]
+Check = Callable[[Any, str], None]
 T = TypeVar("T")
 
 MAX_INT = 99_999_999
@@ -31,6 +38,46 @@ def _fail(path: str, rule: str) -> NoReturn:
     raise ValidationError(path, rule)
 
 
+def rule(check: Check, *, clearable: bool = False) -> dict[str, Any]:
+    """The metadata declaring a field's wire rule: `check`, and whether `CLEAR` may stand for a value."""
+    return {"rule": (check, clearable)}
+
+
+class Checked(Value):
+    """A request model: once attrs has set the fields, each field's declared rule is checked.
+
+    None passes, unless the field has no default (then it "is required");
+    `CLEAR` passes where the field's rule allows it.
+    """
+
+    __slots__ = ()
+
+    def __attrs_post_init__(self) -> None:
+        cls = type(self)
+        checks = _CHECKS.get(cls)
+        if checks is None:
+            checks = _CHECKS[cls] = _checks_of(cls)
+        for name, path, check, clearable, required in checks:
+            value = getattr(self, name)
+            if value is None:
+                if required:
+                    _fail(path, "is required")
+            elif not (clearable and value is CLEAR):
+                check(value, path)
+
+
+_CHECKS: dict[type, tuple[tuple[str, str, Check, bool, bool], ...]] = {}
+
+
+def _checks_of(cls: type) -> tuple[tuple[str, str, Check, bool, bool], ...]:
+    """The rules declared on `cls`'s fields, read once per class (the first time one is built)."""
+    return tuple(
+        (field.name, f"{cls.__name__}.{field.name}", *field.metadata["rule"], field.default is attrs.NOTHING)
+        for field in attrs.fields(cls)
+        if "rule" in field.metadata
+    )
+
+
 def _text_ok(value: str, path: str) -> None:
     if "\x00" in value:
         _fail(path, "must not contain NUL characters")
@@ -41,7 +88,7 @@ def _text_ok(value: str, path: str) -> None:
             _fail(path, "must be valid Unicode text (no lone surrogates)")
 
 
-def text(min_length: int = 1, max_length: int | None = None, pattern: str | None = None) -> Rule:
+def text(min_length: int = 1, max_length: int | None = None, pattern: str | None = None) -> Check:
     """A string of `min_length..max_length` characters, fully matching `pattern`."""
     compiled = re.compile(pattern) if pattern else None
     bounds = f"{min_length}..{max_length}" if max_length is not None else f"at least {min_length}"
@@ -58,7 +105,7 @@ def text(min_length: int = 1, max_length: int | None = None, pattern: str | None
     return check
 
 
-def integer(minimum: int = 0, maximum: int = MAX_INT) -> Rule:
+def integer(minimum: int = 0, maximum: int = MAX_INT) -> Check:
     """An int (not a bool) in `minimum..maximum`."""
 
     def check(value: Any, path: str) -> None:
@@ -70,7 +117,7 @@ def integer(minimum: int = 0, maximum: int = MAX_INT) -> Rule:
     return check
 
 
-def number(minimum: float, maximum: float) -> Rule:
+def number(minimum: float, maximum: float) -> Check:
     """A finite int or float (not a bool) in `minimum..maximum`."""
 
     def check(value: Any, path: str) -> None:
@@ -88,7 +135,7 @@ def boolean(value: Any, path: str) -> None:
         _fail(path, f"must be true or false, not {_type_name(value)}")
 
 
-def one_of(enum: type[Enum]) -> Rule:
+def one_of(enum: type[Enum]) -> Check:
     """A member (or the value) of `enum`."""
     values = frozenset(member.value for member in enum)
 
@@ -99,7 +146,7 @@ def one_of(enum: type[Enum]) -> Rule:
     return check
 
 
-def instance(*classes: type) -> Rule:
+def instance(*classes: type) -> Check:
     """An instance of one of the model `classes` (validated when it was built)."""
     names = " or ".join(cls.__name__ for cls in classes)
 
@@ -110,8 +157,8 @@ def instance(*classes: type) -> Rule:
     return check
 
 
-def items(rule: Rule, max_items: int | None = None) -> Rule:
-    """A tuple whose items each follow `rule`."""
+def items(check_item: Check, max_items: int | None = None) -> Check:
+    """A tuple whose items each pass `check_item`."""
 
     def check(value: Any, path: str) -> None:
         if not isinstance(value, tuple):
@@ -119,7 +166,7 @@ def items(rule: Rule, max_items: int | None = None) -> Rule:
         if max_items is not None and len(value) > max_items:
             _fail(path, f"must have at most {max_items} items")
         for index, item in enumerate(value):
-            rule(item, f"{path}[{index}]")
+            check_item(item, f"{path}[{index}]")
 
     return check
 
@@ -149,29 +196,36 @@ def day(value: Any, path: str) -> None:
         _fail(path, "must be a date")
 
 
-def check_model(model: object, rules: Mapping[str, Rule], required: tuple[str, ...]) -> None:
-    """Apply `rules` to the model's fields: None passes, unless the field is `required`."""
-    prefix = type(model).__name__
-    for name in required:
-        if getattr(model, name) is None:
-            _fail(f"{prefix}.{name}", "is required")
-    for name, rule in rules.items():
-        value = getattr(model, name)
-        if value is not None:
-            rule(value, f"{prefix}.{name}")
-
-
 def to_tuple(value: Iterable[T] | None) -> tuple[T, ...] | None:
-    """Turn any iterable but a string or mapping into a tuple (models hold tuples)."""
-    if value is None or isinstance(value, tuple):
+    """Turn any iterable but a string or mapping into a tuple (models hold tuples); keep None and CLEAR."""
+    if value is None or value is CLEAR or isinstance(value, tuple):  # type: ignore[comparison-overlap]
         return value
     if isinstance(value, (str, bytes, Mapping)):
-        return value  # type: ignore[return-value]  # refused by the items() rule
+        return value  # type: ignore[return-value]  # refused by the items() check
     return tuple(value)
 
 
-def to_dict(value: Mapping[str, str] | None) -> dict[str, str] | None:
-    """Copy a mapping, so a model never shares it with the caller."""
-    if value is None or not isinstance(value, Mapping):
+class FrozenMap(dict[str, str]):
+    """A dict of strings that cannot be changed, so the model holding it is hashable."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def __reduce__(self) -> tuple[type[FrozenMap], tuple[dict[str, str]]]:
+        return (FrozenMap, (dict(self),))  # rebuilt whole: pickle would otherwise set items one by one
+
+    def _read_only(self, *args: object, **kwargs: object) -> NoReturn:
+        msg = "this mapping is read-only: build a new model (attrs.evolve) to change it"
+        raise TypeError(msg)
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+
+def to_frozen_map(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """Copy a mapping into a FrozenMap, so a model never shares it with the caller."""
+    if value is None or value is CLEAR or type(value) is FrozenMap or not isinstance(value, Mapping):  # type: ignore[comparison-overlap]
         return value
-    return dict(value)
+    return FrozenMap(value)

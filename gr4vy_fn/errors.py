@@ -38,7 +38,11 @@ from ._value import Value
 
 @define(frozen=True, eq=False, repr=False)
 class ErrorDetail(Value):
-    """One item of an API error's `details`: where in the request, and what is wrong."""
+    """One item of an API error's `details`: where in the request, and what is wrong.
+
+    `location` is the server's word (`body`, `query`, `path`, `header`, or one
+    added later, kept as it came), or `unknown` when it sent none.
+    """
 
     location: str = "unknown"
     type: str = ""

@@ -12,11 +12,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import ClassVar
 
 from attrs import field, frozen
 
-from . import _rules as r
+from ._clear import Clear
+from ._rules import (
+    UUID,
+    Checked,
+    boolean,
+    day,
+    instance,
+    integer,
+    items,
+    number,
+    one_of,
+    rule,
+    string_map,
+    text,
+    timestamp,
+    to_frozen_map,
+    to_tuple,
+)
 from ._value import Value
 
 
@@ -182,356 +198,237 @@ class TaxIdKind(WireEnum):
     UY_CI = "uy.ci"
 
 
-class _Checked(Value):
-    """Base of the models: applies the class's wire rules once attrs has set the fields."""
-
-    __slots__ = ()
-    _rules: ClassVar[Mapping[str, r.Rule]] = {}
-    _required: ClassVar[tuple[str, ...]] = ()
-
-    def __attrs_post_init__(self) -> None:
-        r.check_model(self, self._rules, self._required)
-
-
-_COUNTRY = r.text(pattern="[A-Z]{2}")
-_ANY_TEXT = r.text(min_length=0)  # the schemas set no length for these
-_PHONE = r.text(pattern=r"\+[1-9][0-9]{1,14}")
-_AMOUNT = r.integer()
-
-
-def _t(max_length: int | None = None, min_length: int = 1) -> r.Rule:
-    return r.text(min_length, max_length)
+_COUNTRY = text(pattern="[A-Z]{2}")
+_ANY_TEXT = text(min_length=0)  # the schemas set no length for these
+_PHONE = text(pattern=r"\+[1-9][0-9]{1,14}")
+_AMOUNT = integer()
+_AIRPORT = text(3, 3)
+_CARRIER_CODE = text(2, 3)
+_IATA = text(2, 2)
+_ICAO = text(3, 3)
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class TaxId(_Checked):
+class TaxId(Checked):
     """A buyer's tax id."""
 
-    value: str
-    kind: TaxIdKind | str
-
-    _rules: ClassVar[Mapping[str, r.Rule]] = {"value": _t(50), "kind": r.one_of(TaxIdKind)}
-    _required = ("value", "kind")
+    value: str = field(metadata=rule(text(1, 50)))
+    kind: TaxIdKind | str = field(metadata=rule(one_of(TaxIdKind)))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class Address(_Checked):
+class Address(Checked):
     """A postal address."""
 
-    city: str | None = None
-    country: str | None = None
-    postal_code: str | None = None
-    state: str | None = None
-    state_code: str | None = None
-    house_number_or_name: str | None = None
-    line1: str | None = None
-    line2: str | None = None
-    organization: str | None = None
-
-    _rules: ClassVar[Mapping[str, r.Rule]] = {
-        "city": _t(100),
-        "country": _COUNTRY,
-        "postal_code": _t(50),
-        "state": _t(255),
-        "state_code": r.text(pattern="[A-Z]{2}-[A-Z0-9]{1,3}"),
-        "house_number_or_name": _t(255),
-        "line1": _t(255),
-        "line2": _t(255),
-        "organization": _t(255),
-    }
-
-
-_CONTACT: Mapping[str, r.Rule] = {
-    "first_name": _t(255),
-    "last_name": _t(255),
-    "email_address": _t(320),
-    "phone_number": _PHONE,
-    "address": r.instance(Address),
-}
+    city: str | None = field(default=None, metadata=rule(text(1, 100)))
+    country: str | None = field(default=None, metadata=rule(_COUNTRY))
+    postal_code: str | None = field(default=None, metadata=rule(text(1, 50)))
+    state: str | None = field(default=None, metadata=rule(text(1, 255)))
+    state_code: str | None = field(default=None, metadata=rule(text(pattern="[A-Z]{2}-[A-Z0-9]{1,3}")))
+    house_number_or_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    line1: str | None = field(default=None, metadata=rule(text(1, 255)))
+    line2: str | None = field(default=None, metadata=rule(text(1, 255)))
+    organization: str | None = field(default=None, metadata=rule(text(1, 255)))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class BillingDetails(_Checked):
-    """A buyer's billing contact, address and tax id."""
-
-    first_name: str | None = None
-    last_name: str | None = None
-    email_address: str | None = None
-    phone_number: str | None = None
-    address: Address | None = None
-    tax_id: TaxId | None = None
-
-    _rules: ClassVar[Mapping[str, r.Rule]] = {**_CONTACT, "tax_id": r.instance(TaxId)}
-
-
-@frozen(kw_only=True, eq=False, repr=False)
-class ShippingDetails(_Checked):
+class ShippingDetails(Checked):
     """Where and to whom an order ships."""
 
-    first_name: str | None = None
-    last_name: str | None = None
-    email_address: str | None = None
-    phone_number: str | None = None
-    address: Address | None = None
-
-    _rules = _CONTACT
+    first_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    last_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    email_address: str | None = field(default=None, metadata=rule(text(1, 320)))
+    phone_number: str | None = field(default=None, metadata=rule(_PHONE))
+    address: Address | None = field(default=None, metadata=rule(instance(Address)))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class GuestBuyer(_Checked):
+class BillingDetails(Checked):
+    """A buyer's billing contact, address and tax id."""
+
+    first_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    last_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    email_address: str | None = field(default=None, metadata=rule(text(1, 320)))
+    phone_number: str | None = field(default=None, metadata=rule(_PHONE))
+    address: Address | None = field(default=None, metadata=rule(instance(Address)))
+    tax_id: TaxId | None = field(default=None, metadata=rule(instance(TaxId)))
+
+
+@frozen(kw_only=True, eq=False, repr=False)
+class GuestBuyer(Checked):
     """A buyer given inline, without a stored buyer record."""
 
-    display_name: str | None = None
-    external_identifier: str | None = None
-    billing_details: BillingDetails | None = None
-    account_number: str | None = None
-    shipping_details: ShippingDetails | None = None
-
-    _rules: ClassVar[Mapping[str, r.Rule]] = {
-        "display_name": _t(200),
-        "external_identifier": _t(200),
-        "billing_details": r.instance(BillingDetails),
-        "account_number": _t(200),
-        "shipping_details": r.instance(ShippingDetails),
-    }
+    display_name: str | None = field(default=None, metadata=rule(text(1, 200)))
+    external_identifier: str | None = field(default=None, metadata=rule(text(1, 200)))
+    billing_details: BillingDetails | None = field(default=None, metadata=rule(instance(BillingDetails)))
+    account_number: str | None = field(default=None, metadata=rule(text(1, 200)))
+    shipping_details: ShippingDetails | None = field(default=None, metadata=rule(instance(ShippingDetails)))
 
 
 # One converter per item type (not one generic one) so type checkers see what __init__ takes.
 def _strings(value: Iterable[str] | None) -> tuple[str, ...] | None:
-    return r.to_tuple(value)
+    return to_tuple(value)
 
 
 def _legs(value: Iterable[AirlineLeg] | None) -> tuple[AirlineLeg, ...] | None:
-    return r.to_tuple(value)
+    return to_tuple(value)
 
 
 def _passengers(value: Iterable[AirlinePassenger] | None) -> tuple[AirlinePassenger, ...] | None:
-    return r.to_tuple(value)
+    return to_tuple(value)
 
 
-def _cart_items(value: Iterable[CartItem] | None) -> tuple[CartItem, ...] | None:
-    return r.to_tuple(value)
+def _cart_items(value: Iterable[CartItem] | Clear | None) -> tuple[CartItem, ...] | Clear | None:
+    return to_tuple(value)  # type: ignore[arg-type]  # CLEAR passes through unchanged
 
 
-_AIRPORT = r.text(3, 3)
-_CARRIER_CODE = r.text(2, 3)
-_IATA = r.text(2, 2)
-_ICAO = r.text(3, 3)
+def _strict_cart_items(value: Iterable[CartItem] | None) -> tuple[CartItem, ...] | None:
+    return to_tuple(value)
+
+
+def _metadata(value: Mapping[str, str] | Clear | None) -> Mapping[str, str] | Clear | None:
+    return to_frozen_map(value)  # type: ignore[arg-type]  # CLEAR passes through unchanged
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class AirlineLeg(_Checked):
+class AirlineLeg(Checked):
     """One flight of an airline booking."""
 
-    arrival_airport: str | None = None
-    arrival_at: datetime | None = None
-    arrival_city: str | None = None
-    arrival_country: str | None = None
-    carrier_code: str | None = None
-    carrier_name: str | None = None
-    iata_designator: str | None = None
-    icao_code: str | None = None
-    coupon_number: str | None = None
-    departure_airport: str | None = None
-    departure_at: datetime | None = None
-    departure_city: str | None = None
-    departure_country: str | None = None
-    departure_tax_amount: int | None = None
-    fare_amount: int | None = None
-    fare_basis_code: str | None = None
-    fee_amount: int | None = None
-    flight_class: str | None = None
-    flight_number: str | None = None
-    route_type: RouteType | str | None = None
-    seat_class: str | None = None
-    stop_over: bool | None = None
-    tax_amount: int | None = None
-
-    _rules: ClassVar[Mapping[str, r.Rule]] = {
-        "arrival_airport": _AIRPORT,
-        "arrival_at": r.timestamp,
-        "arrival_city": _t(100),
-        "arrival_country": _COUNTRY,
-        "carrier_code": _CARRIER_CODE,
-        "carrier_name": _t(),
-        "iata_designator": _IATA,
-        "icao_code": _ICAO,
-        "coupon_number": _t(50),
-        "departure_airport": _AIRPORT,
-        "departure_at": r.timestamp,
-        "departure_city": _t(100),
-        "departure_country": _COUNTRY,
-        "departure_tax_amount": _AMOUNT,
-        "fare_amount": _AMOUNT,
-        "fare_basis_code": _t(8),
-        "fee_amount": _AMOUNT,
-        "flight_class": _t(5),
-        "flight_number": r.text(3, 6),
-        "route_type": r.one_of(RouteType),
-        "seat_class": _t(5),
-        "stop_over": r.boolean,
-        "tax_amount": _AMOUNT,
-    }
+    arrival_airport: str | None = field(default=None, metadata=rule(_AIRPORT))
+    arrival_at: datetime | None = field(default=None, metadata=rule(timestamp))
+    arrival_city: str | None = field(default=None, metadata=rule(text(1, 100)))
+    arrival_country: str | None = field(default=None, metadata=rule(_COUNTRY))
+    carrier_code: str | None = field(default=None, metadata=rule(_CARRIER_CODE))
+    carrier_name: str | None = field(default=None, metadata=rule(text()))
+    iata_designator: str | None = field(default=None, metadata=rule(_IATA))
+    icao_code: str | None = field(default=None, metadata=rule(_ICAO))
+    coupon_number: str | None = field(default=None, metadata=rule(text(1, 50)))
+    departure_airport: str | None = field(default=None, metadata=rule(_AIRPORT))
+    departure_at: datetime | None = field(default=None, metadata=rule(timestamp))
+    departure_city: str | None = field(default=None, metadata=rule(text(1, 100)))
+    departure_country: str | None = field(default=None, metadata=rule(_COUNTRY))
+    departure_tax_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    fare_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    fare_basis_code: str | None = field(default=None, metadata=rule(text(1, 8)))
+    fee_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    flight_class: str | None = field(default=None, metadata=rule(text(1, 5)))
+    flight_number: str | None = field(default=None, metadata=rule(text(3, 6)))
+    route_type: RouteType | str | None = field(default=None, metadata=rule(one_of(RouteType)))
+    seat_class: str | None = field(default=None, metadata=rule(text(1, 5)))
+    stop_over: bool | None = field(default=None, metadata=rule(boolean))
+    tax_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class AirlinePassenger(_Checked):
+class AirlinePassenger(Checked):
     """A passenger of an airline booking."""
 
-    age_group: AgeGroup | str | None = None
-    date_of_birth: date | None = None
-    email_address: str | None = None
-    first_name: str | None = None
-    frequent_flyer_number: str | None = None
-    last_name: str | None = None
-    passport_number: str | None = None
-    phone_number: str | None = None
-    ticket_number: str | None = None
-    country_code: str | None = None
-
-    _rules: ClassVar[Mapping[str, r.Rule]] = {
-        "age_group": r.one_of(AgeGroup),
-        "date_of_birth": r.day,
-        "email_address": _t(320),
-        "first_name": _t(255),
-        "frequent_flyer_number": r.text(5, 50),
-        "last_name": _t(255),
-        "passport_number": _t(50),
-        "phone_number": _PHONE,
-        "ticket_number": _t(50),
-        "country_code": _COUNTRY,
-    }
+    age_group: AgeGroup | str | None = field(default=None, metadata=rule(one_of(AgeGroup)))
+    date_of_birth: date | None = field(default=None, metadata=rule(day))
+    email_address: str | None = field(default=None, metadata=rule(text(1, 320)))
+    first_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    frequent_flyer_number: str | None = field(default=None, metadata=rule(text(5, 50)))
+    last_name: str | None = field(default=None, metadata=rule(text(1, 255)))
+    passport_number: str | None = field(default=None, metadata=rule(text(1, 50)))
+    phone_number: str | None = field(default=None, metadata=rule(_PHONE))
+    ticket_number: str | None = field(default=None, metadata=rule(text(1, 50)))
+    title: str | None = field(default=None, metadata=rule(text(1, 50)))
+    country_code: str | None = field(default=None, metadata=rule(_COUNTRY))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class Airline(_Checked):
+class Airline(Checked):
     """Airline booking data for the session's transaction."""
 
-    booking_code: str | None = None
-    is_cardholder_traveling: bool | None = None
-    issued_address: str | None = None
-    issued_at: datetime | None = None
-    issuing_carrier_code: str | None = None
-    issuing_carrier_name: str | None = None
-    issuing_iata_designator: str | None = None
-    issuing_icao_code: str | None = None
-    legs: tuple[AirlineLeg, ...] | None = field(default=None, converter=_legs)
-    passenger_name_record: str | None = None
-    passengers: tuple[AirlinePassenger, ...] | None = field(default=None, converter=_passengers)
-    reservation_system: str | None = None
-    restricted_ticket: bool | None = None
-    ticket_delivery_method: TicketDeliveryMethod | str | None = None
-    ticket_number: str | None = None
-    travel_agency_code: str | None = None
-    travel_agency_invoice_number: str | None = None
-    travel_agency_name: str | None = None
-    travel_agency_plan_name: str | None = None
-
-    _rules: ClassVar[Mapping[str, r.Rule]] = {
-        "booking_code": _t(50),
-        "is_cardholder_traveling": r.boolean,
-        "issued_address": _t(255),
-        "issued_at": r.timestamp,
-        "issuing_carrier_code": _CARRIER_CODE,
-        "issuing_carrier_name": _t(),
-        "issuing_iata_designator": _IATA,
-        "issuing_icao_code": _ICAO,
-        "legs": r.items(r.instance(AirlineLeg), max_items=20),
-        "passenger_name_record": _t(50),
-        "passengers": r.items(r.instance(AirlinePassenger), max_items=20),
-        "reservation_system": _t(200),
-        "restricted_ticket": r.boolean,
-        "ticket_delivery_method": r.one_of(TicketDeliveryMethod),
-        "ticket_number": _t(50),
-        "travel_agency_code": _t(50),
-        "travel_agency_invoice_number": _t(50),
-        "travel_agency_name": _t(200),
-        "travel_agency_plan_name": _t(200),
-    }
+    booking_code: str | None = field(default=None, metadata=rule(text(1, 50)))
+    is_cardholder_traveling: bool | None = field(default=None, metadata=rule(boolean))
+    issued_address: str | None = field(default=None, metadata=rule(text(1, 255)))
+    issued_at: datetime | None = field(default=None, metadata=rule(timestamp))
+    issuing_carrier_code: str | None = field(default=None, metadata=rule(_CARRIER_CODE))
+    issuing_carrier_name: str | None = field(default=None, metadata=rule(text()))
+    issuing_iata_designator: str | None = field(default=None, metadata=rule(_IATA))
+    issuing_icao_code: str | None = field(default=None, metadata=rule(_ICAO))
+    legs: tuple[AirlineLeg, ...] | None = field(
+        default=None, converter=_legs, metadata=rule(items(instance(AirlineLeg), max_items=20))
+    )
+    passenger_name_record: str | None = field(default=None, metadata=rule(text(1, 50)))
+    passengers: tuple[AirlinePassenger, ...] | None = field(
+        default=None,
+        converter=_passengers,
+        metadata=rule(items(instance(AirlinePassenger), max_items=20)),
+    )
+    reservation_system: str | None = field(default=None, metadata=rule(text(1, 200)))
+    restricted_ticket: bool | None = field(default=None, metadata=rule(boolean))
+    ticket_delivery_method: TicketDeliveryMethod | str | None = field(
+        default=None, metadata=rule(one_of(TicketDeliveryMethod))
+    )
+    ticket_number: str | None = field(default=None, metadata=rule(text(1, 50)))
+    travel_agency_code: str | None = field(default=None, metadata=rule(text(1, 50)))
+    travel_agency_invoice_number: str | None = field(default=None, metadata=rule(text(1, 50)))
+    travel_agency_name: str | None = field(default=None, metadata=rule(text(1, 200)))
+    travel_agency_plan_name: str | None = field(default=None, metadata=rule(text(1, 200)))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class CartItem(_Checked):
+class CartItem(Checked):
     """One line of the cart; amounts are in the currency's smallest unit."""
 
-    name: str
-    quantity: int
-    unit_amount: int
-    discount_amount: int | None = None
-    tax_amount: int | None = None
-    external_identifier: str | None = None
-    sku: str | None = None
-    upc: str | None = None
-    product_url: str | None = None
-    image_url: str | None = None
-    categories: tuple[str, ...] | None = field(default=None, converter=_strings)
-    product_type: ProductType | str | None = None
-    seller_country: str | None = None
-    tax_exempt: bool | None = None
-    unit_of_measure: str | None = None
-    commodity_code: str | None = None
-    duty_amount: int | None = None
-    shipping_amount: int | None = None
-
-    _rules: ClassVar[Mapping[str, r.Rule]] = {
-        "name": _t(255),
-        "quantity": r.integer(1),
-        "unit_amount": _AMOUNT,
-        "discount_amount": _AMOUNT,
-        "tax_amount": _AMOUNT,
-        "external_identifier": _t(200),
-        "sku": _t(200),
-        "upc": _t(50),
-        "product_url": _ANY_TEXT,
-        "image_url": _ANY_TEXT,
-        "categories": r.items(_t(50)),
-        "product_type": r.one_of(ProductType),
-        "seller_country": _COUNTRY,
-        "tax_exempt": r.boolean,
-        "unit_of_measure": _t(50),
-        "commodity_code": _t(50),
-        "duty_amount": _AMOUNT,
-        "shipping_amount": _AMOUNT,
-    }
-    _required = ("name", "quantity", "unit_amount")
-
-
-_SESSION_FIELDS: Mapping[str, r.Rule] = {
-    "cart_items": r.items(r.instance(CartItem)),
-    "metadata": r.string_map,
-    "buyer": r.instance(GuestBuyer),
-    "airline": r.instance(Airline),
-    "amount": _AMOUNT,
-    "currency": r.text(pattern="[A-Z]{3}"),
-    "payment_service_id": r.text(pattern=r.UUID),
-    "expires_in": r.number(3600, 86400),
-    "country": _COUNTRY,
-    "is_subsequent_payment": r.boolean,
-    "merchant_initiated": r.boolean,
-    "payment_source": r.one_of(PaymentSource),
-    "intent": r.one_of(Intent),
-}
+    name: str = field(metadata=rule(text(1, 255)))
+    quantity: int = field(metadata=rule(integer(1)))
+    unit_amount: int = field(metadata=rule(_AMOUNT))
+    discount_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    tax_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    external_identifier: str | None = field(default=None, metadata=rule(text(1, 200)))
+    sku: str | None = field(default=None, metadata=rule(text(1, 200)))
+    upc: str | None = field(default=None, metadata=rule(text(1, 50)))
+    product_url: str | None = field(default=None, metadata=rule(_ANY_TEXT))
+    image_url: str | None = field(default=None, metadata=rule(_ANY_TEXT))
+    categories: tuple[str, ...] | None = field(
+        default=None, converter=_strings, metadata=rule(items(text(1, 50)))
+    )
+    product_type: ProductType | str | None = field(default=None, metadata=rule(one_of(ProductType)))
+    seller_country: str | None = field(default=None, metadata=rule(_COUNTRY))
+    tax_exempt: bool | None = field(default=None, metadata=rule(boolean))
+    unit_of_measure: str | None = field(default=None, metadata=rule(text(1, 50)))
+    commodity_code: str | None = field(default=None, metadata=rule(text(1, 50)))
+    duty_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    shipping_amount: int | None = field(default=None, metadata=rule(_AMOUNT))
+    description: str | None = field(default=None, metadata=rule(text(1, 255)))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class CheckoutSessionCreateRequest(_Checked):
-    """The body of a create or an update: the cart, metadata, buyer and transaction details."""
+class CheckoutSessionCreateRequest(Checked):
+    """The body of a create or an update: the cart, metadata, buyer and transaction details.
 
-    cart_items: tuple[CartItem, ...] | None = field(default=None, converter=_cart_items)
-    metadata: dict[str, str] | None = field(default=None, converter=r.to_dict)
-    buyer: GuestBuyer | None = None
-    airline: Airline | None = None
-    amount: int | None = None
-    currency: str | None = None
-    payment_service_id: str | None = None
-    expires_in: float | None = None
-    country: str | None = None
-    is_subsequent_payment: bool | None = None
-    merchant_initiated: bool | None = None
-    payment_source: PaymentSource | str | None = None
-    intent: Intent | str | None = None
+    None leaves a field out; `CLEAR` sends it as null. An update replaces the
+    session's details with this body: a field left out is cleared too.
+    """
 
-    _rules = _SESSION_FIELDS
+    cart_items: tuple[CartItem, ...] | Clear | None = field(
+        default=None, converter=_cart_items, metadata=rule(items(instance(CartItem)), clearable=True)
+    )
+    metadata: Mapping[str, str] | Clear | None = field(
+        default=None, converter=_metadata, metadata=rule(string_map, clearable=True)
+    )
+    buyer: GuestBuyer | Clear | None = field(
+        default=None, metadata=rule(instance(GuestBuyer), clearable=True)
+    )
+    airline: Airline | Clear | None = field(default=None, metadata=rule(instance(Airline), clearable=True))
+    amount: int | Clear | None = field(default=None, metadata=rule(_AMOUNT, clearable=True))
+    currency: str | Clear | None = field(
+        default=None, metadata=rule(text(pattern="[A-Z]{3}"), clearable=True)
+    )
+    payment_service_id: str | Clear | None = field(
+        default=None, metadata=rule(text(pattern=UUID), clearable=True)
+    )
+    expires_in: float | None = field(default=None, metadata=rule(number(3600, 86400)))
+    country: str | Clear | None = field(default=None, metadata=rule(_COUNTRY, clearable=True))
+    is_subsequent_payment: bool | Clear | None = field(default=None, metadata=rule(boolean, clearable=True))
+    merchant_initiated: bool | Clear | None = field(default=None, metadata=rule(boolean, clearable=True))
+    payment_source: PaymentSource | str | Clear | None = field(
+        default=None, metadata=rule(one_of(PaymentSource), clearable=True)
+    )
+    intent: Intent | str | Clear | None = field(default=None, metadata=rule(one_of(Intent), clearable=True))
 
 
 @frozen(kw_only=True, eq=False, repr=False)
@@ -564,8 +461,8 @@ class CheckoutSession(Value):
     id: str
     type: str = "checkout-session"
     expires_at: datetime | None = None
-    cart_items: tuple[CartItem, ...] | None = field(default=None, converter=_cart_items)
-    metadata: dict[str, str] | None = field(default=None, converter=r.to_dict)
+    cart_items: tuple[CartItem, ...] | None = field(default=None, converter=_strict_cart_items)
+    metadata: Mapping[str, str] | None = field(default=None, converter=to_frozen_map)
     payment_method: CheckoutSessionPaymentMethod | None = None
     buyer: GuestBuyer | None = None
     airline: Airline | None = None
@@ -590,72 +487,51 @@ def _hidden(_: object) -> str:
     return "<redacted>"
 
 
-_SECURITY_CODE = r.text(3, 4, pattern="[0-9]+")
+_SECURITY_CODE = text(3, 4, pattern="[0-9]+")
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class CardPaymentMethod(_Checked):
+class CardPaymentMethod(Checked):
     """A raw card for the secure fields: number, expiry `MM/YY`, optional security code."""
 
-    number: str = field(repr=_last_four)
-    expiration_date: str
-    security_code: str | None = field(default=None, repr=_hidden)
+    number: str = field(repr=_last_four, metadata={**rule(text(13, 19, pattern="[0-9]+")), "secret": True})
+    expiration_date: str = field(metadata=rule(text(5, 5, pattern=r"(0[1-9]|1[0-2])/[0-9]{2}")))
+    security_code: str | None = field(
+        default=None, repr=_hidden, metadata={**rule(_SECURITY_CODE), "secret": True}
+    )
     method: str = field(default="card", init=False)
 
-    _rules: ClassVar[Mapping[str, r.Rule]] = {
-        "number": r.text(13, 19, pattern="[0-9]+"),
-        "expiration_date": r.text(5, 5, pattern=r"(0[1-9]|1[0-2])/[0-9]{2}"),
-        "security_code": _SECURITY_CODE,
-    }
-    _required = ("number", "expiration_date")
-
 
 @frozen(kw_only=True, eq=False, repr=False)
-class ClickToPayPaymentMethod(_Checked):
+class ClickToPayPaymentMethod(Checked):
     """A Click to Pay result; the live API requires `src_dpa_id` too."""
 
-    merchant_transaction_id: str
-    src_correlation_id: str
-    src_dpa_id: str | None = None
-    src_cx_flow_id: str | None = None
+    merchant_transaction_id: str = field(metadata=rule(_ANY_TEXT))
+    src_correlation_id: str = field(metadata=rule(_ANY_TEXT))
+    src_dpa_id: str | None = field(default=None, metadata=rule(_ANY_TEXT))
+    src_cx_flow_id: str | None = field(default=None, metadata=rule(_ANY_TEXT))
     method: str = field(default="click-to-pay", init=False)
-
-    _rules: ClassVar[Mapping[str, r.Rule]] = {
-        "merchant_transaction_id": _ANY_TEXT,
-        "src_correlation_id": _ANY_TEXT,
-        "src_dpa_id": _ANY_TEXT,
-        "src_cx_flow_id": _ANY_TEXT,
-    }
-    _required = ("merchant_transaction_id", "src_correlation_id")
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class IdPaymentMethod(_Checked):
+class IdPaymentMethod(Checked):
     """A stored payment method by its id, with an optional security code."""
 
-    id: str
-    security_code: str | None = field(default=None, repr=_hidden)
+    id: str = field(metadata=rule(text(pattern=UUID)))
+    security_code: str | None = field(
+        default=None, repr=_hidden, metadata={**rule(_SECURITY_CODE), "secret": True}
+    )
     method: str = field(default="id", init=False)
-
-    _rules: ClassVar[Mapping[str, r.Rule]] = {
-        "id": r.text(pattern=r.UUID),
-        "security_code": _SECURITY_CODE,
-    }
-    _required = ("id",)
 
 
 SecureFieldsPaymentMethod = CardPaymentMethod | ClickToPayPaymentMethod | IdPaymentMethod
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class CheckoutSessionSecureFieldsUpdate(_Checked):
+class CheckoutSessionSecureFieldsUpdate(Checked):
     """The body of a fields update: one payment method, and optionally a postal code."""
 
-    payment_method: SecureFieldsPaymentMethod
-    postal_code: str | None = None
-
-    _rules: ClassVar[Mapping[str, r.Rule]] = {
-        "payment_method": r.instance(CardPaymentMethod, ClickToPayPaymentMethod, IdPaymentMethod),
-        "postal_code": _t(50),
-    }
-    _required = ("payment_method",)
+    payment_method: SecureFieldsPaymentMethod = field(
+        metadata=rule(instance(CardPaymentMethod, ClickToPayPaymentMethod, IdPaymentMethod))
+    )
+    postal_code: str | None = field(default=None, metadata=rule(text(1, 50)))

@@ -41,6 +41,8 @@ def render() -> str:
                 text = "see `gr4vy_fn`"
             elif name == "__version__":
                 text = "the package's version"
+            elif name == "CLEAR":
+                text = "the value that sends a nullable request field as null (None leaves it out)"
             elif name == "ErrorValue":
                 text = "what a call returns instead of its value: an API, response or transport error"
             else:

@@ -25,6 +25,11 @@ def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.none() | strategy
 
 
+def clearable(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """None (left out), CLEAR (sent as null) or a value."""
+    return st.none() | st.just(g.CLEAR) | strategy
+
+
 amounts = st.integers(0, 99_999_999)
 countries = pattern(r"[A-Z]{2}")
 phones = pattern(r"\+[1-9][0-9]{1,14}")
@@ -84,6 +89,7 @@ passengers = st.builds(
     frequent_flyer_number=maybe(text(50, 5)),
     phone_number=maybe(phones),
     country_code=maybe(countries),
+    title=maybe(text(50)),
 )
 airlines = st.builds(
     g.Airline,
@@ -115,22 +121,23 @@ cart_items = st.builds(
     commodity_code=maybe(text(50)),
     duty_amount=maybe(amounts),
     shipping_amount=maybe(amounts),
+    description=maybe(text(255)),
 )
 create_requests = st.builds(
     g.CheckoutSessionCreateRequest,
-    cart_items=maybe(st.lists(cart_items, max_size=3)),
-    metadata=maybe(st.dictionaries(text(20), text(50), max_size=3)),
-    buyer=maybe(buyers),
-    airline=maybe(airlines),
-    amount=maybe(amounts),
-    currency=maybe(pattern(r"[A-Z]{3}")),
-    payment_service_id=maybe(uuids),
+    cart_items=clearable(st.lists(cart_items, max_size=3)),
+    metadata=clearable(st.dictionaries(text(20), text(50), max_size=3)),
+    buyer=clearable(buyers),
+    airline=clearable(airlines),
+    amount=clearable(amounts),
+    currency=clearable(pattern(r"[A-Z]{3}")),
+    payment_service_id=clearable(uuids),
     expires_in=maybe(st.integers(3600, 86400) | st.floats(3600, 86400)),
-    country=maybe(countries),
-    is_subsequent_payment=maybe(st.booleans()),
-    merchant_initiated=maybe(st.booleans()),
-    payment_source=maybe(enum_values(g.PaymentSource)),
-    intent=maybe(enum_values(g.Intent)),
+    country=clearable(countries),
+    is_subsequent_payment=clearable(st.booleans()),
+    merchant_initiated=clearable(st.booleans()),
+    payment_source=clearable(enum_values(g.PaymentSource)),
+    intent=clearable(enum_values(g.Intent)),
 )
 security_codes = pattern(r"[0-9]{3,4}")
 payment_methods = (

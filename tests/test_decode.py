@@ -7,12 +7,14 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import strategies
 from conftest import SESSION_ID, sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gr4vy_fn as g
 from gr4vy_fn import operations as ops
+from gr4vy_fn._structure import _DATETIME, by_hand, parse_datetime
 
 CARD = "4111111111111111"
 CARD_UPDATE = g.CheckoutSessionSecureFieldsUpdate(
@@ -201,7 +203,7 @@ def test_429_reads_retry_after() -> None:
 
 
 def test_error_details_are_kept_and_unknown_locations_tolerated() -> None:
-    """An error's details decode; an unknown location becomes 'unknown', a malformed item is skipped."""
+    """Error details decode; an unknown location is kept as the server's str; a malformed item is skipped."""
     error = g.decode(OPERATIONS["new"], answer(400, sample("error_400.json")))
     assert isinstance(error, g.ErrorGeneric)
     assert error.details == (
@@ -211,7 +213,7 @@ def test_error_details_are_kept_and_unknown_locations_tolerated() -> None:
             pointer="/cart_items/0/quantity",
             message="must be greater than 0",
         ),
-        g.ErrorDetail(location="unknown", type="x", pointer="p", message="m"),
+        g.ErrorDetail(location="somewhere-new", type="x", pointer="p", message="m"),
     )
 
 
@@ -247,6 +249,8 @@ def test_422_becomes_a_generic_error_without_the_echoed_input() -> None:
         (200, b'{"id": "x", "expires_at": "yesterday"}', "not a CheckoutSession"),
         (200, b'{"id": "x", "amount": "12"}', "not a CheckoutSession"),
         (200, b'{"id": "x", "is_subsequent_payment": "false"}', "not a CheckoutSession"),
+        (200, b'{"id": "x", "intent": ["capture"]}', "$.intent: expected str, got list"),
+        (200, b'{"id": "x", "payment_method": {"scheme": {"visa": 1}}}', "$.payment_method.scheme"),
         (200, b'{"expires_at": "2026-11-26T19:04:05Z"}', "not a CheckoutSession"),
         (200, b"\xff\xfe not utf-8", "not valid JSON"),
         (200, b"[" * 100000, "not valid JSON"),
@@ -308,6 +312,7 @@ def test_decode_never_raises(operation: str, status: int, headers: dict[str, str
                 )
             ),
             "metadata": st.dictionaries(st.text(max_size=3), st.text(max_size=3) | st.integers()),
+            "intent": st.none() | st.text(max_size=3) | st.lists(st.integers(), max_size=2),
             "payment_method": st.dictionaries(
                 st.sampled_from(["scheme", "details", "label"]),
                 st.none() | st.text(max_size=3) | st.dictionaries(st.text(max_size=3), st.text(max_size=3)),
@@ -329,3 +334,186 @@ def test_excerpts_hide_echoed_bearer_tokens_and_jwts() -> None:
     result = g.decode(OPERATIONS["get"], answer(502, body))
     assert isinstance(result, g.UnexpectedResponse)
     assert result.excerpt == "<p>Authorization: Bearer [redacted]</p><p>[redacted]</p>"
+
+
+def get_session(body: dict[str, Any]) -> Any:
+    return g.decode(OPERATIONS["get"], answer(200, json.dumps(body).encode()))
+
+
+@pytest.mark.parametrize("digits", range(10))
+@pytest.mark.parametrize("zone", ["Z", "z", "+00:00", "-05:30", "+0100"])
+def test_date_times_with_any_number_of_fractional_digits(digits: int, zone: str) -> None:
+    """0 to 9 fractional digits, Z or an offset: read, truncated to microseconds."""
+    fraction = ("." + "987654321"[:digits]) if digits else ""
+    session = get_session({"id": SESSION_ID, "expires_at": f"2026-11-26T19:04:05{fraction}{zone}"})
+    assert isinstance(session, g.CheckoutSession)
+    assert session.expires_at is not None
+    assert session.expires_at.microsecond == int("987654321"[: min(digits, 6)].ljust(6, "0"))
+    assert session.expires_at.utcoffset() is not None
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2026-12-31T23:59:60Z",  # a leap second
+        "2026-13-01T00:00:00Z",
+        "0000-01-01T00:00:00Z",
+        "2026-01-01T00:00:00+24:00",
+        "2026-01-01T00:00:00+01:75",
+        "2026-01-01T00:00:00.Z",
+        "2026-01-01",
+    ],
+)
+def test_date_times_python_cannot_hold_are_unexpected_responses(stamp: str) -> None:
+    """A date-time Python cannot hold (a leap second, month 13, a 24-hour offset) is UnexpectedResponse."""
+    result = get_session({"id": SESSION_ID, "expires_at": stamp})
+    assert isinstance(result, g.UnexpectedResponse)
+    assert "$.expires_at" in result.reason
+
+
+def test_integer_fields_take_integer_valued_floats() -> None:
+    """1299.0 in an integer field is the int 1299; 1299.5 and true are not integers."""
+    body = {
+        "id": SESSION_ID,
+        "amount": 1299.0,
+        "cart_items": [{"name": "x", "quantity": 2.0, "unit_amount": 0.0}],
+    }
+    session = get_session(body)
+    assert isinstance(session, g.CheckoutSession)
+    assert session.amount == 1299
+    assert type(session.amount) is int
+    assert session.cart_items is not None
+    assert type(session.cart_items[0].quantity) is int
+    for amount in (1299.5, True, "1299", float("inf")):
+        result = g.decode(
+            OPERATIONS["get"], answer(200, json.dumps({"id": SESSION_ID, "amount": amount}).encode())
+        )
+        assert isinstance(result, g.UnexpectedResponse)
+        assert "$.amount: expected an integer" in result.reason
+
+
+def test_a_bug_in_decoding_is_not_hidden(mocker: Any) -> None:
+    """An exception that is no answer's fault (a bug of ours) escapes decode instead of becoming a value."""
+    mocker.patch("gr4vy_fn._decode.structure_answer", side_effect=ZeroDivisionError)
+    with pytest.raises(ZeroDivisionError):
+        g.decode(OPERATIONS["get"], answer(200, sample("session_201.json")))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    strategies.create_requests,
+    strategies.uuids,
+    strategies.datetimes,
+    st.sampled_from(["new", "get", "update"]),
+)
+def test_every_valid_session_decodes_to_itself(
+    request: g.CheckoutSessionCreateRequest, session_id: str, expires: datetime, operation: str
+) -> None:
+    """Any session the API could send decodes to the equal model, never to UnexpectedResponse."""
+    fields = {key: value for key, value in g.to_dict(request).items() if value is not None}
+    fields.pop("expires_in", None)
+    session = g.from_dict(g.CheckoutSession, {**fields, "id": session_id, "expires_at": expires.isoformat()})
+    sent = {
+        "new": ops.new_checkout_session(),
+        "get": ops.get_checkout_session(session_id),
+        "update": ops.update_checkout_session(session_id, g.CheckoutSessionCreateRequest()),
+    }[operation]
+    assert g.decode(sent, answer(sent.success_status, g.to_json(session).encode())) == session
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    status=st.sampled_from([400, 401, 403, 404, 409, 422, 429, 500]),
+    body=st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.just("error") | st.text(max_size=5),
+            "code": st.text(max_size=5) | st.integers() | st.none(),
+            "message": st.text(max_size=5) | st.none(),
+            "details": st.lists(
+                st.dictionaries(
+                    st.sampled_from(["location", "type", "pointer", "message"]),
+                    st.text(max_size=5) | st.integers() | st.none(),
+                )
+            )
+            | st.integers(),
+            "detail": st.lists(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "loc": st.lists(st.text(max_size=3) | st.integers() | st.none())
+                        | st.integers()
+                        | st.text(max_size=3),
+                        "msg": st.text(max_size=5) | st.none(),
+                        "type": st.text(max_size=3),
+                    },
+                )
+                | st.integers()
+            ),
+            "resource_id": st.text(max_size=5) | st.integers(),
+        },
+    ),
+)
+def test_error_bodies_of_any_shape_are_values(status: int, body: dict[str, Any]) -> None:
+    """An error body with any field of any type decodes to an error value, never an exception."""
+    result = g.decode(OPERATIONS["new"], answer(status, json.dumps(body).encode()))
+    assert isinstance(result, (g.ApiError, g.UnexpectedResponse))
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"expires_at": 5}, "$.expires_at: expected a date-time string, got int"),
+        (
+            {"airline": {"passengers": [{"date_of_birth": 19900401}]}},
+            "$.airline.passengers[0].date_of_birth: expected a date",
+        ),
+        (
+            {"airline": {"passengers": [{"date_of_birth": "1990-02-30"}]}},
+            "$.airline.passengers[0].date_of_birth: not a date",
+        ),
+        ({"metadata": ["key"]}, "$.metadata: expected an object, got list"),
+        ({"metadata": {"key": 1}}, "$.metadata['key']: expected str, got int"),
+        (
+            {"cart_items": [{"name": "x", "quantity": 1, "unit_amount": 1, "categories": "camera"}]},
+            "$.cart_items[0].categories: expected a list",
+        ),
+        (
+            {"cart_items": [{"name": "x", "quantity": 1, "unit_amount": 1, "categories": ["a", 2]}]},
+            "$.cart_items[0].categories[1]: expected str",
+        ),
+        (
+            {"cart_items": [{"name": "x", "quantity": 1, "unit_amount": 1}, {"name": "y", "quantity": 1}]},
+            "$.cart_items[1].unit_amount: is required",
+        ),
+        ({"buyer": "Jane"}, "$.buyer: expected an object, got str"),
+    ],
+)
+def test_wrong_shapes_name_their_path(fields: dict[str, Any], reason: str) -> None:
+    """A wrong type anywhere in an answer is an UnexpectedResponse naming its JSON path."""
+    result = get_session({"id": SESSION_ID, **fields})
+    assert isinstance(result, g.UnexpectedResponse)
+    assert reason in result.reason
+
+
+def test_a_date_time_without_a_zone_is_read_as_naive() -> None:
+    """A date-time with no zone is read as given (naive), not refused: the server is the authority."""
+    session = get_session({"id": SESSION_ID, "expires_at": "2026-11-26T19:04:05.5"})
+    assert isinstance(session, g.CheckoutSession)
+    assert session.expires_at == datetime(2026, 11, 26, 19, 4, 5, 500000)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(_DATETIME, fullmatch=True))
+def test_python_s_parser_and_ours_read_date_times_alike(stamp: str) -> None:
+    """Python's own ISO parser, where used, reads every stamp as the hand parser does, or refuses it too."""
+    match = _DATETIME.fullmatch(stamp)
+    assert match is not None
+
+    def read(parse: Any) -> Any:
+        try:
+            return parse()
+        except ValueError:
+            return ValueError
+
+    assert read(lambda: parse_datetime(stamp)) == read(lambda: by_hand(match))

@@ -270,7 +270,7 @@ def raw(api: Api, method: str, path: str, body: bytes | None) -> g.HttpResponse:
         ),
         ("POST", "", {"currency": "usd"}, ["body", "currency"]),
         ("POST", "", {"metadata": {"a": 1}}, ["body", "metadata", "a"]),
-        ("POST", "", {"surprise": True}, ["body"]),
+        ("POST", "", {"surprise": True}, ["body", "surprise"]),
         ("POST", "", {"expires_in": 10}, ["body", "expires_in"]),
         ("PUT", "", {"amount": -1}, ["body", "amount"]),
         (

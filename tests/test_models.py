@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
 
+import attrs
 import pytest
 import strategies
 from hypothesis import given, settings
 
 import gr4vy_fn as g
 from gr4vy_fn._converter import converter
+from gr4vy_fn._rules import FrozenMap
 
 CARD = "4111111111111111"
 
@@ -183,9 +188,11 @@ def test_a_plain_string_enum_value_is_accepted() -> None:
 @settings(max_examples=60, deadline=None)
 @given(strategies.create_requests)
 def test_create_request_round_trip(request: g.CheckoutSessionCreateRequest) -> None:
-    """Every create request survives JSON and back unchanged."""
-    wire = json.loads(json.dumps(converter.unstructure(request)))
-    assert converter.structure(wire, g.CheckoutSessionCreateRequest) == request
+    """Every create request survives to_json and from_dict, a CLEAR (null) read back as None."""
+    cleared = {name: None for name, value in attrs.asdict(request, recurse=False).items() if value is g.CLEAR}
+    read = g.from_dict(g.CheckoutSessionCreateRequest, json.loads(g.to_json(request)))
+    assert read == attrs.evolve(request, **cleared)
+    assert g.to_dict(read) == {key: value for key, value in g.to_dict(request).items() if value is not None}
 
 
 @settings(max_examples=60, deadline=None)
@@ -193,7 +200,7 @@ def test_create_request_round_trip(request: g.CheckoutSessionCreateRequest) -> N
 def test_fields_update_round_trip(update: g.CheckoutSessionSecureFieldsUpdate) -> None:
     """Every fields update survives JSON and back, payment-method shape included."""
     wire = json.loads(json.dumps(converter.unstructure(update)))
-    assert converter.structure(wire, g.CheckoutSessionSecureFieldsUpdate) == update
+    assert g.from_dict(g.CheckoutSessionSecureFieldsUpdate, wire) == update
 
 
 @settings(max_examples=40, deadline=None)
@@ -201,14 +208,12 @@ def test_fields_update_round_trip(update: g.CheckoutSessionSecureFieldsUpdate) -
 def test_session_round_trip(
     request: g.CheckoutSessionCreateRequest, session_id: str, expires: datetime
 ) -> None:
-    """A session built from any create request survives JSON and back."""
-    fields = converter.unstructure(request)
+    """A session built from any create request survives to_json and from_dict."""
+    fields = {key: value for key, value in g.to_dict(request).items() if value is not None}
     fields.pop("expires_in", None)
-    session = converter.structure(
-        {**fields, "id": session_id, "expires_at": expires.isoformat()}, g.CheckoutSession
-    )
-    wire = json.loads(json.dumps(converter.unstructure(session)))
-    assert converter.structure(wire, g.CheckoutSession) == session
+    session = g.from_dict(g.CheckoutSession, {**fields, "id": session_id, "expires_at": expires.isoformat()})
+    assert g.from_dict(g.CheckoutSession, json.loads(g.to_json(session))) == session
+    assert hash(session) == hash(g.from_dict(g.CheckoutSession, g.to_dict(session)))
 
 
 def test_dates_and_times_use_iso_8601() -> None:
@@ -217,3 +222,195 @@ def test_dates_and_times_use_iso_8601() -> None:
     passenger = g.AirlinePassenger(date_of_birth=date(1990, 4, 1))
     assert converter.unstructure(leg) == {"departure_at": "2026-12-01T08:00:00Z"}
     assert converter.unstructure(passenger) == {"date_of_birth": "1990-04-01"}
+
+
+def test_new_fields_follow_the_schema() -> None:
+    """A cart item's description and a passenger's title exist, with the schema's lengths."""
+    assert cart_item(description="A camera").description == "A camera"
+    assert g.AirlinePassenger(title="Dr.").title == "Dr."
+    with pytest.raises(g.ValidationError, match=r"^CartItem\.description: must have 1\.\.255"):
+        cart_item(description="x" * 256)
+    with pytest.raises(g.ValidationError, match=r"^AirlinePassenger\.title: must have 1\.\.50"):
+        g.AirlinePassenger(title="")
+
+
+def test_clear_sends_null_and_none_leaves_out() -> None:
+    """CLEAR writes a nullable field as null; None leaves it out; CLEAR is refused where null is not."""
+    request = g.CheckoutSessionCreateRequest(cart_items=g.CLEAR, buyer=g.CLEAR, amount=100)
+    assert converter.unstructure(request) == {"cart_items": None, "buyer": None, "amount": 100}
+    assert g.to_dict(g.CheckoutSessionCreateRequest()) == {}
+    with pytest.raises(
+        g.ValidationError, match=r"^CheckoutSessionCreateRequest\.expires_in: must be a number"
+    ):
+        g.CheckoutSessionCreateRequest(expires_in=g.CLEAR)  # type: ignore[arg-type]
+    with pytest.raises(g.ValidationError, match=r"^CartItem\.name: must be a string, not Clear"):
+        cart_item(name=g.CLEAR)
+    assert repr(g.CLEAR) == "CLEAR"
+    assert copy.deepcopy(g.CLEAR) is g.CLEAR
+
+
+def test_models_survive_pickling_and_deep_copies() -> None:
+    """A request holding CLEAR or metadata pickles and deep-copies to an equal value."""
+    for value in (
+        g.CheckoutSessionCreateRequest(cart_items=g.CLEAR, amount=100),
+        g.CheckoutSessionCreateRequest(metadata={"a": "b"}),
+    ):
+        assert pickle.loads(pickle.dumps(value)) == value  # noqa: S301 - our own bytes
+        assert copy.deepcopy(value) == value
+
+
+def test_models_holding_metadata_are_hashable_and_their_metadata_read_only() -> None:
+    """A request or session with metadata hashes like any value; its metadata cannot be changed."""
+    request = g.CheckoutSessionCreateRequest(metadata={"a": "b"})
+    assert hash(request) == hash(g.CheckoutSessionCreateRequest(metadata={"a": "b"}))
+    assert {request, g.CheckoutSessionCreateRequest(metadata={"a": "b"})} == {request}
+    assert isinstance(request.metadata, FrozenMap)
+    changes: list[Callable[[Any], object]] = [
+        lambda m: m.__setitem__("a", "c"),
+        lambda m: m.update(a="c"),
+        lambda m: m.pop("a"),
+        lambda m: m.clear(),
+    ]
+    for change in changes:
+        assert request.metadata is not None
+        with pytest.raises(TypeError, match="read-only"):
+            change(request.metadata)
+    assert request.metadata == {"a": "b"}
+    session = g.from_dict(g.CheckoutSession, {"id": "s", "metadata": {"k": "v"}})
+    assert hash(session) == hash(g.from_dict(g.CheckoutSession, {"id": "s", "metadata": {"k": "v"}}))
+
+
+@pytest.mark.parametrize(
+    ("cls", "data", "path", "rule"),
+    [
+        (g.CheckoutSessionCreateRequest, {"amout": 1}, "$.amout", "is not a field of this object"),
+        (
+            g.CheckoutSessionCreateRequest,
+            {"cart_items": [{"name": "x", "quantity": 1, "unit_amount": 1, "colour": "red"}]},
+            "$.cart_items[0].colour",
+            "is not a field of this object",
+        ),
+        (
+            g.CheckoutSessionCreateRequest,
+            {"cart_items": [{"name": "x", "quantity": 0, "unit_amount": 1}]},
+            "$.cart_items[0].quantity",
+            "must be in 1..99999999",
+        ),
+        (
+            g.CheckoutSessionCreateRequest,
+            {"cart_items": [{"name": "x", "quantity": 1, "unit_amount": 1, "categories": [""]}]},
+            "$.cart_items[0].categories[0]",
+            "must have 1..50 characters",
+        ),
+        (g.CheckoutSessionCreateRequest, {"amount": 12.5}, "$.amount", "expected an integer, got float"),
+        (g.CheckoutSessionCreateRequest, {"amount": True}, "$.amount", "expected an integer, got bool"),
+        (g.CheckoutSessionCreateRequest, {"metadata": {"k": 1}}, "$.metadata['k']", "expected str, got int"),
+        (g.CheckoutSessionCreateRequest, [], "$", "expected an object, got list"),
+        (g.CartItem, {"name": "x", "quantity": 1}, "$.unit_amount", "is required"),
+        (
+            g.CheckoutSessionSecureFieldsUpdate,
+            {"payment_method": {"method": "cash"}},
+            "$.payment_method.method",
+            "must be card, click-to-pay or id",
+        ),
+        (g.CheckoutSession, {"id": "s", "expires_at": "soon"}, "$.expires_at", "not a date-time"),
+        (g.CheckoutSession, {"id": "s", "surprise": 1}, "$.surprise", "is not a field of this object"),
+        (
+            g.CheckoutSessionCreateRequest,
+            {"expires_in": "3600"},
+            "$.expires_in",
+            "expected a number, got str",
+        ),
+        (
+            g.CheckoutSessionCreateRequest,
+            {"expires_in": 60.5},
+            "$.expires_in",
+            "must be a finite number in 3600..86400",
+        ),
+    ],
+)
+def test_from_dict_names_the_path_of_what_is_wrong(cls: type, data: Any, path: str, rule: str) -> None:
+    """from_dict raises ValidationError with the JSON path of an unknown key or a bad value."""
+    with pytest.raises(g.ValidationError) as caught:
+        g.from_dict(cls, data)
+    assert caught.value.path == path
+    assert caught.value.rule.startswith(rule)
+
+
+def test_from_dict_reads_integer_valued_floats_and_explicit_nulls() -> None:
+    """1299.0 is the integer 1299; a null is None, as a missing field is."""
+    request = g.from_dict(
+        g.CheckoutSessionCreateRequest,
+        {
+            "amount": 1299.0,
+            "buyer": None,
+            "expires_in": None,
+            "cart_items": [{"name": "x", "quantity": 2.0, "unit_amount": 5}],
+        },
+    )
+    assert request == g.CheckoutSessionCreateRequest(
+        amount=1299, cart_items=[cart_item(name="x", quantity=2, unit_amount=5)]
+    )
+    assert type(request.amount) is int
+    assert json.loads(g.to_json(request)) == {
+        "amount": 1299,
+        "cart_items": [{"name": "x", "quantity": 2, "unit_amount": 5}],
+    }
+
+
+def test_to_dict_writes_the_wire_shape() -> None:
+    """to_dict gives wire names, ISO date-times with Z, dates, and enum wire values."""
+    session = g.CheckoutSession(
+        id="s",
+        expires_at=datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc),
+        cart_items=(cart_item(product_type=g.ProductType.SHIPPING_FEE),),
+        airline=g.Airline(passengers=[g.AirlinePassenger(date_of_birth=date(1990, 4, 1))]),
+        intent=g.Intent.CAPTURE,
+    )
+    wire = g.to_dict(session)
+    assert wire["expires_at"] == "2026-01-02T03:04:05.000006Z"
+    assert wire["cart_items"][0]["product_type"] == "shipping_fee"
+    assert type(wire["cart_items"][0]["product_type"]) is str
+    assert wire["airline"] == {"passengers": [{"date_of_birth": "1990-04-01"}]}
+    assert wire["intent"] == "capture"
+    assert json.loads(g.to_json(session)) == wire
+
+
+@pytest.mark.parametrize(
+    ("value", "path"),
+    [
+        (g.CardPaymentMethod(number=CARD, expiration_date="12/30"), "$.number"),
+        (
+            g.CheckoutSessionSecureFieldsUpdate(
+                payment_method=g.CardPaymentMethod(number=CARD, expiration_date="12/30", security_code="737")
+            ),
+            "$.payment_method.number",
+        ),
+        (
+            g.IdPaymentMethod(id="77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5", security_code="737"),
+            "$.security_code",
+        ),
+    ],
+)
+def test_to_dict_never_writes_a_secret(value: object, path: str) -> None:
+    """A card number or security code is never written out: to_dict and to_json raise, naming where."""
+    for write in (g.to_dict, g.to_json):
+        with pytest.raises(g.ValidationError) as caught:
+            write(value)
+        assert caught.value.path == path
+        assert CARD not in str(caught.value)
+        assert "737" not in str(caught.value)
+
+
+def test_to_dict_writes_payment_methods_without_secrets_and_refuses_non_models() -> None:
+    """A stored-id method without a code is written; anything but a model is a TypeError."""
+    stored = g.IdPaymentMethod(id="77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5")
+    assert g.to_dict(stored) == {"id": "77a76f7e-d2de-4bbc-ada9-d6a0015e6bd5", "method": "id"}
+    with pytest.raises(TypeError, match="not dict"):
+        g.to_dict({"id": "s"})
+
+
+def test_from_dict_takes_models_only() -> None:
+    """from_dict of a type that is not a model is a TypeError, a mistake in the calling code."""
+    with pytest.raises(TypeError, match="no structuring rule"):
+        g.from_dict(complex, {})
