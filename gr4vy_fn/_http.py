@@ -187,3 +187,11 @@ class Transport(Protocol):
     def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         """Send the request and return the whole response."""
         ...
+
+
+class AsyncTransport(Protocol):
+    """Sends one HttpRequest once, under asyncio; raises a TransportError when no complete answer came."""
+
+    async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        """Send the request and return the whole response."""
+        ...

@@ -15,6 +15,7 @@ MODULES = {
     "gr4vy_fn.operations": "Pure request builders: no I/O.",
     "gr4vy_fn.transports": "The transports: the only code that does I/O.",
     "gr4vy_fn.retry": "The retry policy and its pure decision.",
+    "gr4vy_fn.defaults": "The Config and transports of calls given none, and how tests replace them.",
     "gr4vy_fn.auth": "Signed tokens (the `jwt` extra).",
     "gr4vy_fn.testing": "The emulator and its pytest fixture.",
 }
