@@ -13,6 +13,9 @@ from ._value import Value
 
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
 
+MAX_RESPONSE_BYTES = 1 << 20
+"""The largest body a shipped transport reads; a larger one is ResponseTooLarge."""
+
 _SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
 
 
