@@ -314,3 +314,33 @@ def test_the_adapters_are_importable_from_aio() -> None:
     assert aio.HttpxTransport is HttpxTransport
     with pytest.raises(AttributeError):
         aio.NoSuchTransport  # noqa: B018
+
+
+def test_the_async_emulator_transport_injects_faults_without_blocking_the_loop() -> None:
+    """Emulator delays are awaited (a longer one is a ReadTimeout) and drops are ConnectionDropped."""
+    emulator = Emulator(bearer_token="test-token")
+    transport = AsyncEmulatorTransport(emulator)
+    config = make_config(timeout=g.Timeout(connect=1, read=0.05), retry=g.RetryPolicy.none())
+
+    async def faults() -> tuple[object, object, int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.005)
+
+        ticker = asyncio.create_task(tick())
+        emulator.delay_next(1.0)
+        slow = await aio.new_checkout_session(config=config, transport=transport)
+        emulator.drop_next()
+        dropped = await aio.new_checkout_session(config=config, transport=transport)
+        ticker.cancel()
+        return slow, dropped, ticks
+
+    slow, dropped, ticks = asyncio.run(faults())
+    assert slow == g.ReadTimeout(message="no answer in time", request_sent=True, attempts=1)
+    assert isinstance(dropped, g.ConnectionDropped)
+    assert dropped.request_sent
+    assert ticks > 2  # the loop kept running while the emulator "waited"
