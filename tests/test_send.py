@@ -221,11 +221,11 @@ def test_set_defaults_replaces_and_restores_the_transport_and_config() -> None:
         seen.append(request.url)
         return g.HttpResponse(status=204)
 
-    config = make_config("http://replaced.test")
+    config = make_config("http://localhost:9")
     with defaults.set_defaults(transport=MockTransport(handler), config=config):
         assert g.delete_checkout_session(SESSION_ID) is None
         assert defaults.default_config() is config
-    assert seen == [f"http://replaced.test/checkout/sessions/{SESSION_ID}"]
+    assert seen == [f"http://localhost:9/checkout/sessions/{SESSION_ID}"]
     assert isinstance(defaults.default_transport(), Urllib3Transport)
     defaults.set_defaults(transport=MockTransport(handler))
     assert isinstance(defaults.default_transport(), MockTransport)
