@@ -39,7 +39,8 @@ async def bare_httpx(url: str) -> tuple[Call, Callable[[], Awaitable[None]]]:
     """A bare httpx AsyncClient and json.loads: the floor for the httpx transport."""
     import httpx
 
-    client = httpx.AsyncClient(limits=httpx.Limits(max_connections=IN_FLIGHT))
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)  # as HttpxTransport
+    client = httpx.AsyncClient(limits=limits)
     target = f"{url}/checkout/sessions/{SESSION_ID}"
 
     async def call() -> object:
@@ -66,7 +67,7 @@ def gr4vy_fn_with(adapter: str) -> Callable[[str], Awaitable[tuple[Call, Callabl
 
 async def official(url: str) -> tuple[Call, Callable[[], Awaitable[None]]]:
     """The official SDK's get_async, when installed."""
-    from gr4vy import Gr4vy  # type: ignore[import-not-found]
+    from gr4vy import Gr4vy  # type: ignore[import-not-found,unused-ignore]
 
     sdk = Gr4vy(bearer_auth=TOKEN, server_url=url)
 
@@ -106,11 +107,11 @@ async def main(mode: str, name: str, url: str, count: int) -> None:
             print(json.dumps(times))
             return
         await asyncio.gather(*(call() for _ in range(IN_FLIGHT)))  # open the connections
-        rates = []
+        rates: list[float] = []
         for _ in range(count):
-            started = time.perf_counter()
+            began = time.perf_counter()
             await asyncio.gather(*(call() for _ in range(IN_FLIGHT)))
-            rates.append(IN_FLIGHT / (time.perf_counter() - started))
+            rates.append(IN_FLIGHT / (time.perf_counter() - began))
         print(json.dumps(rates))
     finally:
         await close()
