@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib.util
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from conftest import SESSION_ID, FakeTime, fast_policy, make_config, sample
 from loopback import Endless, LoopbackServer, Reply
+from pytest_mock import MockerFixture
 
 import gr4vy_fn as g
 from gr4vy_fn import aio, defaults
@@ -344,3 +346,31 @@ def test_the_async_emulator_transport_injects_faults_without_blocking_the_loop()
     assert isinstance(dropped, g.ConnectionDropped)
     assert dropped.request_sent
     assert ticks > 2  # the loop kept running while the emulator "waited"
+
+
+@pytest.mark.parametrize(
+    ("installed", "expected"), [({"aiohttp", "httpx"}, "AiohttpTransport"), ({"httpx"}, "HttpxTransport")]
+)
+def test_the_default_is_aiohttp_else_httpx(installed: set[str], expected: str, mocker: MockerFixture) -> None:
+    """The default async transport is aiohttp's when installed, else httpx's."""
+    real = importlib.util.find_spec
+    mocker.patch(
+        "importlib.util.find_spec",
+        side_effect=lambda name, *rest: real(name) if name in installed else None,
+    )
+    assert type(_default.new_default_transport()).__name__ == expected
+
+
+def test_with_neither_client_installed_the_error_says_what_to_install(mocker: MockerFixture) -> None:
+    """With neither aiohttp nor httpx, the first call says which extra to install."""
+    mocker.patch("importlib.util.find_spec", return_value=None)
+    with pytest.raises(ModuleNotFoundError, match=r"gr4vy_fn\[aiohttp\]"):
+        _default.new_default_transport()
+
+
+def test_with_no_deadline_and_no_total_an_attempt_is_not_bounded_by_the_driver() -> None:
+    """With neither a deadline nor a total, the transport's own timeouts are the only bound."""
+    transport = AsyncMock(lambda request: g.HttpResponse(status=204))
+    config = make_config(retry=g.RetryPolicy(deadline=None), timeout=g.Timeout(connect=1, read=1))
+    assert asyncio.run(aio.delete_checkout_session(SESSION_ID, config=config, transport=transport)) is None
+    assert transport.timeouts == [g.Timeout(connect=1, read=1, total=None)]

@@ -231,3 +231,45 @@ def test_https_with_a_trusted_certificate(adapter: str, certificate_authority: t
     with serving(fault, certificate_authority) as server:
         result = asyncio.run(call(fault, server.url, adapter, trusted))
     assert isinstance(result, g.CheckoutSession)
+
+
+def _httpx_error(kind: str) -> BaseException:
+    import httpx
+
+    if kind == "timeout":
+        return httpx.ConnectTimeout("no connection")
+    error = httpx.ConnectError("failed")
+    error.__cause__ = ssl.SSLError("handshake") if kind == "tls" else socket.gaierror("no such host")
+    return error
+
+
+def _aiohttp_error(kind: str) -> BaseException:
+    import aiohttp
+    from aiohttp.client_reqrep import ConnectionKey
+
+    key = ConnectionKey("shop.invalid", 443, True, True, None, None, None, None)
+    if kind == "timeout":
+        return aiohttp.ConnectionTimeoutError()
+    if kind == "tls":
+        return aiohttp.ClientConnectorSSLError(key, ssl.SSLError("handshake"))
+    return aiohttp.ClientConnectorDNSError(key, OSError("no such host"))
+
+
+MAPPINGS = {
+    "tls": g.TlsError(message="the TLS handshake failed", request_sent=False),
+    "dns": g.ConnectError(message="the host name did not resolve", request_sent=False),
+    "timeout": g.ConnectTimeout(message="no connection in time", request_sent=False),
+}
+
+
+@pytest.mark.parametrize("kind", list(MAPPINGS))
+@pytest.mark.parametrize("adapter", ["aiohttp", "httpx"])
+def test_failures_before_sending_map_to_not_sent(adapter: str, kind: str) -> None:
+    """A TLS handshake, DNS or connect timeout failure of either client maps to request_sent=False."""
+    from gr4vy_fn.aio import _aiohttp, _httpx
+
+    if adapter == "aiohttp":
+        mapped = _aiohttp._mapped(_aiohttp_error(kind))
+    else:
+        mapped = _httpx._mapped(_httpx_error(kind))  # type: ignore[arg-type]
+    assert mapped == MAPPINGS[kind]
