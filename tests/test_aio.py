@@ -7,7 +7,7 @@ import gc
 import importlib.util
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from conftest import SESSION_ID, FakeTime, fast_policy, make_config, sample
@@ -22,6 +22,7 @@ from gr4vy_fn.testing import Emulator
 from gr4vy_fn.testing.aio import AsyncEmulatorTransport
 from gr4vy_fn.transports import MockTransport
 
+T = TypeVar("T")
 SESSION = sample("session_201.json")
 FIELDS = g.CheckoutSessionSecureFieldsUpdate(
     payment_method=g.CardPaymentMethod(
@@ -52,6 +53,23 @@ class Hanging:
         self.started.set()
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
+
+
+async def while_ticking(work: Awaitable[T]) -> tuple[T, int]:
+    """Await `work` while another task counts the loop's turns: how often the loop ran meanwhile."""
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.001)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        return await work, ticks
+    finally:
+        ticker.cancel()
 
 
 @pytest.fixture
@@ -270,21 +288,8 @@ def test_send_takes_any_request_and_waits_with_asyncio_sleep() -> None:
     transport = AsyncMock(lambda request: g.HttpResponse(status=answers.pop(0)))
     config = make_config(retry=g.RetryPolicy(initial_delay=0.01, jitter=0))
 
-    async def with_ticker() -> tuple[object, int]:
-        ticks = 0
-
-        async def tick() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.001)
-
-        ticker = asyncio.create_task(tick())
-        result = await aio.send(ops.delete_checkout_session(SESSION_ID), config=config, transport=transport)
-        ticker.cancel()
-        return result, ticks
-
-    result, ticks = asyncio.run(with_ticker())
+    sending = aio.send(ops.delete_checkout_session(SESSION_ID), config=config, transport=transport)
+    result, ticks = asyncio.run(while_ticking(sending))
     assert result is None
     assert ticks > 1  # the loop ran other tasks during the wait
 
@@ -324,24 +329,13 @@ def test_the_async_emulator_transport_injects_faults_without_blocking_the_loop()
     transport = AsyncEmulatorTransport(emulator)
     config = make_config(timeout=g.Timeout(connect=1, read=0.05), retry=g.RetryPolicy.none())
 
-    async def faults() -> tuple[object, object, int]:
-        ticks = 0
-
-        async def tick() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.005)
-
-        ticker = asyncio.create_task(tick())
+    async def faults() -> tuple[object, object]:
         emulator.delay_next(1.0)
         slow = await aio.new_checkout_session(config=config, transport=transport)
         emulator.drop_next()
-        dropped = await aio.new_checkout_session(config=config, transport=transport)
-        ticker.cancel()
-        return slow, dropped, ticks
+        return slow, await aio.new_checkout_session(config=config, transport=transport)
 
-    slow, dropped, ticks = asyncio.run(faults())
+    (slow, dropped), ticks = asyncio.run(while_ticking(faults()))
     assert slow == g.ReadTimeout(message="no answer in time", request_sent=True, attempts=1)
     assert isinstance(dropped, g.ConnectionDropped)
     assert dropped.request_sent
