@@ -42,10 +42,24 @@ class TrickleHeaders:
     interval: float = 0.05
 
 
+@dataclass(frozen=True)
+class EndlessInterim:
+    """Send interim 1xx answers every `interval` seconds and never a final one."""
+
+    interval: float = 0.05
+
+
 class TricklingServer(LoopbackServer):
-    """A LoopbackServer that can also trickle its headers."""
+    """A LoopbackServer that can also trickle its headers, or send interim answers without end."""
 
     def _act(self, conn: socket.socket, action: Any) -> bool:
+        if isinstance(action, EndlessInterim):
+            with contextlib.suppress(OSError):
+                for _ in range(200):
+                    conn.sendall(b"HTTP/1.1 102 Processing\r\n\r\n")
+                    if self._stop.wait(action.interval):
+                        break
+            return False
         if not isinstance(action, TrickleHeaders):
             return super()._act(conn, action)
         with contextlib.suppress(OSError):
@@ -97,7 +111,7 @@ ADAPTERS: dict[str, Callable[[ssl.SSLContext | None], contextlib.AbstractAsyncCo
 class Fault:
     """A server's behaviour, the call made, and what the call must return."""
 
-    script: tuple[Action | TrickleHeaders, ...]
+    script: tuple[Action | TrickleHeaders | EndlessInterim, ...]
     operation: str  # "create" or "get"
     expected: type
     request_sent: bool | None = None  # for a TransportError
@@ -156,6 +170,14 @@ FAULTS: dict[str, Fault] = {
     ),
     "trickled headers": Fault(
         (TrickleHeaders(),),
+        "get",
+        g.ReadTimeout,
+        request_sent=True,
+        keywords={"deadline": 0.5},
+        within=0.5 + 1.0,
+    ),
+    "endless interim answers": Fault(
+        (EndlessInterim(),),
         "get",
         g.ReadTimeout,
         request_sent=True,
