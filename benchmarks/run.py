@@ -30,6 +30,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 CLIENTS = HERE / "clients.py"
+ASYNC_CLIENTS = HERE / "async_clients.py"
 SESSION_ID = "8724fd24-5489-4a5d-90fd-0604df7d3b83"
 
 
@@ -261,6 +262,72 @@ def tokens(budget: float) -> dict[str, float] | None:
     return per_call({"fresh": lambda: get_token(key), "reused": provide}, budget)
 
 
+def async_clients() -> list[str]:
+    """The async clients that can run here: each bare client next to gr4vy_fn.aio over it."""
+    names = []
+    for library in ("aiohttp", "httpx"):
+        if importlib.util.find_spec(library) is not None:
+            names += [library, f"aio-{library}"]
+    if importlib.util.find_spec("gr4vy") is not None:
+        names.append("official-async")
+    return names
+
+
+def async_series(mode: str, url: str, rounds: int, count: int, scale: float) -> Series:
+    """Per round, each async client's median figure of `mode` (warm: µs a call; burst: calls/s)."""
+    series: Series = {name: [] for name in async_clients()}
+    shuffler = random.Random(1042)
+    for _ in range(rounds):
+        names = async_clients()
+        shuffler.shuffle(names)
+        for name in names:
+            _, _, out = run_child([str(ASYNC_CLIENTS), mode, name, url, str(count)])
+            series[name].append(statistics.median(json.loads(out)) * scale)
+    return series
+
+
+def async_cold(url: str, runs: int) -> Series:
+    """Per run, each async client's cold start in ms: import, open, first call."""
+    times: Series = {name: [] for name in async_clients()}
+    shuffler = random.Random(1042)
+    for _ in range(runs):
+        names = async_clients()
+        shuffler.shuffle(names)
+        for name in names:
+            elapsed, _, _ = run_child([str(ASYNC_CLIENTS), "cold", name, url])
+            times[name].append(elapsed * 1000)
+    return times
+
+
+def async_report(url: str, args: argparse.Namespace) -> list[str]:
+    """The async rows: gr4vy_fn.aio over each adapter against the same client used bare."""
+    names = async_clients()
+    if not names:
+        return []
+    warm_us = async_series("warm", url, args.rounds, args.calls, 1 / 1000)
+    burst = async_series("burst", url, args.rounds, args.bursts, 1.0)
+    cold_ms = async_cold(url, args.cold_runs)
+    rows = [
+        ("sequential warm call, median (µs)", warm_us),
+        ("100 calls in flight (calls/s)", burst),
+        ("cold start: import + first call (ms)", cold_ms),
+    ]
+    pairs = [(f"aio-{library}", library) for library in ("aiohttp", "httpx") if library in names]
+    lines = [
+        "",
+        "Async (gr4vy_fn.aio over each adapter, next to the same client used bare with json.loads; "
+        "100 in flight is `asyncio.gather` of 100 calls):",
+        "",
+        "| async figure | " + " | ".join(names) + " | " + " | ".join(f"{a} ratio" for a, _ in pairs) + " |",
+        "| --- | " + " | ".join("---:" for _ in names) + " | " + " | ".join("---:" for _ in pairs) + " |",
+    ]
+    for title, series in rows:
+        cells = " | ".join(f"{median(series, name):.1f}" for name in names)
+        ratios = " | ".join(f"{ratio(series, ours, bare):.2f}x {bare}" for ours, bare in pairs)
+        lines.append(f"| {title} | {cells} | {ratios} |")
+    return lines
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -280,6 +347,7 @@ def report(args: argparse.Namespace) -> str:
         warm_us = warm(server.url, args.rounds, args.calls)
         warm_small_us = warm(small.url, args.rounds, args.calls)
         cold_ms, rss_mb = cold(server.url, args.cold_runs)
+        async_lines = async_report(server.url, args)
     finally:
         server.close()
         small.close()
@@ -319,6 +387,7 @@ def report(args: argparse.Namespace) -> str:
             f"floor, cold start {ratio(cold_ms, 'official', 'deps'):.2f}x the dependency floor "
             f"({ratio(cold_ms, 'official', 'gr4vy_fn'):.1f}x gr4vy_fn's)."
         )
+    lines += async_lines
     lines += [
         "",
         "| pure work (20 cart items) | µs per call | multiple of json |",
@@ -355,11 +424,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--cold-runs", type=int, default=21)
+    parser.add_argument(
+        "--bursts", type=int, default=30, help="rounds of 100 async calls in flight per client"
+    )
     parser.add_argument("--budget", type=float, default=1.0, help="seconds per pure-work figure")
     parser.add_argument("--markdown", help="also write the table into this Markdown file, between markers")
     args = parser.parse_args()
     if args.quick:
-        args.rounds, args.calls, args.cold_runs, args.budget = 1, 100, 1, 0.05
+        args.rounds, args.calls, args.cold_runs, args.budget, args.bursts = 1, 100, 1, 0.05, 3
     table = report(args)
     print(table)
     if args.markdown:

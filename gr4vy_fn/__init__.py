@@ -2,17 +2,18 @@
 
 Pure builders (`gr4vy_fn.operations`) describe each call, a `Transport` sends
 it, and `decode` turns the answer into a model or an error value. The
-module-level calls below do all three, with retries by policy.
+module-level calls below do all three, with retries by policy;
+`gr4vy_fn.aio` has the same calls for asyncio.
 """
 
 from ._clear import CLEAR, Clear
 from ._decode import decode
-from ._http import Headers, HttpRequest, HttpResponse, Timeout, Transport
+from ._http import AsyncTransport, Headers, HttpRequest, HttpResponse, Timeout, Transport
+from ._prepare import prepare
 from ._send import (
     delete_checkout_session,
     get_checkout_session,
     new_checkout_session,
-    prepare,
     send,
     unwrap,
     update_checkout_session,
@@ -80,6 +81,7 @@ __all__ = [
     "AirlineLeg",
     "AirlinePassenger",
     "ApiError",
+    "AsyncTransport",
     "BillingDetails",
     "CLEAR",
     "CardPaymentMethod",
@@ -143,3 +145,17 @@ __all__ = [
     "update_checkout_session",
     "update_checkout_session_fields",
 ]
+
+# help(gr4vy_fn.get_checkout_session) shows where users find it, not a private module.
+for _call in (
+    delete_checkout_session,
+    get_checkout_session,
+    new_checkout_session,
+    prepare,
+    send,
+    unwrap,
+    update_checkout_session,
+    update_checkout_session_fields,
+):
+    _call.__module__ = __name__
+del _call

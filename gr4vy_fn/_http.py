@@ -13,6 +13,9 @@ from ._value import Value
 
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
 
+MAX_RESPONSE_BYTES = 1 << 20
+"""The largest body a shipped transport reads; a larger one is ResponseTooLarge."""
+
 _SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
 
 
@@ -185,5 +188,13 @@ class Transport(Protocol):
     """Sends one HttpRequest once; raises a TransportError when no complete answer came."""
 
     def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        """Send the request and return the whole response."""
+        ...
+
+
+class AsyncTransport(Protocol):
+    """Sends one HttpRequest once, under asyncio; raises a TransportError when no complete answer came."""
+
+    async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         """Send the request and return the whole response."""
         ...

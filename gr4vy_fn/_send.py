@@ -1,154 +1,77 @@
-"""Execution: prepare a Request with a Config, send it through a Transport with retries, decode.
+"""The calls: `send` (the sync driver of the attempt engine), the five operations, and `unwrap`.
 
-This is the only layer with a clock. API and network failures are returned
-as error values; invalid input raises ValidationError before anything is sent.
+API and network failures are returned as error values; invalid input raises
+ValidationError before anything is sent. The retry rules live in `_attempts`,
+shared with gr4vy_fn.aio.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import threading
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import evolve
+from collections.abc import Callable
+from typing import TypeVar
 
 from . import operations as ops
-from ._decode import decode
-from ._http import Headers, HeadersInput, HttpRequest, HttpResponse, Timeout, Transport
-from .config import Config, header_value_ok
-from .errors import (
-    DeadlineExceeded,
-    ErrorValue,
-    Gr4vyError,
-    TransportError,
-    ValidationError,
-)
+from ._attempts import Send, attempts, checked_keywords, checked_transport
+from ._http import HeadersInput, Timeout, Transport
+from .config import Config
+from .defaults import default_config, default_transport
+from .errors import ErrorValue, Gr4vyError, TransportError
 from .models import CheckoutSession, CheckoutSessionCreateRequest, CheckoutSessionSecureFieldsUpdate
 from .operations import Request
-from .retry import next_delay
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., object])
 
-logger = logging.getLogger("gr4vy_fn")
+# Shared parts of the calls' docstrings, indented as they sit there (under "Args:" and the like).
+KEYWORDS = """\
+config: the account, auth, timeout and retry policy; None means
+            `Config.from_env()` (the GR4VY_* environment variables).
+        transport: what sends each attempt; None means the shared default
+            (see gr4vy_fn.defaults).
+        headers: headers to add or override for this call (a mapping or pairs).
+        timeout: a Timeout replacing the config's for each attempt.
+        deadline: seconds for the whole call, retries and waits included;
+            overrides the retry policy's (pass a serverless function's time left).
+"""
 
-_JSON = "application/json"
-_HEADER_NAME = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-# Headers that frame the message or route the connection are the transport's to
-# write: a wrong Content-Length would leave part of a body (card data) on the
-# connection as the start of the next request.
-_FRAMING_HEADERS = frozenset(
-    {"content-length", "transfer-encoding", "host", "connection", "te", "trailer", "upgrade", "keep-alive"}
-)
+RAISES = """\
+Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+        Nothing else: API and network failures are returned, never raised.
+"""
 
-
-def _header_pairs(headers: HeadersInput | None) -> list[tuple[str, str]]:
-    if headers is None:
-        return []
-    pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
-    for name, value in pairs:
-        if not isinstance(name, str) or not name or not set(name) <= _HEADER_NAME:
-            raise ValidationError("headers", "a header name must be a non-empty HTTP token")
-        if name.lower() in _FRAMING_HEADERS:
-            raise ValidationError(f"headers.{name}", "is set by the transport and cannot be given")
-        if not header_value_ok(value):
-            raise ValidationError(
-                f"headers.{name}", "must be a string without CR, LF or other control characters"
-            )
-    return pairs
-
-
-def _bearer(config: Config) -> str | None:
-    token = config.bearer_token
-    if token is None or isinstance(token, str):
-        return token
-    value = token()
-    if not header_value_ok(value):
-        raise ValidationError("bearer_token", "the token provider returned a value that cannot be a header")
-    return value
+NETWORK_ERRORS = """\
+TransportError (ConnectError, ConnectTimeout, TlsError, ReadTimeout,
+            ConnectionDropped, DeadlineExceeded, ResponseTooLarge) when no complete
+            answer came; its `request_sent` says whether the server may have acted;
+        UnexpectedResponse for an answer that cannot be read (an HTML proxy page);
+        ErrorGeneric for other error answers (400, 403, 422, 5xx after retries)."""
 
 
-def prepare(request: Request[Any], config: Config, headers: HeadersInput | None = None) -> HttpRequest:
-    """Return the HttpRequest for `request` under `config`: absolute URL, auth and every header.
-
-    `headers` add to or override the computed ones. A token callable is called once.
-    """
-    merged: dict[str, str] = {"User-Agent": config.user_agent, "Accept": _JSON}
-    if request.body is not None:
-        merged["Content-Type"] = _JSON
-    token = _bearer(config)
-    if token is not None:
-        merged["Authorization"] = f"Bearer {token}"
-    if config.merchant_account_id is not None:
-        merged["X-GR4VY-MERCHANT-ACCOUNT-ID"] = config.merchant_account_id
-    extra = list(request.headers.items()) + _header_pairs(headers)
-    if extra:
-        lower = {name.lower(): name for name in merged}
-        for name, value in extra:
-            merged.pop(lower.pop(name.lower(), name), None)
-            merged[name] = value
-            lower[name.lower()] = name
-    # `merged` is ours and has one entry a name: the transport may take it as it is.
-    return HttpRequest(
-        method=request.method,
-        url=config.base_url + request.path,
-        headers=Headers.deferred(merged),
-        body=request.body,
+def documented(function: F) -> F:
+    """Fill the docstring's {keywords}, {raises} and {network_errors} with the shared text."""
+    function.__doc__ = (function.__doc__ or "").format(
+        keywords=KEYWORDS, raises=RAISES, network_errors=NETWORK_ERRORS
     )
+    return function
 
 
 def unwrap(result: T | ErrorValue) -> T:
-    """Return the value, or raise the error value."""
+    """Return the value, or raise the error value; for callers who prefer exceptions.
+
+    The raised error names the call and the checkout session id, e.g.
+    ``get_checkout_session(8724fd24-…): 404 not_found: The resource could not be found``.
+
+    Example::
+
+        session = gr4vy_fn.unwrap(gr4vy_fn.get_checkout_session(session_id))
+    """
     if isinstance(result, Gr4vyError):
         raise result
     return result
 
 
-_default_transport: Transport | None = None
-_default_transport_lock = threading.Lock()
-_default_config: tuple[tuple[str | None, ...], Config] | None = None
-_ENV = (
-    "GR4VY_ID",
-    "GR4VY_ENVIRONMENT",
-    "GR4VY_SERVER_URL",
-    "GR4VY_BEARER_TOKEN",
-    "GR4VY_PRIVATE_KEY",
-    "GR4VY_PRIVATE_KEY_FILE",
-    "GR4VY_MERCHANT_ACCOUNT_ID",
-)
-
-
-def default_transport() -> Transport:
-    """Return the process-wide Urllib3Transport, created on first use; reused across calls and threads."""
-    global _default_transport
-    if _default_transport is None:
-        with _default_transport_lock:
-            if _default_transport is None:
-                from .transports import Urllib3Transport
-
-                _default_transport = Urllib3Transport()
-    return _default_transport
-
-
-def default_config() -> Config:
-    """Return `Config.from_env()`, rebuilt only when the GR4VY_* variables change."""
-    global _default_config
-    key = tuple(os.environ.get(name) for name in _ENV)
-    cached = _default_config
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    config = Config.from_env()
-    _default_config = (key, config)
-    return config
-
-
-def _clean(error: TransportError, attempts: int, request_sent: bool) -> TransportError:
-    # A fresh copy, without the traceback and urllib3 cause of the one raised: their
-    # frames hold the request body (card data), which error trackers would capture.
-    return evolve(error, attempts=attempts, request_sent=request_sent)
-
-
+@documented
 def send(
     request: Request[T],
     *,
@@ -158,81 +81,46 @@ def send(
     timeout: Timeout | None = None,
     deadline: float | None = None,
 ) -> T | ErrorValue:
-    """Send `request`, retrying by the config's policy, and return its value or an error value.
+    """Send a Request built by gr4vy_fn.operations, retrying by policy; return its value or an error value.
 
-    `deadline` (seconds) bounds the whole call, overriding the policy's; pass a
-    serverless function's remaining time. Never raises for API or network failures.
+    Args:
+        request: from a builder in gr4vy_fn.operations.
+        {keywords}
+    Returns:
+        What the request's operation returns, or an error value:
+        {network_errors}
+
+    {raises}
+    Example::
+
+        from gr4vy_fn import operations
+        result = gr4vy_fn.send(operations.get_checkout_session(session_id), deadline=5)
     """
+    checked_keywords(config, timeout, deadline)
     config = config if config is not None else default_config()
-    transport = transport if transport is not None else default_transport()
-    policy = config.retry
-    limit = deadline if deadline is not None else policy.deadline
-    base_timeout = timeout if timeout is not None else config.timeout
-    clock = policy.clock
-    started = clock()
-    attempt = 0
-    may_have_acted = False  # may an earlier attempt have reached the server and been processed?
-    debug = logger.isEnabledFor(logging.DEBUG)
-    while True:
-        attempt += 1
-        remaining = None if limit is None else limit - (clock() - started)
-        if remaining is not None and remaining <= 0:
-            return _clean(
-                DeadlineExceeded(message=f"the deadline of {limit:g} s passed", request_sent=may_have_acted),
-                attempt - 1,
-                may_have_acted,
-            )
-        http_request = prepare(request, config, headers)
-        attempt_timeout = base_timeout if remaining is None else base_timeout.clipped(remaining)
-        outcome: HttpResponse | TransportError
-        try:
-            outcome = transport.send(http_request, attempt_timeout)
-        except TransportError as exc:
-            outcome = exc
-        if debug:
-            _log(request, outcome, attempt, clock() - started)
-        delay = next_delay(
-            policy,
-            idempotent=request.idempotent,
-            outcome=outcome,
-            attempt=attempt,
-            remaining=None if limit is None else limit - (clock() - started),
-            now=policy.wall_clock(),
-            sample=policy.random(),
-        )
-        if delay is None:
-            break
-        # A 5xx may come from a gateway after the server acted; a transport error says itself.
-        may_have_acted = may_have_acted or (
-            outcome.request_sent if isinstance(outcome, TransportError) else outcome.status >= 500
-        )
-        policy.sleep(delay)
-    if isinstance(outcome, TransportError):
-        return _clean(outcome, attempt, may_have_acted or outcome.request_sent)
-    if request.done_if_missing and outcome.status == 404 and may_have_acted:
-        # An earlier attempt may have done it: the thing is gone, which is what was asked.
-        return None  # type: ignore[return-value]  # such requests are Request[None]
-    if outcome.status != request.success_status:
-        # A server may echo the token it was sent in an error, with or without "Bearer".
-        token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
-        if token:
-            request = evolve(request, secrets=(*request.secrets, token))
-    return decode(request, outcome)
+    if transport is None:
+        transport = default_transport()
+    else:
+        checked_transport(transport)
+    engine = attempts(request, config, headers=headers, timeout=timeout, deadline=deadline)
+    sleep = config.retry.sleep
+    try:
+        step = next(engine)
+        while True:
+            if type(step) is Send:
+                try:
+                    outcome: object = transport.send(step.request, step.timeout)
+                except TransportError as exc:
+                    outcome = exc
+                step = engine.send(outcome)  # type: ignore[arg-type]
+            else:
+                sleep(step.seconds)  # type: ignore[union-attr]
+                step = engine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
 
 
-def _log(request: Request[Any], outcome: HttpResponse | TransportError, attempt: int, elapsed: float) -> None:
-    status: object = outcome.status if isinstance(outcome, HttpResponse) else type(outcome).__name__
-    logger.debug(
-        "%s %s %s -> %s (attempt %d, %.1f ms)",
-        request.operation,
-        request.method,
-        request.path,
-        status,
-        attempt,
-        elapsed * 1000,
-    )
-
-
+@documented
 def new_checkout_session(
     body: CheckoutSessionCreateRequest | None = None,
     *,
@@ -242,7 +130,30 @@ def new_checkout_session(
     timeout: Timeout | None = None,
     deadline: float | None = None,
 ) -> CheckoutSession | ErrorValue:
-    """Create a checkout session; return it, or the error value (never resent once it may have arrived)."""
+    """Create a checkout session; return it, or the error value.
+
+    A create is never sent again once it may have reached the server (Gr4vy
+    takes no idempotency key): only a refused connection and a 429 are retried.
+
+    Args:
+        body: the cart, metadata, buyer and transaction details; None for an empty session.
+        {keywords}
+    Returns:
+        The new CheckoutSession, or an error value:
+        Error401Unauthorized for a missing or rejected token;
+        Error429TooManyRequests when rate limited past the retries;
+        {network_errors}
+        A ConnectionDropped or ReadTimeout with request_sent=True means the
+        session may exist.
+
+    {raises}
+    Example::
+
+        cart = gr4vy_fn.CheckoutSessionCreateRequest(
+            cart_items=[gr4vy_fn.CartItem(name="Camera", quantity=1, unit_amount=37999)]
+        )
+        session = gr4vy_fn.unwrap(gr4vy_fn.new_checkout_session(cart))
+    """
     return send(
         ops.new_checkout_session(body),
         config=config,
@@ -253,6 +164,7 @@ def new_checkout_session(
     )
 
 
+@documented
 def get_checkout_session(
     checkout_session_id: str,
     *,
@@ -262,7 +174,24 @@ def get_checkout_session(
     timeout: Timeout | None = None,
     deadline: float | None = None,
 ) -> CheckoutSession | ErrorValue:
-    """Return the checkout session, or the error value (Error404NotFound once deleted or expired)."""
+    """Return the checkout session, or the error value (Error404NotFound once deleted or expired).
+
+    Args:
+        checkout_session_id: the session's id.
+        {keywords}
+    Returns:
+        The CheckoutSession, or an error value:
+        Error404NotFound when no such session exists (any more);
+        Error401Unauthorized for a missing or rejected token;
+        {network_errors}
+
+    {raises}
+    Example::
+
+        match gr4vy_fn.get_checkout_session(session_id):
+            case gr4vy_fn.CheckoutSession() as session: print(session.expires_at)
+            case gr4vy_fn.Error404NotFound(): print("gone")
+    """
     return send(
         ops.get_checkout_session(checkout_session_id),
         config=config,
@@ -273,6 +202,7 @@ def get_checkout_session(
     )
 
 
+@documented
 def delete_checkout_session(
     checkout_session_id: str,
     *,
@@ -282,7 +212,24 @@ def delete_checkout_session(
     timeout: Timeout | None = None,
     deadline: float | None = None,
 ) -> ErrorValue | None:
-    """Delete the checkout session; return None, or the error value."""
+    """Delete the checkout session; return None, or the error value.
+
+    A 404 after an earlier attempt that may have gone through counts as done.
+
+    Args:
+    checkout_session_id: the session's id.
+        {keywords}
+    Returns:
+    None once deleted, or an error value:
+    Error404NotFound when no such session existed;
+    Error401Unauthorized for a missing or rejected token;
+        {network_errors}
+
+    {raises}
+    Example::
+
+    gr4vy_fn.unwrap(gr4vy_fn.delete_checkout_session(session_id))
+    """
     return send(
         ops.delete_checkout_session(checkout_session_id),
         config=config,
@@ -293,6 +240,7 @@ def delete_checkout_session(
     )
 
 
+@documented
 def update_checkout_session_fields(
     checkout_session_id: str,
     body: CheckoutSessionSecureFieldsUpdate,
@@ -303,7 +251,27 @@ def update_checkout_session_fields(
     timeout: Timeout | None = None,
     deadline: float | None = None,
 ) -> ErrorValue | None:
-    """Put secure payment fields on the session; return None, or the error value."""
+    """Put secure payment fields (a card, Click to Pay or a stored method) on the session; None or the error.
+
+    The card number and security code never appear in a log, repr or error.
+
+    Args:
+        checkout_session_id: the session's id.
+        body: the payment method, and optionally a postal code.
+        {keywords}
+    Returns:
+        None once stored, or an error value:
+        Error404NotFound when no such session exists (any more);
+        ErrorGeneric (400) when the API refuses the card details;
+        {network_errors}
+
+    {raises}
+    Example::
+
+        card = gr4vy_fn.CardPaymentMethod(number="4111111111111111", expiration_date="12/30")
+        fields = gr4vy_fn.CheckoutSessionSecureFieldsUpdate(payment_method=card)
+        gr4vy_fn.unwrap(gr4vy_fn.update_checkout_session_fields(session_id, fields))
+    """
     return send(
         ops.update_checkout_session_fields(checkout_session_id, body),
         config=config,
@@ -314,6 +282,7 @@ def update_checkout_session_fields(
     )
 
 
+@documented
 def update_checkout_session(
     checkout_session_id: str,
     body: CheckoutSessionCreateRequest,
@@ -324,7 +293,24 @@ def update_checkout_session(
     timeout: Timeout | None = None,
     deadline: float | None = None,
 ) -> CheckoutSession | ErrorValue:
-    """Update the session's cart, buyer and other details; return the session, or the error value."""
+    """Update the session's cart, buyer and other details; return the session, or the error value.
+
+    Args:
+        checkout_session_id: the session's id.
+        body: the same type as a create's; fields left out are left as they are.
+        {keywords}
+    Returns:
+        The updated CheckoutSession, or an error value:
+        Error404NotFound when no such session exists (any more);
+        Error401Unauthorized for a missing or rejected token;
+        {network_errors}
+
+    {raises}
+    Example::
+
+        update = gr4vy_fn.CheckoutSessionCreateRequest(amount=37999, currency="USD")
+        session = gr4vy_fn.unwrap(gr4vy_fn.update_checkout_session(session_id, update))
+    """
     return send(
         ops.update_checkout_session(checkout_session_id, body),
         config=config,

@@ -36,6 +36,12 @@ from ._http import Headers, _headers
 from ._value import Value
 
 
+def _in_call(call: str, text: str) -> str:
+    # `call` names the operation and the checkout session id (never a secret),
+    # so a raised error says which call failed: "get_checkout_session(8724fd24-…): 404 …".
+    return f"{call}: {text}" if call else text
+
+
 @define(frozen=True, eq=False, repr=False)
 class ErrorDetail(Value):
     """One item of an API error's `details`: where in the request, and what is wrong.
@@ -59,9 +65,10 @@ class ApiError(Gr4vyError):
     message: str = ""
     details: tuple[ErrorDetail, ...] = ()
     headers: Headers = field(factory=Headers, converter=_headers, repr=False)
+    call: str = field(default="", eq=False, repr=False)
 
     def __str__(self) -> str:
-        return f"{self.status} {self.code}: {self.message}".rstrip(": ")
+        return _in_call(self.call, f"{self.status} {self.code}: {self.message}".rstrip(": "))
 
 
 class Error401Unauthorized(ApiError):
@@ -98,9 +105,10 @@ class UnexpectedResponse(Gr4vyError):
     reason: str
     excerpt: str = ""
     headers: Headers = field(factory=Headers, converter=_headers, repr=False)
+    call: str = field(default="", eq=False, repr=False)
 
     def __str__(self) -> str:
-        return f"unexpected response ({self.status}): {self.reason}"
+        return _in_call(self.call, f"unexpected response ({self.status}): {self.reason}")
 
 
 def _sent_by_default(error: TransportError) -> bool:
@@ -120,10 +128,12 @@ class TransportError(Gr4vyError):
     message: str
     request_sent: bool = field(default=Factory(_sent_by_default, takes_self=True))
     attempts: int = 1
+    call: str = field(default="", eq=False, repr=False)
 
     def __str__(self) -> str:
         sent = "may have reached the server" if self.request_sent else "was not sent"
-        return f"{type(self).__name__}: {self.message} (the request {sent}; attempts: {self.attempts})"
+        where = _in_call(self.call, self.message)
+        return f"{type(self).__name__}: {where} (the request {sent}; attempts: {self.attempts})"
 
 
 # Subclasses that add no field are plain subclasses: attrs' generated methods

@@ -12,11 +12,14 @@ from pathlib import Path
 REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "reference.md"
 MODULES = {
     "gr4vy_fn": "Everything below is importable from `gr4vy_fn`.",
+    "gr4vy_fn.aio": "The calls under asyncio, and the async transports (the `aiohttp` and `httpx` extras).",
     "gr4vy_fn.operations": "Pure request builders: no I/O.",
     "gr4vy_fn.transports": "The transports: the only code that does I/O.",
     "gr4vy_fn.retry": "The retry policy and its pure decision.",
+    "gr4vy_fn.defaults": "The Config and transports of calls given none, and how tests replace them.",
     "gr4vy_fn.auth": "Signed tokens (the `jwt` extra).",
     "gr4vy_fn.testing": "The emulator and its pytest fixture.",
+    "gr4vy_fn.testing.aio": "The emulator for async tests.",
 }
 
 
@@ -37,7 +40,8 @@ def render() -> str:
         lines += ["", f"## `{module_name}`", "", intro, "", "| name | what it is |", "| --- | --- |"]
         for name in sorted(module.__all__, key=str.lower):
             obj = getattr(module, name)
-            if module_name != "gr4vy_fn" and name in importlib.import_module("gr4vy_fn").__all__:
+            top = importlib.import_module("gr4vy_fn")
+            if module_name != "gr4vy_fn" and getattr(top, name, None) is obj:
                 text = "see `gr4vy_fn`"
             elif name == "__version__":
                 text = "the package's version"

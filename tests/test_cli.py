@@ -48,7 +48,8 @@ def test_demo_runs_every_operation_and_ends_on_the_404_value() -> None:
         "get_checkout_session",
     ]
     assert "payment method: visa …1111 (credit)" in result.stdout
-    assert "Error404NotFound: 404 not_found" in lines[-3]
+    assert "Error404NotFound: get_checkout_session(" in lines[-3]
+    assert "404 not_found" in lines[-3]
     assert "4111111111111111" not in result.stdout
 
 
@@ -128,7 +129,8 @@ def test_an_error_value_exits_1_and_says_what(gr4vy_emulator: ServedEmulator) ->
     assert run_cli("sessions", "get", SESSION_ID) == (
         1,
         "",
-        "error: Error404NotFound: 404 not_found: The resource could not be found\n",
+        f"error: Error404NotFound: get_checkout_session({SESSION_ID}): "
+        "404 not_found: The resource could not be found\n",
     )
 
 
@@ -141,7 +143,8 @@ def test_a_dead_server_is_one_line_naming_the_host(
     status, out, err = run_cli("sessions", "get", SESSION_ID)
     assert (status, out) == (1, "")
     assert err == (
-        f"error: calling {url}: ConnectError: the connection was refused or failed "
+        f"error: calling {url}: ConnectError: get_checkout_session({SESSION_ID}): "
+        "the connection was refused or failed "
         "(the request was not sent; attempts: 3)\n"
     )
 

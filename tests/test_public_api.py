@@ -16,6 +16,7 @@ def test_all_is_pinned() -> None:
         "AirlineLeg",
         "AirlinePassenger",
         "ApiError",
+        "AsyncTransport",
         "BillingDetails",
         "CLEAR",
         "CardPaymentMethod",

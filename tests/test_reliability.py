@@ -31,7 +31,7 @@ from loopback import (
 from pytest_mock import MockerFixture
 
 import gr4vy_fn as g
-from gr4vy_fn import _send
+from gr4vy_fn import defaults
 from gr4vy_fn.transports import Urllib3Transport
 
 SESSION = sample("session_201.json")
@@ -365,11 +365,9 @@ def test_a_stalled_handshake_alone(tls_server: LoopbackServer, certificate_autho
 # --- concurrency ---
 
 
-def test_many_threads_share_the_default_transport(
-    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_many_threads_share_the_default_transport(server: LoopbackServer) -> None:
     """32 threads x 10 calls through the one default transport: every answer right, connections pooled."""
-    monkeypatch.setattr(_send, "_default_transport", None)
+    defaults.reset_defaults()
     server.default = Reply(200, SESSION)
     config = quick(server.url)
     failures: list[object] = []

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import pydoc
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from conftest import SESSION_ID, FakeTime, fast_policy, make_config, sample
+from pytest_mock import MockerFixture
 
 import gr4vy_fn as g
-from gr4vy_fn import _send
+from gr4vy_fn import _attempts, defaults
 from gr4vy_fn import operations as ops
 from gr4vy_fn.transports import MockTransport, Urllib3Transport
 
@@ -161,25 +164,91 @@ def test_per_call_timeout_reaches_the_transport() -> None:
     ]
 
 
-def test_the_default_transport_is_one_urllib3_transport_for_all_threads() -> None:
-    """With no transport given, every thread shares one lazily created Urllib3Transport."""
-    _send._default_transport = None
+@pytest.fixture
+def fresh_defaults() -> Iterator[None]:
+    """Start with no default transport made and no replacement set, and leave it so."""
+    defaults.reset_defaults()
+    yield
+    defaults.reset_defaults()
+
+
+@pytest.mark.usefixtures("fresh_defaults")
+def test_the_default_transport_is_made_once_for_all_threads(mocker: MockerFixture) -> None:
+    """Eight threads asking at once for the default transport all get one Urllib3Transport, made once."""
+    made: list[object] = []
+    entered = threading.Event()
+
+    def slow_transport() -> object:
+        made.append(object())
+        entered.set()
+        # Hold the door long enough for the other threads to reach it: without the
+        # lock they would each make a transport of their own.
+        threading.Event().wait(0.05)
+        return made[-1]
+
+    mocker.patch("gr4vy_fn.transports.Urllib3Transport", side_effect=slow_transport)
     seen: list[object] = []
     barrier = threading.Barrier(8)
 
     def grab() -> None:
         barrier.wait()
-        seen.append(_send.default_transport())
+        seen.append(defaults.default_transport())
 
     threads = [threading.Thread(target=grab) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len({id(each) for each in seen}) == 1
-    assert isinstance(seen[0], Urllib3Transport)
+    assert entered.is_set()
+    assert len(made) == 1
+    assert seen == made * 8
 
 
+@pytest.mark.usefixtures("fresh_defaults")
+def test_the_default_transport_is_a_urllib3_transport() -> None:
+    """With nothing set, the default transport is a Urllib3Transport, reused by later calls."""
+    first = defaults.default_transport()
+    assert isinstance(first, Urllib3Transport)
+    assert defaults.default_transport() is first
+
+
+@pytest.mark.usefixtures("fresh_defaults")
+def test_set_defaults_replaces_and_restores_the_transport_and_config() -> None:
+    """set_defaults makes calls given nothing use its transport and config, and puts back the old ones."""
+    seen: list[str] = []
+
+    def handler(request: g.HttpRequest) -> g.HttpResponse:
+        seen.append(request.url)
+        return g.HttpResponse(status=204)
+
+    config = make_config("http://localhost:9")
+    with defaults.set_defaults(transport=MockTransport(handler), config=config):
+        assert g.delete_checkout_session(SESSION_ID) is None
+        assert defaults.default_config() is config
+    assert seen == [f"http://localhost:9/checkout/sessions/{SESSION_ID}"]
+    assert isinstance(defaults.default_transport(), Urllib3Transport)
+    defaults.set_defaults(transport=MockTransport(handler))
+    assert isinstance(defaults.default_transport(), MockTransport)
+    defaults.reset_defaults()
+    assert isinstance(defaults.default_transport(), Urllib3Transport)
+
+
+@pytest.mark.parametrize(
+    ("given", "path"),
+    [
+        ({"config": {"server_url": "x"}}, "config"),
+        ({"transport": object()}, "transport"),
+        ({"async_transport": 5}, "async_transport"),
+    ],
+)
+def test_set_defaults_refuses_the_wrong_kind(given: dict[str, Any], path: str) -> None:
+    """A config that is not a Config, or a transport without send, raises ValidationError."""
+    with pytest.raises(g.ValidationError) as caught:
+        defaults.set_defaults(**given)
+    assert caught.value.path == path
+
+
+@pytest.mark.usefixtures("fresh_defaults")
 def test_the_default_config_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """With no config given, Config.from_env() is used, and rebuilt when the environment changes."""
     monkeypatch.setenv("GR4VY_SERVER_URL", "http://127.0.0.1:9")
@@ -191,11 +260,103 @@ def test_the_default_config_comes_from_the_environment(monkeypatch: pytest.Monke
         return g.HttpResponse(status=204)
 
     g.delete_checkout_session(SESSION_ID, transport=MockTransport(handler))
-    first = _send.default_config()
-    assert _send.default_config() is first
+    first = defaults.default_config()
+    assert defaults.default_config() is first
     monkeypatch.setenv("GR4VY_BEARER_TOKEN", "other-token")
     g.delete_checkout_session(SESSION_ID, transport=MockTransport(handler))
     assert seen == ["Bearer env-token", "Bearer other-token"]
+
+
+@pytest.mark.parametrize(
+    ("keywords", "path"),
+    [
+        ({"deadline": "3"}, "deadline"),
+        ({"deadline": float("nan")}, "deadline"),
+        ({"deadline": True}, "deadline"),
+        ({"config": {"server_url": "http://127.0.0.1:9"}}, "config"),
+        ({"transport": object()}, "transport"),
+        ({"timeout": 5}, "timeout"),
+        ({"headers": "X-A: 1"}, "headers"),
+        ({"headers": [("X-A",)]}, "headers"),
+    ],
+)
+def test_call_keywords_of_the_wrong_kind_raise_validation_error(keywords: dict[str, Any], path: str) -> None:
+    """Call keywords of the wrong kind raise ValidationError naming the keyword, and send nothing."""
+    calls: list[g.HttpRequest] = []
+    keywords.setdefault("config", make_config())
+    keywords.setdefault(
+        "transport",
+        MockTransport(lambda request: calls.append(request) or g.HttpResponse(status=204)),  # type: ignore[func-returns-value]
+    )
+    with pytest.raises(g.ValidationError) as caught:
+        g.delete_checkout_session(SESSION_ID, **keywords)
+    assert caught.value.path == path
+    assert calls == []
+
+
+def test_unwrap_names_the_call_and_the_session_but_no_secret() -> None:
+    """A raised error value says which operation failed on which session id; token and card stay out."""
+    transport = MockTransport(lambda request: g.HttpResponse(status=404, body=sample("error_404.json")))
+    config = make_config(bearer_token="very-secret-token")
+    card = g.CardPaymentMethod(number="4111111111111111", expiration_date="12/30", security_code="737")
+    fields = g.CheckoutSessionSecureFieldsUpdate(payment_method=card)
+    result = g.update_checkout_session_fields(SESSION_ID, fields, config=config, transport=transport)
+    with pytest.raises(g.Error404NotFound) as caught:
+        g.unwrap(result)
+    text = str(caught.value)
+    assert text.startswith(f"update_checkout_session_fields({SESSION_ID}): 404 not_found")
+    for secret in ("very-secret-token", "4111111111111111", "737"):
+        assert secret not in text
+        assert secret not in repr(caught.value)
+
+
+def test_a_transport_error_names_the_create_it_came_from() -> None:
+    """A network failure of a create names the operation (a create has no id yet)."""
+
+    def refuse(request: g.HttpRequest) -> g.HttpResponse:
+        raise g.ConnectError(message="refused")
+
+    result = g.new_checkout_session(config=make_config(), transport=MockTransport(refuse))
+    assert isinstance(result, g.ConnectError)
+    assert str(result).startswith("ConnectError: new_checkout_session: refused")
+    assert result == g.ConnectError(message="refused", request_sent=False, attempts=3)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        g.new_checkout_session,
+        g.get_checkout_session,
+        g.delete_checkout_session,
+        g.update_checkout_session_fields,
+        g.update_checkout_session,
+        g.send,
+    ],
+)
+def test_help_shows_parameters_results_errors_and_an_example(call: Any) -> None:
+    """help() on a call shows it under gr4vy_fn, with keywords, results, ValidationError and an example."""
+    text = pydoc.plain(pydoc.render_doc(call))
+    assert "in module gr4vy_fn\n" in text
+    for part in ("deadline:", "Returns:", "TransportError", "Raises:", "ValidationError", "Example::"):
+        assert part in text, part
+    assert "{" + "keywords}" not in text
+
+
+def test_the_engine_is_a_sans_io_generator(fake_time: FakeTime) -> None:
+    """The attempt engine yields a Send, a Sleep after a 503, another Send, and returns the decoded value."""
+    config = make_config(retry=fast_policy(fake_time))
+    engine = _attempts.attempts(
+        ops.get_checkout_session(SESSION_ID), config, headers=None, timeout=None, deadline=None
+    )
+    first = next(engine)
+    assert isinstance(first, _attempts.Send)
+    assert first.request.url.endswith(SESSION_ID)
+    assert engine.send(g.HttpResponse(status=503)) == _attempts.Sleep(0.5)
+    assert isinstance(engine.send(None), _attempts.Send)
+    with pytest.raises(StopIteration) as done:
+        engine.send(g.HttpResponse(status=200, body=sample("session_201.json")))
+    assert isinstance(done.value.value, g.CheckoutSession)
+    assert fake_time.sleeps == []  # the engine never sleeps: its driver does
 
 
 def test_repr_of_requests_and_responses_hides_secrets() -> None:

@@ -1,0 +1,173 @@
+"""The attempt engine: the attempts, waits and result of one call, decided without I/O.
+
+Both drivers (`gr4vy_fn.send` and `gr4vy_fn.aio.send`) run the same
+generator, so their retries cannot drift apart. It yields `Send(request,
+timeout)` when an attempt is due and `Sleep(seconds)` between attempts; the
+driver sends back the attempt's outcome (the HttpResponse, or the
+TransportError raised) or None after sleeping, and the generator's return
+value is the call's result: the decoded value or an error value.
+
+It owns the deadline (each attempt's timeout is clipped to what is left),
+backoff and Retry-After (through `retry.next_delay`), the create's rule (a
+request that may have arrived is never sent again), the rule that a 404 after
+a delete that may have gone through is success, and the debug log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Generator
+from typing import Any, TypeVar
+
+from attrs import evolve, frozen
+
+from ._decode import decode
+from ._http import HeadersInput, HttpRequest, HttpResponse, Timeout
+from ._prepare import prepare
+from .config import Config
+from .errors import (
+    ApiError,
+    DeadlineExceeded,
+    ErrorValue,
+    TransportError,
+    UnexpectedResponse,
+    ValidationError,
+)
+from .operations import Request
+from .retry import next_delay
+
+T = TypeVar("T")
+
+logger = logging.getLogger("gr4vy_fn")
+
+
+@frozen
+class Send:
+    """Send `request` once, giving up after `timeout`; then send the outcome back."""
+
+    request: HttpRequest
+    timeout: Timeout
+
+
+@frozen
+class Sleep:
+    """Wait `seconds` before the next attempt; then send None back."""
+
+    seconds: float
+
+
+Outcome = HttpResponse | TransportError
+Attempts = Generator[Send | Sleep, Outcome | None, T | ErrorValue]
+
+
+def checked_keywords(config: object, timeout: object, deadline: object) -> None:
+    """Raise ValidationError for a call keyword of the wrong kind, before anything is sent."""
+    if config is not None and not isinstance(config, Config):
+        raise ValidationError("config", "must be a gr4vy_fn.Config (or None for Config.from_env())")
+    if timeout is not None and not isinstance(timeout, Timeout):
+        raise ValidationError("timeout", "must be a gr4vy_fn.Timeout (or None for the config's)")
+    # Zero or less is allowed: a serverless function's time left may be spent already.
+    if deadline is not None and (
+        isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or math.isnan(deadline)
+    ):
+        raise ValidationError("deadline", "must be a number of seconds (or None)")
+
+
+def checked_transport(transport: object) -> None:
+    """Raise ValidationError unless `transport` has a send method."""
+    if not callable(getattr(transport, "send", None)):
+        raise ValidationError("transport", "must have a send(request, timeout) method")
+
+
+def call_name(request: Request[Any]) -> str:
+    """Name the call for messages: the operation and, if any, the checkout session id (never a secret)."""
+    parts = request.path.split("/")
+    return f"{request.operation}({parts[3]})" if len(parts) > 3 and parts[3] else request.operation
+
+
+def attempts(
+    request: Request[T],
+    config: Config,
+    *,
+    headers: HeadersInput | None,
+    timeout: Timeout | None,
+    deadline: float | None,
+) -> Attempts[T]:
+    """Run one call's attempts as a generator of Send and Sleep steps; return its result.
+
+    `deadline` (seconds) overrides the policy's. Raises ValidationError (from
+    `prepare`) before the first Send for headers that could split the request.
+    """
+    policy = config.retry
+    limit = deadline if deadline is not None else policy.deadline
+    base_timeout = timeout if timeout is not None else config.timeout
+    clock = policy.clock
+    started = clock()
+    attempt = 0
+    may_have_acted = False  # may an earlier attempt have reached the server and been processed?
+    debug = logger.isEnabledFor(logging.DEBUG)
+    while True:
+        attempt += 1
+        remaining = None if limit is None else limit - (clock() - started)
+        if remaining is not None and remaining <= 0:
+            expired = DeadlineExceeded(
+                message=f"the deadline of {limit:g} s passed", request_sent=may_have_acted
+            )
+            return _named(expired, request, attempt - 1, may_have_acted)
+        http_request = prepare(request, config, headers)
+        attempt_timeout = base_timeout if remaining is None else base_timeout.clipped(remaining)
+        outcome = yield Send(http_request, attempt_timeout)
+        assert outcome is not None  # a driver answers every Send with its outcome
+        if debug:
+            _log(request, outcome, attempt, clock() - started)
+        delay = next_delay(
+            policy,
+            idempotent=request.idempotent,
+            outcome=outcome,
+            attempt=attempt,
+            remaining=None if limit is None else limit - (clock() - started),
+            now=policy.wall_clock(),
+            sample=policy.random(),
+        )
+        if delay is None:
+            break
+        # A 5xx may come from a gateway after the server acted; a transport error says itself.
+        may_have_acted = may_have_acted or (
+            outcome.request_sent if isinstance(outcome, TransportError) else outcome.status >= 500
+        )
+        yield Sleep(delay)
+    if isinstance(outcome, TransportError):
+        return _named(outcome, request, attempt, may_have_acted or outcome.request_sent)
+    if request.done_if_missing and outcome.status == 404 and may_have_acted:
+        # An earlier attempt may have done it: the thing is gone, which is what was asked.
+        return None  # type: ignore[return-value]  # such requests are Request[None]
+    if outcome.status != request.success_status:
+        # A server may echo the token it was sent in an error, with or without "Bearer".
+        token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
+        if token:
+            request = evolve(request, secrets=(*request.secrets, token))
+    result = decode(request, outcome)
+    if isinstance(result, (ApiError, UnexpectedResponse)):
+        return evolve(result, call=call_name(request))
+    return result
+
+
+def _named(error: TransportError, request: Request[Any], attempts: int, request_sent: bool) -> TransportError:
+    # A fresh copy, not the error raised: the raised one's traceback and urllib3
+    # cause hold frames with the request body (card data), which error trackers
+    # would capture. The copy also names the call and counts the attempts.
+    return evolve(error, attempts=attempts, request_sent=request_sent, call=call_name(request))
+
+
+def _log(request: Request[Any], outcome: Outcome, attempt: int, elapsed: float) -> None:
+    status: object = outcome.status if isinstance(outcome, HttpResponse) else type(outcome).__name__
+    logger.debug(
+        "%s %s %s -> %s (attempt %d, %.1f ms)",
+        request.operation,
+        request.method,
+        request.path,
+        status,
+        attempt,
+        elapsed * 1000,
+    )
