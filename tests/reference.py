@@ -1,12 +1,14 @@
 """Render docs/reference.md from the code: every public name with the first line of its docstring.
 
-python tests/reference.py    # rewrite docs/reference.md
+python tests/reference.py            # rewrite docs/reference.md
+python tests/reference.py --check    # exit 1, saying so, if docs/reference.md is not current
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from pathlib import Path
 
 REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "reference.md"
@@ -58,4 +60,8 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    REFERENCE.write_text(render(), encoding="utf-8")
+    if sys.argv[1:] == ["--check"]:
+        if REFERENCE.read_text(encoding="utf-8") != render():
+            sys.exit(f"{REFERENCE} is not current: run `python tests/reference.py` and commit the result")
+    else:
+        REFERENCE.write_text(render(), encoding="utf-8")

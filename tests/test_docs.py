@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import inspect
 import logging
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import mypy.api
 import pytest
 import reference
 from cryptography.hazmat.primitives import serialization
@@ -84,6 +86,39 @@ def test_every_example_runs(page: Path, account: Emulator) -> None:
         code = compile("\n" * (line - 1) + source, str(page), "exec")
         exec(code, namespace)  # noqa: S102 - our own documentation
     run_test_functions(namespace)
+
+
+def as_one_module(page: Path) -> str:
+    """The page's python examples as the one script they form, each line at its line in the page."""
+    lines = [""] * page.read_text(encoding="utf-8").count("\n")
+    for start, source in examples(page):
+        for offset, line in enumerate(source.splitlines()):
+            lines[start - 1 + offset] = line
+    return "\n".join(lines) + "\n"
+
+
+def test_every_example_type_checks(tmp_path: Path) -> None:
+    """Every page's python examples pass mypy --strict, all pages in one mypy run (so it stays fast).
+
+    A page's examples form one script, as a reader runs them, and a later example may reuse a
+    name an earlier one bound to another type: the only leniency is allow_redefinition there.
+    """
+    modules = {f"docs_{page.stem}": page for page in PAGES if examples(page)}
+    for name, page in modules.items():
+        (tmp_path / f"{name}.py").write_text(as_one_module(page), encoding="utf-8")
+    project = configparser.ConfigParser()
+    project.read(ROOT / "setup.cfg", encoding="utf-8")
+    config = configparser.ConfigParser()
+    config["mypy"] = {**project["mypy"], "cache_dir": str(ROOT / ".mypy_cache")}
+    config[f"mypy-{','.join(modules)}"] = {"allow_redefinition": "true"}
+    with (tmp_path / "mypy.ini").open("w", encoding="utf-8") as ini:
+        config.write(ini)
+    files = [str(tmp_path / f"{name}.py") for name in modules]
+    report, errors, status = mypy.api.run(["--config-file", str(tmp_path / "mypy.ini"), *files])
+    for name, page in modules.items():
+        report = report.replace(str(tmp_path / f"{name}.py"), str(page.relative_to(ROOT)))
+    assert (status, errors) == (0, ""), report
+    assert set(modules) >= {"docs_README", "docs_quickstart"}
 
 
 def test_the_readme_and_the_guide_have_examples() -> None:
