@@ -41,7 +41,7 @@ from unittest import mock
 
 from .. import operations
 from .._http import HttpRequest, HttpResponse, Timeout, Transport
-from .._send import prepare
+from .._prepare import prepare
 from ..config import Config
 from ..errors import (
     ConnectError,
