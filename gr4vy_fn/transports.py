@@ -6,7 +6,6 @@ transport, for tests and for routing calls anywhere you like.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import ssl
 import threading
@@ -20,6 +19,7 @@ from urllib3 import exceptions as urllib3_errors
 
 from ._connections import POOL_CLASSES, DeadlinePassed, NotSentInTime, attempt_deadline, plain_length
 from ._http import Headers, HttpRequest, HttpResponse, Timeout, Transport
+from .config import is_loopback_url
 from .errors import (
     ConnectError,
     ConnectionDropped,
@@ -129,15 +129,6 @@ def _adapted(manager: urllib3.PoolManager) -> urllib3.PoolManager:
     return manager
 
 
-def _is_loopback(host: str | None) -> bool:
-    if host is None or host.lower() == "localhost":
-        return host is not None
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def _environment_proxies() -> dict[str, str]:
     """Return the proxies the environment names, as urllib reads them (scheme -> URL, and "no")."""
     if not any(name[-6:].lower() == "_proxy" for name in os.environ):
@@ -218,7 +209,7 @@ class Urllib3Transport:
     def _route(self, origin: str) -> urllib3.PoolManager:
         parsed = urllib3.util.parse_url(origin)
         proxy = self._proxies.get(parsed.scheme or "") or self._proxies.get("all")
-        if not proxy or _is_loopback(parsed.host) or _bypasses_proxy(parsed.netloc or "", self._proxies):
+        if not proxy or is_loopback_url(origin) or _bypasses_proxy(parsed.netloc or "", self._proxies):
             return self.pool_manager
         manager = self._managers.get(proxy)
         if manager is None:

@@ -75,7 +75,11 @@ def test_loopback_is_never_proxied(proxy: TaggedServer, monkeypatch: pytest.Monk
     monkeypatch.setenv("HTTP_PROXY", proxy.url)
     monkeypatch.setenv("ALL_PROXY", proxy.url)
     with TaggedServer() as api:
-        for url in (api.url, api.url.replace("127.0.0.1", "localhost")):
+        for url in (
+            api.url,
+            api.url.replace("127.0.0.1", "localhost"),
+            api.url.replace("127.0.0.1", "localhost."),
+        ):
             result = get(Urllib3Transport(), url)
             assert isinstance(result, g.CheckoutSession)
     assert proxy.targets == []
