@@ -12,11 +12,11 @@ works as a context manager too, and forget every replacement with
 
 from __future__ import annotations
 
-import os
 import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from . import _env
 from ._http import Transport
 from .config import Config
 from .errors import ValidationError
@@ -25,16 +25,6 @@ if TYPE_CHECKING:
     from ._http import AsyncTransport
 
 __all__ = ["default_config", "default_transport", "reset_defaults", "set_defaults"]
-
-_ENV = (
-    "GR4VY_ID",
-    "GR4VY_ENVIRONMENT",
-    "GR4VY_SERVER_URL",
-    "GR4VY_BEARER_TOKEN",
-    "GR4VY_PRIVATE_KEY",
-    "GR4VY_PRIVATE_KEY_FILE",
-    "GR4VY_MERCHANT_ACCOUNT_ID",
-)
 
 
 class _State:
@@ -80,7 +70,7 @@ def default_config() -> Config:
     """
     if _state.config is not None:
         return _state.config
-    key = tuple(os.environ.get(name) for name in _ENV)
+    key = _env.snapshot()
     cached = _state.env_config
     if cached is not None and cached[0] == key:
         return cached[1]

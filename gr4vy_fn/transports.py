@@ -18,7 +18,7 @@ import urllib3
 from urllib3 import exceptions as urllib3_errors
 
 from ._connections import POOL_CLASSES, DeadlinePassed, NotSentInTime, attempt_deadline, plain_length
-from ._http import Headers, HttpRequest, HttpResponse, Timeout, Transport
+from ._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout, Transport
 from .config import is_loopback_url
 from .errors import (
     ConnectError,
@@ -33,7 +33,6 @@ from .errors import (
 
 __all__ = ["MockTransport", "Transport", "Urllib3Transport"]
 
-MAX_RESPONSE_BYTES = 1 << 20
 # Retrying and redirects are never urllib3's: one immutable policy saying so, shared by every call.
 _NO_RETRIES = urllib3.Retry(total=False, redirect=False)
 # urllib3 steps that run before a byte of the request is written: a failure

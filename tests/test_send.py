@@ -377,3 +377,18 @@ def test_repr_of_requests_and_responses_hides_secrets() -> None:
         repr(g.HttpResponse(status=200, body=b"abc"))
         == "HttpResponse(status=200, headers=Headers({}), body=<3 bytes>)"
     )
+
+
+def test_the_default_config_follows_every_variable_it_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Turning GR4VY_ALLOW_INSECURE_HTTP off rebuilds the default config, which then refuses plain http."""
+    from gr4vy_fn import defaults
+
+    defaults.reset_defaults()
+    monkeypatch.setenv("GR4VY_SERVER_URL", "http://api.example.test")
+    monkeypatch.setenv("GR4VY_BEARER_TOKEN", "t")
+    monkeypatch.setenv("GR4VY_ALLOW_INSECURE_HTTP", "1")
+    assert defaults.default_config().base_url == "http://api.example.test"
+    monkeypatch.setenv("GR4VY_ALLOW_INSECURE_HTTP", "0")
+    with pytest.raises(g.ValidationError):
+        defaults.default_config()
+    defaults.reset_defaults()
