@@ -26,17 +26,19 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
-import ipaddress
 import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
+
+from ._dns import LookupAbandoned, resolve
 
 # A Content-Length is ASCII digits; more than 18 of them is no size anyone sends.
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
@@ -77,40 +79,38 @@ def _clip(timeout: float | None, left: float | None) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-def _resolve(host: str, port: int, left: float | None) -> list[tuple[Any, ...]]:
-    """Return getaddrinfo's answer for `host`, waiting at most `left` seconds for it.
+def open_socket(conn: Any, time_left: Callable[[], float | None]) -> socket.socket:
+    """Open the socket of `conn` (a urllib3 connection) as urllib3 does, no wait outliving `time_left()`.
 
-    getaddrinfo cannot be interrupted, so a lookup that may be slow runs in a
-    daemon thread; at the deadline the caller stops waiting and the lookup's
-    answer, when it comes, is dropped.
+    The host name lookup is abandoned at the deadline, and each address is
+    tried with the connect timeout cut to the time left. Raises urllib3's
+    NameResolutionError, ConnectTimeoutError (NotSentInTime once the deadline
+    has passed) or NewConnectionError, as its own connections do.
     """
     family = urllib3_connection.allowed_gai_family()
     try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        pass
-    else:  # a literal address: nothing to look up, nothing to wait for
-        return socket.getaddrinfo(host.strip("[]"), port, family, socket.SOCK_STREAM)
-    if left is None:
-        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
-    answer: list[Any] = []
-    done = threading.Event()
-
-    def lookup() -> None:
+        addresses = resolve(conn._dns_host, conn.port, family, time_left())
+    except socket.gaierror as exc:
+        raise NameResolutionError(conn.host, conn, exc) from exc
+    except LookupAbandoned as exc:
+        raise NotSentInTime(conn, "the host name did not resolve before the deadline") from exc
+    error: OSError | None = None
+    for _family, _, _, _, address in addresses:
+        timeout = _clip(conn.timeout, time_left())
+        if timeout is not None and timeout <= 0:
+            raise NotSentInTime(conn, "no connection before the deadline")
         try:
-            answer.append(socket.getaddrinfo(host, port, family, socket.SOCK_STREAM))
+            return urllib3_connection.create_connection(
+                (address[0], address[1]),
+                timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(conn, f"no connection to {conn.host} in time") from exc
         except OSError as exc:
-            answer.append(exc)
-        finally:
-            done.set()
-
-    threading.Thread(target=lookup, name="gr4vy_fn-dns", daemon=True).start()
-    if not done.wait(max(left, 0.0)):
-        raise DeadlinePassed("the host name did not resolve before the deadline")
-    result = answer[0]
-    if isinstance(result, OSError):
-        raise result
-    return result  # type: ignore[no-any-return]
+            error = exc
+    raise NewConnectionError(conn, f"failed to connect: {error}")
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -202,39 +202,11 @@ class FinalAnswerResponse(http.client.HTTPResponse):
 class _DeadlineConnectionMixin:
     """Connect, write and read within the attempt's deadline."""
 
-    host: str
-    port: int
     timeout: float | None
     sock: socket.socket | None
-    source_address: tuple[str, int] | None
-    socket_options: Any
-    _dns_host: str
 
     def _new_conn(self) -> socket.socket:
-        left = _time_left()
-        try:
-            addresses = _resolve(self._dns_host, self.port, left)
-        except socket.gaierror as exc:
-            raise NameResolutionError(self.host, self, exc) from exc  # type: ignore[arg-type]
-        except DeadlinePassed as exc:
-            raise NotSentInTime(self, "the host name did not resolve before the deadline") from exc
-        error: OSError | None = None
-        for _family, _, _, _, address in addresses:
-            timeout = _clip(self.timeout, _time_left())
-            if timeout is not None and timeout <= 0:
-                raise NotSentInTime(self, "no connection before the deadline")
-            try:
-                return urllib3_connection.create_connection(
-                    (address[0], address[1]),
-                    timeout,
-                    source_address=self.source_address,
-                    socket_options=self.socket_options,
-                )
-            except TimeoutError as exc:
-                raise ConnectTimeoutError(self, f"no connection to {self.host} in time") from exc
-            except OSError as exc:
-                error = exc
-        raise NewConnectionError(self, f"failed to connect: {error}")  # type: ignore[arg-type]
+        return open_socket(self, _time_left)
 
     def connect(self) -> None:
         super().connect()  # type: ignore[misc]

@@ -1,10 +1,10 @@
 """A transport over httpx's sync Client (the `httpx` extra): its proxies and settings, our guarantees.
 
 httpx bounds each socket operation, not the whole exchange, and does not say
-whether a request went out. So the client's network streams are wrapped: each
-read and write waits at most until the attempt's deadline, and the first write
-is noted (and refused once the deadline has passed); bodies are read in
-bounded steps.
+whether a request went out. So the client's network streams are wrapped: the
+host name lookup and each connect, read and write wait at most until the
+attempt's deadline, and the first write is noted (and refused once the
+deadline has passed); bodies are read in bounded steps.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from ._dns import LookupAbandoned, resolve
 from ._http import Headers, HttpRequest, HttpResponse, Timeout
 from ._limits import Attempt, causes, current, read_body, tls_failure
 from .errors import (
@@ -92,9 +93,26 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        clipped = _clip(timeout, httpcore.ConnectTimeout)
+        attempt = current()
         _engage()
-        return _DeadlineStream(self._backend.connect_tcp(host, port, clipped, local_address, socket_options))
+        left = None if attempt is None else attempt.remaining()
+        try:
+            addresses = resolve(host, port, socket.AF_UNSPEC, left)
+        except LookupAbandoned as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        error: Exception | None = None
+        for *_, address in addresses:  # the TLS handshake names `host` all the same (httpcore passes it)
+            clipped = _clip(timeout, httpcore.ConnectTimeout)
+            try:
+                stream = self._backend.connect_tcp(address[0], port, clipped, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                error = exc
+            else:
+                return _DeadlineStream(stream)
+        assert error is not None  # getaddrinfo answers with at least one address or raises
+        raise error
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None
@@ -124,7 +142,8 @@ class HttpxTransport:
 
     Give it your own client for its proxies, certificates or limits (its
     default transport's network streams are wrapped so that every wait ends
-    by the deadline). The whole attempt ends by `Timeout.total` (except DNS),
+    by the deadline). The whole attempt ends by `Timeout.total` (the host name
+    lookup included),
     bodies over `max_response_bytes` are refused without being read in full,
     and gzip bodies are inflated in bounded steps.
     """

@@ -24,6 +24,7 @@ from urllib3 import exceptions as u3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from ._connections import open_socket
 from ._http import Headers, HttpRequest, HttpResponse, Timeout
 from ._limits import Attempt, causes, current, read_body, tls_failure
 from .errors import (
@@ -67,11 +68,20 @@ def _skip_headers(reader: Any) -> None:
     raise http.client.HTTPException("too many headers in an interim answer")
 
 
+def _no_bound() -> None:
+    return None
+
+
 class _Watched:
-    """Mixed into urllib3's connection classes: report to the running attempt before the first write."""
+    """Mixed into urllib3's connection classes: resolve and connect within the running attempt's
+    deadline, and report to it before the first write."""
 
     sock: socket.socket | None
     response_class: type[http.client.HTTPResponse] = _FinalResponse
+
+    def _new_conn(self) -> socket.socket:
+        attempt = current()
+        return open_socket(self, _no_bound if attempt is None else attempt.remaining)
 
     def send(self, data: Any) -> None:
         attempt = current()
@@ -196,7 +206,7 @@ class RequestsTransport:
     Give it your own session for its proxies, certificates or mounted adapters
     (its HTTP adapters' pools are made to report to the attempt: the deadline
     covers connections they make from then on). The whole attempt ends by
-    `Timeout.total` (except DNS), bodies over `max_response_bytes` are refused
+    `Timeout.total` (the host name lookup included), bodies over `max_response_bytes` are refused
     without being read in full, and gzip bodies are inflated in bounded steps.
     """
 
