@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ._converter import structure_answer
-from ._http import HttpResponse
-from ._redact import excerpt, scrub
+from ._http import Headers, HttpResponse
+from ._redact import clip, excerpt, scrub
 from ._retry_after import retry_after
 from ._structure import ShapeError
 from .errors import (
@@ -31,6 +31,8 @@ from .errors import (
 from .operations import Request
 
 T = TypeVar("T")
+
+_REASON_LIMIT = 300
 
 _API_ERRORS: Mapping[int, type[ApiError]] = {
     401: Error401Unauthorized,
@@ -63,10 +65,15 @@ def decode(request: Request[T], response: HttpResponse) -> T | ErrorValue:
 def _unexpected(request: Request[Any], response: HttpResponse, reason: str) -> UnexpectedResponse:
     return UnexpectedResponse(
         status=response.status,
-        reason=reason,
+        reason=clip(reason, request.secrets, limit=_REASON_LIMIT),
         excerpt=excerpt(response.body, request.secrets),
-        headers=response.headers,
+        headers=_shown_headers(response.headers, request.secrets),
     )
+
+
+def _shown_headers(headers: Headers, secrets: tuple[str, ...]) -> Headers:
+    """Return the headers an error value keeps, with what a server echoed of the secrets scrubbed."""
+    return Headers([(scrub(name, secrets), scrub(value, secrets)) for name, value in headers.items()])
 
 
 def _parsed_body(request: Request[Any], response: HttpResponse) -> Any:
@@ -89,7 +96,7 @@ def _structure(request: Request[T], response: HttpResponse, cls: type[T]) -> T |
     try:
         return structure_answer(data, cls)
     except ShapeError as exc:
-        return _unexpected(request, response, f"not a {cls.__name__}: {str(exc)[:300]}")
+        return _unexpected(request, response, f"not a {cls.__name__}: {exc}")
 
 
 def _location(value: object, secrets: tuple[str, ...]) -> str:
@@ -149,7 +156,7 @@ def _api_error(request: Request[Any], response: HttpResponse) -> ErrorValue:
             code="validation_error",
             message=message,
             details=details,
-            headers=response.headers,
+            headers=_shown_headers(response.headers, secrets),
         )
     looks_like_error = isinstance(data, dict) and (
         data.get("type") == "error" or isinstance(data.get("code"), str)
@@ -169,6 +176,6 @@ def _api_error(request: Request[Any], response: HttpResponse) -> ErrorValue:
         code=_text(data.get("code"), secrets),
         message=_text(data.get("message"), secrets),
         details=_details(data.get("details"), secrets),
-        headers=response.headers,
+        headers=_shown_headers(response.headers, secrets),
         **extra,
     )

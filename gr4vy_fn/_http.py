@@ -9,6 +9,7 @@ from typing import Protocol
 from attrs import field, frozen
 
 from ._error_root import ValidationError
+from ._redact import scrub
 from ._value import Value
 
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -75,8 +76,9 @@ class Headers(Mapping[str, str]):
         return hash(frozenset(self.lower_items()))
 
     def __repr__(self) -> str:
+        # A server may echo a token or card number in any header; card-like numbers and tokens are scrubbed.
         shown = {
-            name: "<redacted>" if name.lower() in _SENSITIVE_HEADERS else value
+            scrub(name): "<redacted>" if name.lower() in _SENSITIVE_HEADERS else scrub(value)
             for name, value in self._items.values()
         }
         return f"Headers({shown!r})"

@@ -1,33 +1,215 @@
-"""Scrubbing of secrets from text this package shows: excerpts and server messages."""
+"""Scrubbing of secrets from text this package shows: error messages, excerpts, headers and reprs.
+
+What is removed (see docs/errors.md, which must say the same):
+
+- the secrets the request was sent with (its bearer token, card number and
+  security code), in any letter case, plain or written with JSON escapes;
+- any card number: a run of 12 to 19 digits that passes the Luhn check (or is
+  the request's own card), plain or grouped by up to three separators
+  (spaces, tabs, no-break spaces, dots, commas, dashes, slashes, underscores);
+- what follows the word `Bearer`, and anything shaped like a JWT;
+- three or four digits written just after a security-code field name
+  (`security_code`, `cvv`, `cvc`, `csc`).
+
+Text is scanned as a JSON reader would see it (`\\u0034` is `4`, `\\t` a tab),
+and what is found is replaced where it stands in the original text.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 
 REDACTED = "[redacted]"
-# Anything that looks like a card number (a run of 12 to 19 digits, maybe
-# grouped by spaces, dashes or dots, maybe written as JSON escapes such as
-# \u0034) is hidden, whether or not this request sent it.
-_DIGIT = r"(?:\d|\\u003[0-9])"
-_CARD_LIKE = re.compile(rf"(?<!\d)(?:{_DIGIT}[ .-]?){{11,18}}{_DIGIT}(?!\d)")
-# A bearer token an error page echoes back, and anything shaped like a JWT.
-_TOKEN_LIKE = re.compile(r"(?i)(?<=bearer )[^\s\"'<>,;]+|eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*")
+
+_JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])')
+_SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+# A digit, then (up to three separators, a digit) repeated: where card numbers may hide.
+_SEPARATOR = r"[\s.,/_\-\u2010-\u2015\u2212]"
+_MAX_SEPARATORS = 3
+_DIGIT_RUN = re.compile(rf"\d(?:{_SEPARATOR}{{0,{_MAX_SEPARATORS}}}\d)*")
+_DIGITS = re.compile(r"\d+")
+_CARD_DIGITS = range(12, 20)
+# A bearer token (the part after the word), and anything shaped like a JWT.
+_BEARER = re.compile(r"(?i)\bbearer[\s:=]+([^\s\"'<>,;]+)")
+_JWT = re.compile(r"eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*")
+# Three or four digits just after a security-code field name: `"security_code": "123"`, `cvv=123`.
+_SECURITY_CODE = re.compile(r"(?i)(?:security[\s_-]?code|cvv2?|cvc2?|csc)[^\w]{0,6}?(\d{3,4})(?!\d)")
+# A JWT cut off at the end of a window (a token of known length is handled by the window's reach).
+_CUT_JWT = re.compile(r"eyJ[\w-]*\.[\w.-]*\Z")
+
+# The longest text one card number can take: 19 escaped digits and 18 gaps of
+# three escaped separators.
+_CARD_REACH = 19 * 6 + 18 * _MAX_SEPARATORS * 6
+
+
+class _View:
+    """The text as a JSON reader sees it, and the way back to positions in the original."""
+
+    __slots__ = ("_pieces", "_starts", "text")
+
+    def __init__(self, original: str) -> None:
+        # Pieces of the view: where each starts in the view, and where it stands in the original.
+        self._starts: list[int] = []
+        self._pieces: list[tuple[int, int, bool]] = []  # original start, original end, is an escape
+        if "\\" not in original:
+            self.text = original
+            return
+        parts: list[str] = []
+        at = 0  # in the original
+        length = 0  # of the view so far
+        for escape in _JSON_ESCAPE.finditer(original):
+            if escape.start() > at:
+                self._add(length, at, escape.start(), escaped=False)
+                parts.append(original[at : escape.start()])
+                length += escape.start() - at
+            self._add(length, escape.start(), escape.end(), escaped=True)
+            code = escape.group()[1:]
+            parts.append(chr(int(code[1:], 16)) if code[0] == "u" else _SIMPLE_ESCAPES[code])
+            length += 1
+            at = escape.end()
+        self._add(length, at, len(original), escaped=False)
+        parts.append(original[at:])
+        self.text = "".join(parts)
+
+    def _add(self, start: int, original_start: int, original_end: int, *, escaped: bool) -> None:
+        self._starts.append(start)
+        self._pieces.append((original_start, original_end, escaped))
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Return where the view's `text[start:end]` (not empty) stands in the original text."""
+        if not self._starts:
+            return start, end
+        first = bisect_right(self._starts, start) - 1
+        original_start, _, escaped = self._pieces[first]
+        if not escaped:
+            original_start += start - self._starts[first]
+        last = bisect_right(self._starts, end - 1) - 1
+        piece_start, original_end, escaped = self._pieces[last]
+        if not escaped:
+            original_end = piece_start + end - self._starts[last]
+        return original_start, original_end
+
+
+def _luhn(digits: Sequence[int]) -> bool:
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        if position % 2:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def _card_spans(text: str, own_cards: frozenset[str]) -> Iterable[tuple[int, int]]:
+    """Yield the spans of `text` that hold a card number, alone or grouped."""
+    for run in _DIGIT_RUN.finditer(text):
+        groups = [(group.start(), group.end(), group.group()) for group in _DIGITS.finditer(run.group())]
+        if sum(len(group[2]) for group in groups) < _CARD_DIGITS.start:
+            continue
+        offset = run.start()
+        for first in range(len(groups)):
+            digits = ""
+            for last in range(first, len(groups)):
+                digits += groups[last][2]
+                if len(digits) > _CARD_DIGITS.stop - 1:
+                    break
+                if len(digits) in _CARD_DIGITS and (
+                    digits in own_cards or _luhn([int(digit) for digit in digits])
+                ):
+                    yield offset + groups[first][0], offset + groups[last][1]
+
+
+def _secret_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
+    spelled = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+    if not spelled:
+        return None
+    return re.compile("|".join(re.escape(secret) for secret in spelled), re.IGNORECASE)
+
+
+def _spans(text: str, secrets: Iterable[str], *, cut: bool = False) -> list[tuple[int, int]]:
+    """Return the merged, sorted spans of `text` to hide; `cut`: the text was cut off at its end."""
+    secrets = tuple(secrets)
+    view = _View(text)
+    seen = view.text
+    found: list[tuple[int, int]] = []
+    pattern = _secret_pattern(secrets)
+    if pattern is not None:
+        found.extend(match.span() for match in pattern.finditer(seen))
+    own_cards = frozenset(secret for secret in secrets if secret.isdigit() and len(secret) in _CARD_DIGITS)
+    found.extend(_card_spans(seen, own_cards))
+    found.extend(match.span(1) for match in _BEARER.finditer(seen))
+    found.extend(match.span() for match in _JWT.finditer(seen))
+    found.extend(match.span(1) for match in _SECURITY_CODE.finditer(seen))
+    if cut:
+        found.extend(match.span() for match in _CUT_JWT.finditer(seen))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(view.span(start, end) for start, end in found if end > start):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _render(text: str, spans: list[tuple[int, int]], stop: int) -> str:
+    """Return `text[:stop]` with each span replaced; a span that starts before `stop` is replaced whole."""
+    pieces = []
+    at = 0
+    for start, end in spans:
+        if start >= stop:
+            break
+        pieces.append(text[at:start])
+        pieces.append(REDACTED)
+        at = end
+    pieces.append(text[at:stop] if at < stop else "")
+    return "".join(pieces)
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """Return `text` with every secret, card-number-like digit run and bearer token replaced."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, REDACTED)
-            if "\\u" in text:  # the secret written as JSON escapes, one per character
-                for hex_format in ("\\u{:04x}", "\\u{:04X}"):
-                    text = text.replace("".join(hex_format.format(ord(c)) for c in secret), REDACTED)
-    return _TOKEN_LIKE.sub(REDACTED, _CARD_LIKE.sub(REDACTED, text))
+    """Return `text` with the request's `secrets`, card numbers, bearer tokens and security codes replaced."""
+    return _render(text, _spans(text, secrets), len(text))
+
+
+def reach(secrets: Iterable[str] = ()) -> int:
+    """Return the most characters one secret can take in text, spelled with escapes and separators."""
+    longest = max((len(secret) for secret in secrets), default=0)
+    return max(_CARD_REACH, 6 * longest + len("Bearer ") * 6)
+
+
+def clip(text: str, secrets: Iterable[str] = (), limit: int = 256) -> str:
+    """Return `text` scrubbed and cut to `limit` characters (then "…"), with no part of a secret left at the cut."""
+    return _clipped(text, tuple(secrets), limit, more=False)
 
 
 def excerpt(body: bytes, secrets: Iterable[str] = (), limit: int = 256) -> str:
-    """Return the start of `body` as text: scrubbed, then cut to `limit` characters."""
-    # Scrub a window wider than the limit, so a secret cut by the limit is still found.
-    text = scrub(body[: limit * 4].decode("utf-8", "replace"), secrets)
-    return text if len(text) <= limit else text[:limit] + "…"
+    """Return the start of `body` as text: scrubbed, cut to `limit` characters, no part of a secret at the cut."""
+    secrets = tuple(secrets)
+    window_bytes = 4 * _window(secrets, limit)  # a character takes at most four bytes
+    text = body[:window_bytes].decode("utf-8", "replace")
+    return _clipped(text, secrets, limit, more=len(body) > window_bytes)
+
+
+def _window(secrets: tuple[str, ...], limit: int) -> int:
+    # Twice the limit, so that what is left after scrubbing still fills it, and
+    # one secret's reach more, so that a secret cut by the window's end is past
+    # what is shown.
+    return 2 * limit + reach(secrets)
+
+
+def _clipped(text: str, secrets: tuple[str, ...], limit: int, *, more: bool) -> str:
+    # Only a window of the text is scanned. Where the window cuts the text, the
+    # last stretch one secret's reach long is not shown: a secret cut there
+    # starts inside it. A secret that starts before that stretch lies wholly in
+    # the window, so it is found and hidden whole.
+    window = _window(secrets, limit)
+    cut = more or len(text) > window
+    text = text[:window]
+    stop = window - reach(secrets) if cut else len(text)
+    shown = _render(text, _spans(text, secrets, cut=cut), stop)
+    if cut or len(shown) > limit:
+        return shown[:limit] + "…"
+    return shown

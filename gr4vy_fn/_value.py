@@ -8,9 +8,12 @@ each field's `eq` and `repr` settings, and cost nothing at import.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from attrs import fields
+
+from ._redact import scrub
 
 
 class Value:
@@ -35,5 +38,14 @@ class Value:
             if a.repr is False:
                 continue
             value = getattr(self, a.name)
-            shown.append(f"{a.name}={a.repr(value) if callable(a.repr) else repr(value)}")
+            shown.append(f"{a.name}={a.repr(value) if callable(a.repr) else _shown(value)}")
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _shown(value: object) -> str:
+    # A server may echo a card number in any text it sends back (a label, a
+    # metadata value), so what a model shows is scrubbed. Nested values scrub
+    # their own fields; dates and flags cannot hold a secret.
+    if value is None or isinstance(value, (Value, bool, date)):
+        return repr(value)
+    return scrub(repr(value))
