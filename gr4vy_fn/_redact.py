@@ -181,12 +181,12 @@ def reach(secrets: Iterable[str] = ()) -> int:
 
 
 def clip(text: str, secrets: Iterable[str] = (), limit: int = 256) -> str:
-    """Return `text` scrubbed and cut to `limit` characters (then "…"), with no part of a secret left at the cut."""
+    """Return `text` scrubbed, cut to `limit` characters (then "…"), no part of a secret at the cut."""
     return _clipped(text, tuple(secrets), limit, more=False)
 
 
 def excerpt(body: bytes, secrets: Iterable[str] = (), limit: int = 256) -> str:
-    """Return the start of `body` as text: scrubbed, cut to `limit` characters, no part of a secret at the cut."""
+    """Return the start of `body` as text: scrubbed, cut to `limit` characters, no secret cut in part."""
     secrets = tuple(secrets)
     window_bytes = 4 * _window(secrets, limit)  # a character takes at most four bytes
     text = body[:window_bytes].decode("utf-8", "replace")

@@ -17,7 +17,7 @@ from typing import Any
 from attrs import evolve, frozen
 
 from .._converter import converter, structure_request
-from .._http import Headers, HttpRequest, HttpResponse, Timeout
+from .._http import Headers, HttpRequest, HttpResponse, Timeout, _body_repr
 from ..errors import ConnectionDropped, ReadTimeout, ValidationError
 from ..models import (
     CardPaymentMethod,
@@ -53,6 +53,10 @@ class ReceivedRequest:
     path: str
     headers: Headers
     body: bytes | None
+
+    def __repr__(self) -> str:
+        # Shown when a test fails: a create's body may hold data a test put a card number in.
+        return f"ReceivedRequest({self.method!r}, {self.path!r}, {self.headers!r}, {_body_repr(self.body)})"
 
 
 @frozen

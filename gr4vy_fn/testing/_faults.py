@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from .._http import Headers, _body_repr
+
 # How long a misbehaving answer may go on before the server gives up by itself.
 _LONGEST_FAULT = 30.0
 
@@ -31,6 +33,10 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+
+    def __repr__(self) -> str:
+        # Shown when a test fails: the body may hold card data and the headers a token.
+        return f"Received({self.method!r}, {self.path!r}, {Headers(self.headers)!r}, {_body_repr(self.body)})"
 
 
 @dataclass(frozen=True)
