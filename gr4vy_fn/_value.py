@@ -8,6 +8,7 @@ each field's `eq` and `repr` settings, and cost nothing at import.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -41,11 +42,25 @@ class Value:
             shown.append(f"{a.name}={a.repr(value) if callable(a.repr) else _shown(value)}")
         return f"{type(self).__name__}({', '.join(shown)})"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Pretty printers (hypothesis' falsifying examples, IPython) would
+        # otherwise show an attrs instance field by field, bypassing __repr__.
+        printer.text(repr(self))
+
 
 def _shown(value: object) -> str:
     # A server may echo a card number in any text it sends back (a label, a
-    # metadata value), so what a model shows is scrubbed. Nested values scrub
-    # their own fields; dates and flags cannot hold a secret.
+    # metadata key or value), so what a model shows is scrubbed: text before
+    # it is quoted (a repr escapes separators such as a no-break space), and
+    # containers item by item. Nested models scrub their own fields; dates and
+    # flags cannot hold a secret.
+    if type(value) is str:
+        return repr(scrub(value))
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_shown(key)}: {_shown(item)}" for key, item in value.items()) + "}"
+    if type(value) is tuple:
+        items = [_shown(item) for item in value]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
     if value is None or isinstance(value, (Value, bool, date)):
         return repr(value)
     return scrub(repr(value))

@@ -58,6 +58,10 @@ class ReceivedRequest:
         # Shown when a test fails: a create's body may hold data a test put a card number in.
         return f"ReceivedRequest({self.method!r}, {self.path!r}, {self.headers!r}, {_body_repr(self.body)})"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Pretty printers (hypothesis, IPython) would otherwise show the fields, bypassing __repr__.
+        printer.text(repr(self))
+
 
 @frozen
 class _FailWith:

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .._http import Headers, _body_repr
 
@@ -37,6 +37,10 @@ class Received:
     def __repr__(self) -> str:
         # Shown when a test fails: the body may hold card data and the headers a token.
         return f"Received({self.method!r}, {self.path!r}, {Headers(self.headers)!r}, {_body_repr(self.body)})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Pretty printers (hypothesis, IPython) would otherwise show the fields, bypassing __repr__.
+        printer.text(repr(self))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,299 @@
+"""Whatever a server echoes, however spelled and wherever it is cut, no card number or token shows."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import re
+import traceback
+from collections.abc import Callable
+
+import pytest
+from conftest import SESSION_ID, make_config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from loopback import LoopbackServer, Reply
+
+import gr4vy_fn as g
+from gr4vy_fn import aio
+from gr4vy_fn._redact import excerpt, reach, scrub
+from gr4vy_fn.testing import Emulator
+from gr4vy_fn.transports import Urllib3Transport
+
+# How a server may write the gap between two digit groups of a card number.
+SEPARATORS = ("", " ", "-", ".", "/", "_", ",", "\t", "\u00a0", "  ")
+FILLERS = ("x", "é", "€", "\U0001f600", " ", "<p>")  # one, two, three and four bytes in UTF-8
+LIMIT = 256  # characters an excerpt shows
+# Where a secret may be cut: the excerpt's limit, the end of what is scanned in
+# characters, and (for four-byte text) in bytes.
+EDGES = (LIMIT, 2 * LIMIT, 2 * LIMIT + reach())
+SOCKET_EXAMPLES = 30
+
+_ESCAPE = re.compile(r"\\+(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([tnr]))")
+_NUMBER = re.compile(r"\d(?:[\W_]{0,3}\d)*")
+
+
+def _unescaped(text: str) -> str:
+    """Undo the JSON and repr escapes a secret may hide behind in what is observed."""
+
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1) or match.group(2)
+        return chr(int(code, 16)) if code else " "
+
+    return _ESCAPE.sub(one, text)
+
+
+def card_parts(observed: str, number: str, size: int = 6) -> list[str]:
+    """Return every `size`-digit part of `number` found in a number, however spelled, in `observed`."""
+    digits = [re.sub(r"\D", "", run) for run in _NUMBER.findall(_unescaped(observed))]
+    parts = {number[i : i + size] for i in range(len(number) - size + 1)}
+    return sorted(part for part in parts if any(part in run for run in digits))
+
+
+def token_parts(observed: str, token: str, size: int = 8) -> list[str]:
+    """Return every `size`-character part of `token` found, in any case, in `observed`."""
+    seen = _unescaped(observed).lower()
+    return sorted(
+        {token[i : i + size] for i in range(len(token) - size + 1) if token[i : i + size].lower() in seen}
+    )
+
+
+def _check_digit(payload: str) -> str:
+    total = 0
+    for position, digit in enumerate(reversed(payload)):
+        value = int(digit) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return str(-total % 10)
+
+
+@st.composite
+def card_numbers(draw: st.DrawFn) -> str:
+    """A Luhn-valid number of 13 to 19 digits."""
+    payload = draw(st.text("0123456789", min_size=12, max_size=18))
+    return payload + _check_digit(payload)
+
+
+@st.composite
+def spellings(draw: st.DrawFn, number: str) -> str:
+    """`number` in digit groups of any size, each gap written with any of the separators."""
+    spelled = number[0]
+    for digit in number[1:]:
+        spelled += draw(st.sampled_from(SEPARATORS)) if draw(st.booleans()) else ""
+        spelled += digit
+    return spelled
+
+
+tokens = st.text(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", min_size=16, max_size=48
+).map(lambda tail: "tok_" + tail)
+case_changes: st.SearchStrategy[Callable[[str], str]] = st.sampled_from(
+    [str.upper, str.lower, str.swapcase, str.title]
+)
+positions = st.sampled_from(EDGES).flatmap(lambda edge: st.integers(edge - 40, edge + 5)) | st.integers(
+    0, 1200
+)
+
+
+@st.composite
+def echoes(draw: st.DrawFn, secret: str) -> tuple[Reply, str]:
+    """A reply that echoes `secret` in a JSON message, an HTML page or a header; and where."""
+    filler = draw(st.sampled_from(FILLERS))
+    before = (filler * draw(positions))[: draw(positions)] or "x"
+    after = filler * draw(st.integers(0, 300))
+    where = draw(st.sampled_from(["message", "detail", "page", "header"]))
+    escape_digits = draw(st.booleans())
+
+    def written(text: str, *, ascii_only: bool) -> str:
+        spelled = json.dumps(text, ensure_ascii=ascii_only)[1:-1]
+        return re.sub(r"\d", lambda d: f"\\u{ord(d.group()):04x}", spelled) if escape_digits else spelled
+
+    if where in ("message", "detail"):
+        ascii_only = draw(st.booleans())
+        text = written(before, ascii_only=ascii_only) + written(secret, ascii_only=ascii_only)
+        text += written(after, ascii_only=ascii_only)
+        message = f'"message":"{text}"'
+        inner = (
+            f'"details":[{{"location":"body","type":"x","pointer":"/a","{message[1:]}}}]'
+            if where == "detail"
+            else message
+        )
+        body = f'{{"type":"error","code":"bad_request",{inner}}}'.encode()
+        return Reply(draw(st.sampled_from([400, 403, 422, 500])), body), where
+    if where == "page":
+        page = (before + secret + after).encode()
+        return Reply(502, page, (("Content-Type", "text/html"),)), where
+    value = (before[-60:] + secret + after[:40]).encode("latin-1", "replace").decode("latin-1")
+    body = b'{"type":"error","code":"forbidden","message":"no"}'
+    return Reply(403, body, (("Content-Type", "application/json"), ("X-Echo", value))), where
+
+
+def observed(result: object, *known: str) -> str:
+    """Everything a caller sees of an error: str, repr, fields, headers, a traceback with its locals."""
+    assert isinstance(result, g.Gr4vyError)
+    seen = [str(result), repr(result)]
+    for name in ("message", "excerpt", "reason", "details", "code"):
+        seen.append(str(getattr(result, name, "")))
+    headers = getattr(result, "headers", {})
+    seen += [repr(headers), str(dict(headers))]
+    try:
+        g.unwrap(result)
+    except g.Gr4vyError as error:
+        seen.extend(traceback.TracebackException.from_exception(error, capture_locals=True).format())
+        seen.append(traceback.format_exc())
+    text = "\n".join(seen)
+    for value in known:  # numbers that are not secrets: the session id, the server's address
+        text = text.replace(value, "")
+    return text
+
+
+def get(server: LoopbackServer, token: str) -> object:
+    config = make_config(server.url, bearer_token=token, retry=g.RetryPolicy(max_attempts=1))
+    return g.get_checkout_session(SESSION_ID, config=config, transport=Urllib3Transport())
+
+
+@settings(
+    max_examples=SOCKET_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data(), number=card_numbers())
+def test_an_echoed_card_number_never_shows(data: st.DataObject, number: str, server: LoopbackServer) -> None:
+    """A Luhn-valid number, however grouped, escaped or placed in an error answer, shows nowhere."""
+    spelled = data.draw(spellings(number))
+    server.default, where = data.draw(echoes(spelled))
+    result = get(server, "tok_not_echoed_here")
+    assert card_parts(observed(result, SESSION_ID, server.url), number) == [], where
+
+
+@settings(
+    max_examples=SOCKET_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data(), token=tokens, change=case_changes, bearer=st.booleans())
+def test_an_echoed_token_never_shows_in_any_case(
+    data: st.DataObject, token: str, change: Callable[[str], str], bearer: bool, server: LoopbackServer
+) -> None:
+    """The request's token, echoed in any letter case, with or without `Bearer`, anywhere, shows nowhere."""
+    server.default, where = data.draw(echoes(("Bearer " if bearer else "") + change(token)))
+    result = get(server, token)
+    assert token_parts(observed(result, SESSION_ID, server.url), token) == [], where
+
+
+@settings(
+    max_examples=SOCKET_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data(), number=card_numbers(), field=st.sampled_from(["metadata", "label", "name", "key"]))
+def test_a_card_number_in_a_successful_answer_never_shows_in_its_repr(
+    data: st.DataObject, number: str, field: str, server: LoopbackServer
+) -> None:
+    """A server echoing a card number in a session's fields: the session's repr and str do not show it."""
+    spelled = data.draw(spellings(number))
+    session: dict[str, object] = {"type": "checkout-session", "id": SESSION_ID, "amount": 1299}
+    if field == "metadata":
+        session["metadata"] = {"note": f"card {spelled} on file"}
+    elif field == "key":
+        session["metadata"] = {spelled: "x"}
+    elif field == "label":
+        session["payment_method"] = {"type": "payment-method", "method": "card", "label": spelled}
+    else:
+        session["cart_items"] = [{"name": f"Gift for {spelled}", "quantity": 1, "unit_amount": 100}]
+    server.default = Reply(200, json.dumps(session).encode())
+    result = get(server, "tok_not_echoed_here")
+    assert isinstance(result, g.CheckoutSession)
+    assert card_parts(repr(result) + str(result), number) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.data(),
+    number=card_numbers(),
+    token=tokens,
+    filler=st.sampled_from(FILLERS),
+    at=st.sampled_from(EDGES).flatmap(lambda edge: st.integers(edge - 30, edge + 3)),
+)
+def test_a_secret_cut_by_the_excerpts_window_leaves_no_part(
+    data: st.DataObject, number: str, token: str, filler: str, at: int
+) -> None:
+    """A card number or token straddling any edge of what an excerpt scans shows no part of itself."""
+    card = data.draw(spellings(number))
+    before = filler * at
+    unit = len(filler.encode())
+    cut_at_bytes = (4 * (2 * LIMIT + reach((token,)))) // unit  # a filler count that ends at the byte window
+    for prefix in (before, filler * cut_at_bytes, before[: at - len(card) // 2]):
+        text = excerpt((prefix + card + " " + token.upper() + filler * 400).encode(), (token,))
+        assert card_parts(text, number) == []
+        assert token_parts(text, token) == []
+
+
+def test_an_echoed_security_code_next_to_its_name_is_hidden() -> None:
+    """Three or four digits written after a security-code field name are hidden, in JSON or in prose."""
+    for echoed in (
+        '{"security_code": "7319"}',
+        "security_code=7319",
+        "CVV: 731",
+        "cvc2 '7319'",
+        '\\"securityCode\\": \\"7319\\"',
+        "security code 7319",
+    ):
+        assert "731" not in scrub(echoed), echoed
+
+
+def test_numbers_that_are_not_card_numbers_are_kept() -> None:
+    """Session ids, amounts, dates and numbers that fail the Luhn check are shown as they are."""
+    text = (
+        "session 8724fd24-5489-4a5d-90fd-0604df7d3b83 amount 1299 at 2026-11-27T03:29:43Z "
+        "order 4012888888881882 ref 12345678901234567890123"
+    )
+    assert scrub(text) == text
+
+
+@pytest.mark.parametrize(
+    "adapter", [name for name in ("aiohttp", "httpx") if importlib.util.find_spec(name) is not None]
+)
+def test_the_async_adapters_scrub_the_same(adapter: str, server: LoopbackServer) -> None:
+    """Through an async adapter too, an upper-cased token and a slash-grouped card show nowhere."""
+    token, number = "tok_5b8e1c0f9d2a77aa", "4012888888881881"
+    body = json.dumps({"type": "error", "code": "bad", "message": f"{token.upper()} 4012/8888/8888/1881"})
+    server.default = Reply(400, body.encode(), (("X-Echo", f"bearer {token.upper()} 4012_8888_8888_1881"),))
+
+    async def call() -> object:
+        transport = aio.AiohttpTransport() if adapter == "aiohttp" else aio.HttpxTransport()
+        try:
+            config = make_config(server.url, bearer_token=token, retry=g.RetryPolicy(max_attempts=1))
+            return await aio.get_checkout_session(SESSION_ID, config=config, transport=transport)
+        finally:
+            await transport.aclose()
+
+    result = asyncio.run(call())
+    assert isinstance(result, g.ApiError)
+    text = observed(result, SESSION_ID, server.url)
+    assert card_parts(text, number) == []
+    assert token_parts(text, token) == []
+
+
+def test_the_test_servers_logs_show_no_secret(server: LoopbackServer) -> None:
+    """The fault server's and the emulator's records of what they received show no card, code or token."""
+    token, number, code = "tok_5b8e1c0f9d2a77aa", "4012888888881881", "7319"
+    card = g.CardPaymentMethod(number=number, expiration_date="12/30", security_code=code)
+    update = g.CheckoutSessionSecureFieldsUpdate(payment_method=card)
+    server.default = Reply(204)
+    config = make_config(server.url, bearer_token=token, retry=g.RetryPolicy(max_attempts=1))
+    g.update_checkout_session_fields(SESSION_ID, update, config=config, transport=Urllib3Transport())
+    emulator = Emulator()
+    created = g.new_checkout_session(
+        g.CheckoutSessionCreateRequest(metadata={"note": number}),
+        config=config,
+        transport=emulator.transport(),
+    )
+    assert isinstance(created, g.CheckoutSession)
+    g.update_checkout_session_fields(created.id, update, config=config, transport=emulator.transport())
+    assert len(server.received) == 1
+    assert len(emulator.requests) == 2
+    for text in (repr(server.received), str(server.received), repr(emulator.requests)):
+        assert card_parts(text, number) == []
+        assert token not in text
+        assert code not in text
