@@ -142,13 +142,14 @@ def attempts(
     if request.done_if_missing and outcome.status == 404 and may_have_acted:
         # An earlier attempt may have done it: the thing is gone, which is what was asked.
         return None  # type: ignore[return-value]  # such requests are Request[None]
-    if outcome.status != request.success_status:
-        # A server may echo the token it was sent in an error, with or without "Bearer".
-        token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
-        if token:
-            request = evolve(request, secrets=(*request.secrets, token))
     result = decode(request, outcome)
     if isinstance(result, (ApiError, UnexpectedResponse)):
+        # A server may echo the token it was sent in any answer that is not the value
+        # (an error, or a session of the wrong shape), with or without "Bearer": the
+        # answer is read again, with the token among the secrets to scrub.
+        token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
+        if token:
+            result = decode(evolve(request, secrets=(*request.secrets, token)), outcome)
         return evolve(result, call=call_name(request))
     return result
 

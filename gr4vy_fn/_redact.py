@@ -23,7 +23,8 @@ from collections.abc import Iterable
 
 REDACTED = "[redacted]"
 
-_JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])')
+# JSON's escapes, and the ones a Python repr adds (\xa0 for a no-break space).
+_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8}|["\\/bfnrt])')
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 # A digit, then (up to three separators, a digit) repeated: where card numbers may hide.
@@ -63,14 +64,14 @@ class _View:
         parts: list[str] = []
         at = 0  # in the original
         length = 0  # of the view so far
-        for escape in _JSON_ESCAPE.finditer(original):
+        for escape in _ESCAPE.finditer(original):
             if escape.start() > at:
                 self._add(length, at, escape.start(), escaped=False)
                 parts.append(original[at : escape.start()])
                 length += escape.start() - at
             self._add(length, escape.start(), escape.end(), escaped=True)
             code = escape.group()[1:]
-            parts.append(chr(int(code[1:], 16)) if code[0] == "u" else _SIMPLE_ESCAPES[code])
+            parts.append(chr(min(int(code[1:], 16), 0x10FFFF)) if code[0] in "uxU" else _SIMPLE_ESCAPES[code])
             length += 1
             at = escape.end()
         self._add(length, at, len(original), escaped=False)

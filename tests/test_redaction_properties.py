@@ -97,16 +97,21 @@ positions = st.sampled_from(EDGES).flatmap(lambda edge: st.integers(edge - 40, e
 
 @st.composite
 def echoes(draw: st.DrawFn, secret: str) -> tuple[Reply, str]:
-    """A reply that echoes `secret` in a JSON message, an HTML page or a header; and where."""
+    """A reply that echoes `secret` in a JSON message, an HTML page, a header or a field's name; and where."""
     filler = draw(st.sampled_from(FILLERS))
     before = (filler * draw(positions))[: draw(positions)] or "x"
     after = filler * draw(st.integers(0, 300))
-    where = draw(st.sampled_from(["message", "detail", "page", "header"]))
+    where = draw(st.sampled_from(["message", "detail", "page", "header", "field name"]))
     escape_digits = draw(st.booleans())
 
     def written(text: str, *, ascii_only: bool) -> str:
-        spelled = json.dumps(text, ensure_ascii=ascii_only)[1:-1]
-        return re.sub(r"\d", lambda d: f"\\u{ord(d.group()):04x}", spelled) if escape_digits else spelled
+        # As a JSON string's content; digits escaped as \u0034 when drawn so.
+        return "".join(
+            f"\\u{ord(char):04x}"
+            if escape_digits and char.isdigit()
+            else json.dumps(char, ensure_ascii=ascii_only)[1:-1]
+            for char in text
+        )
 
     if where in ("message", "detail"):
         ascii_only = draw(st.booleans())
@@ -120,6 +125,9 @@ def echoes(draw: st.DrawFn, secret: str) -> tuple[Reply, str]:
         )
         body = f'{{"type":"error","code":"bad_request",{inner}}}'.encode()
         return Reply(draw(st.sampled_from([400, 403, 422, 500])), body), where
+    if where == "field name":  # a session of the wrong shape: the reason names the field
+        session = {"type": "checkout-session", "id": SESSION_ID, "metadata": {before[-30:] + secret: 5}}
+        return Reply(200, json.dumps(session).encode()), where
     if where == "page":
         page = (before + secret + after).encode()
         return Reply(502, page, (("Content-Type", "text/html"),)), where
@@ -297,3 +305,13 @@ def test_the_test_servers_logs_show_no_secret(server: LoopbackServer) -> None:
         assert card_parts(text, number) == []
         assert token not in text
         assert code not in text
+
+
+def test_headers_show_no_card_number_or_token() -> None:
+    """Headers, as any response shows them, hide card numbers and what follows `Bearer`, in any header."""
+    response = g.HttpResponse(
+        status=200, headers={"X-Echo": "bearer tok_5b8e1c0f9d2a77aa", "X-Card": "4012 8888/8888_1881"}
+    )
+    text = repr(response) + repr(response.headers)
+    assert "tok_5b8e1c0f9d2a77aa" not in text
+    assert card_parts(text, "4012888888881881") == []
