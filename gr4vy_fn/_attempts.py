@@ -149,7 +149,9 @@ def attempts(
         # answer is read again, with the token among the secrets to scrub.
         token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
         if token:
-            result = decode(evolve(request, secrets=(*request.secrets, token)), outcome)
+            scrubbed = decode(evolve(request, secrets=(*request.secrets, token)), outcome)
+            if isinstance(scrubbed, (ApiError, UnexpectedResponse)):  # always: decode is pure
+                result = scrubbed
         return evolve(result, call=call_name(request))
     return result
 
