@@ -41,8 +41,6 @@ _BEARER = re.compile(r"(?i)\bbearer[\s:=]+([^\s\"'<>,;]+)")
 _JWT = re.compile(r"eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*")
 # Three or four digits just after a security-code field name: `"security_code": "123"`, `cvv=123`.
 _SECURITY_CODE = re.compile(r"(?i)(?:security[\s_-]?code|cvv2?|cvc2?|csc)[^\w]{0,6}?(\d{3,4})(?!\d)")
-# A JWT cut off at the end of a window (a token of known length is handled by the window's reach).
-_CUT_JWT = re.compile(r"eyJ[\w-]*\.[\w.-]*\Z")
 
 # The longest text one card number can take: 19 escaped digits and 18 gaps of
 # three escaped separators.
@@ -138,8 +136,8 @@ def _secret_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(secret) for secret in spelled), re.IGNORECASE)
 
 
-def _spans(text: str, secrets: Iterable[str], *, cut: bool = False) -> list[tuple[int, int]]:
-    """Return the merged, sorted spans of `text` to hide; `cut`: the text was cut off at its end."""
+def _spans(text: str, secrets: Iterable[str]) -> list[tuple[int, int]]:
+    """Return the merged, sorted spans of `text` to hide."""
     secrets = tuple(secrets)
     view = _View(text)
     seen = view.text
@@ -152,8 +150,6 @@ def _spans(text: str, secrets: Iterable[str], *, cut: bool = False) -> list[tupl
     found.extend(match.span(1) for match in _BEARER.finditer(seen))
     found.extend(match.span() for match in _JWT.finditer(seen))
     found.extend(match.span(1) for match in _SECURITY_CODE.finditer(seen))
-    if cut:
-        found.extend(match.span() for match in _CUT_JWT.finditer(seen))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(view.span(start, end) for start, end in found if end > start):
         if merged and start <= merged[-1][1]:
@@ -217,7 +213,7 @@ def _clipped(text: str, secrets: tuple[str, ...], limit: int, *, more: bool) -> 
     cut = more or len(text) > window
     text = text[:window]
     stop = window - reach(secrets) if cut else len(text)
-    shown = _render(text, _spans(text, secrets, cut=cut), stop)
+    shown = _render(text, _spans(text, secrets), stop)
     if cut or len(shown) > limit:
         return shown[:limit] + "…"
     return shown

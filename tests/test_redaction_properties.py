@@ -100,6 +100,9 @@ def echoes(draw: st.DrawFn, secret: str) -> tuple[Reply, str]:
     """A reply that echoes `secret` in a JSON message, an HTML page, a header or a field's name; and where."""
     filler = draw(st.sampled_from(FILLERS))
     before = (filler * draw(positions))[: draw(positions)] or "x"
+    if draw(st.booleans()):  # escaped copies, which scrubbing shrinks, pull what follows towards the start
+        copy = "".join(f"\\u{ord(char):04x}" for char in secret) + " "
+        before = copy * (len(before) // len(copy)) + before[: len(before) % len(copy)] or "x"
     after = filler * draw(st.integers(0, 300))
     where = draw(st.sampled_from(["message", "detail", "page", "header", "field name"]))
     escape_digits = draw(st.booleans())
@@ -228,13 +231,20 @@ def test_a_secret_cut_by_the_excerpts_window_leaves_no_part(
 ) -> None:
     """A card number or token straddling any edge of what an excerpt scans shows no part of itself."""
     card = data.draw(spellings(number))
-    before = filler * at
-    unit = len(filler.encode())
-    cut_at_bytes = (4 * (2 * LIMIT + reach((token,)))) // unit  # a filler count that ends at the byte window
-    for prefix in (before, filler * cut_at_bytes, before[: at - len(card) // 2]):
-        text = excerpt((prefix + card + " " + token.upper() + filler * 400).encode(), (token,))
-        assert card_parts(text, number) == []
-        assert token_parts(text, token) == []
+    window_bytes = 4 * (2 * LIMIT + reach((token,)))
+    # Escaped copies of the token, which scrubbing shrinks to a few characters,
+    # pull what follows them towards the start of the excerpt.
+    escaped = "".join(f"\\u{ord(char):04x}" for char in token) + " "
+    shrinking = escaped * (at // len(escaped))
+    for prefix in (
+        filler * at,
+        filler * ((window_bytes - len(card) // 2) // len(filler.encode())),
+        shrinking + filler * (at - len(shrinking)),
+    ):
+        for secret in (card, token.upper()):
+            text = excerpt((prefix + secret + " " + filler * 400).encode(), (token,))
+            assert card_parts(text, number) == []
+            assert token_parts(text, token) == []
 
 
 def test_an_echoed_security_code_next_to_its_name_is_hidden() -> None:
