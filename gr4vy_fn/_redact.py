@@ -23,24 +23,26 @@ from collections.abc import Iterable
 
 REDACTED = "[redacted]"
 
+# Patterns are kept as text: `re` compiles each on first use and caches it, so
+# importing this module (every cold start) compiles nothing.
 # JSON's escapes, and the ones a Python repr adds (\xa0 for a no-break space).
-_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8}|["\\/bfnrt])')
+_ESCAPE = r'\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8}|["\\/bfnrt])'
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 # A digit, then (up to three separators, a digit) repeated: where card numbers may hide.
 _SEPARATOR = r"[\s.,/_\-\u2010-\u2015\u2212]"
 _MAX_SEPARATORS = 3
-_DIGIT_RUN = re.compile(rf"\d(?:{_SEPARATOR}{{0,{_MAX_SEPARATORS}}}\d)*")
-_DIGITS = re.compile(r"\d+")
-_NOT_DIGIT = re.compile(r"\D+")
+_DIGIT_RUN = rf"\d(?:{_SEPARATOR}{{0,{_MAX_SEPARATORS}}}\d)*"
+_DIGITS = r"\d+"
+_NOT_DIGIT = r"\D+"
 # Stretches of digit groups tried, per text, before the scan stops checking.
 _CARD_BUDGET = 20_000
 _CARD_DIGITS = range(12, 20)
 # A bearer token (the part after the word), and anything shaped like a JWT.
-_BEARER = re.compile(r"(?i)\bbearer[\s:=]+([^\s\"'<>,;]+)")
-_JWT = re.compile(r"eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*")
+_BEARER = r"(?i)\bbearer[\s:=]+([^\s\"'<>,;]+)"
+_JWT = r"eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*"
 # Three or four digits just after a security-code field name: `"security_code": "123"`, `cvv=123`.
-_SECURITY_CODE = re.compile(r"(?i)(?:security[\s_-]?code|cvv2?|cvc2?|csc)[^\w]{0,6}?(\d{3,4})(?!\d)")
+_SECURITY_CODE = r"(?i)(?:security[\s_-]?code|cvv2?|cvc2?|csc)[^\w]{0,6}?(\d{3,4})(?!\d)"
 
 # The longest text one card number can take: 19 escaped digits and 18 gaps of
 # three escaped separators.
@@ -62,7 +64,7 @@ class _View:
         parts: list[str] = []
         at = 0  # in the original
         length = 0  # of the view so far
-        for escape in _ESCAPE.finditer(original):
+        for escape in re.finditer(_ESCAPE, original):
             if escape.start() > at:
                 self._add(length, at, escape.start(), escaped=False)
                 parts.append(original[at : escape.start()])
@@ -106,14 +108,14 @@ def _luhn(digits: str) -> bool:
 def _card_spans(text: str, own_cards: frozenset[str]) -> Iterable[tuple[int, int]]:
     """Yield the spans of `text` that hold a card number, alone or grouped."""
     budget = _CARD_BUDGET
-    for run in _DIGIT_RUN.finditer(text):
+    for run in re.finditer(_DIGIT_RUN, text):
         if budget <= 0:
             # Past the budget (text no answer needs, made to cost time), every
             # run long enough to hold a card is hidden whole, without the check.
-            if len(_NOT_DIGIT.sub("", run.group())) >= _CARD_DIGITS.start:
+            if len(re.sub(_NOT_DIGIT, "", run.group())) >= _CARD_DIGITS.start:
                 yield run.span()
             continue
-        groups = [(group.start(), group.end(), group.group()) for group in _DIGITS.finditer(run.group())]
+        groups = [(group.start(), group.end(), group.group()) for group in re.finditer(_DIGITS, run.group())]
         offset = run.start()
         for first in range(len(groups)):
             if budget <= 0:
@@ -147,9 +149,9 @@ def _spans(text: str, secrets: Iterable[str]) -> list[tuple[int, int]]:
         found.extend(match.span() for match in pattern.finditer(seen))
     own_cards = frozenset(secret for secret in secrets if secret.isdigit() and len(secret) in _CARD_DIGITS)
     found.extend(_card_spans(seen, own_cards))
-    found.extend(match.span(1) for match in _BEARER.finditer(seen))
-    found.extend(match.span() for match in _JWT.finditer(seen))
-    found.extend(match.span(1) for match in _SECURITY_CODE.finditer(seen))
+    found.extend(match.span(1) for match in re.finditer(_BEARER, seen))
+    found.extend(match.span() for match in re.finditer(_JWT, seen))
+    found.extend(match.span(1) for match in re.finditer(_SECURITY_CODE, seen))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(view.span(start, end) for start, end in found if end > start):
         if merged and start <= merged[-1][1]:
