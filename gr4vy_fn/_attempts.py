@@ -142,18 +142,25 @@ def attempts(
     if request.done_if_missing and outcome.status == 404 and may_have_acted:
         # An earlier attempt may have done it: the thing is gone, which is what was asked.
         return None  # type: ignore[return-value]  # such requests are Request[None]
+    error_status = outcome.status != request.success_status
+    if error_status:
+        request = _with_token(request, http_request)
     result = decode(request, outcome)
     if isinstance(result, (ApiError, UnexpectedResponse)):
-        # A server may echo the token it was sent in any answer that is not the value
-        # (an error, or a session of the wrong shape), with or without "Bearer": the
-        # answer is read again, with the token among the secrets to scrub.
-        token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
-        if token:
-            scrubbed = decode(evolve(request, secrets=(*request.secrets, token)), outcome)
+        if not error_status:
+            # A success status whose body is not the value (a session of the wrong
+            # shape), rare: read again, so that the token is scrubbed from it too.
+            scrubbed = decode(_with_token(request, http_request), outcome)
             if isinstance(scrubbed, (ApiError, UnexpectedResponse)):  # always: decode is pure
                 result = scrubbed
         return evolve(result, call=call_name(request))
     return result
+
+
+def _with_token(request: Request[Any], http_request: HttpRequest) -> Request[Any]:
+    # A server may echo the token it was sent, with or without "Bearer": it is scrubbed like the card data.
+    token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
+    return evolve(request, secrets=(*request.secrets, token)) if token else request
 
 
 def _named(error: TransportError, request: Request[Any], attempts: int, request_sent: bool) -> TransportError:
