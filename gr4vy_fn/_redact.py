@@ -5,14 +5,15 @@ What is removed (see docs/errors.md, which must say the same):
 - the secrets the request was sent with (its bearer token, card number and
   security code), in any letter case, plain or written with JSON escapes;
 - any card number: a run of 12 to 19 digits that passes the Luhn check (or is
-  the request's own card), plain or grouped by up to three separators
-  (spaces, tabs, no-break spaces, dots, commas, dashes, slashes, underscores);
+  the request's own card), plain or in groups of any size, each gap up to
+  three separators (any Unicode space, tab, dot, comma, dash, slash, underscore);
 - what follows the word `Bearer`, and anything shaped like a JWT;
 - three or four digits written just after a security-code field name
   (`security_code`, `cvv`, `cvc`, `csc`).
 
-Text is scanned as a JSON reader would see it (`\\u0034` is `4`, `\\t` a tab),
-and what is found is replaced where it stands in the original text.
+Text is scanned with its JSON and Python repr escapes read (`\\u0034` is `4`,
+`\\t` a tab, `\\xa0` a no-break space), and what is found is replaced where it
+stands in the original text.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ _CARD_REACH = 19 * 6 + 18 * _MAX_SEPARATORS * 6
 
 
 class _View:
-    """The text as a JSON reader sees it, and the way back to positions in the original."""
+    """The text with its escapes read, and the way back to positions in the original."""
 
     __slots__ = ("_pieces", "_starts", "text")
 
@@ -183,7 +184,7 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
 def reach(secrets: Iterable[str] = ()) -> int:
     """Return the most characters one secret can take in text, spelled with escapes and separators."""
     longest = max((len(secret) for secret in secrets), default=0)
-    return max(_CARD_REACH, 6 * longest + len("Bearer ") * 6)
+    return max(_CARD_REACH, 6 * longest)  # each character may be written as a six-character escape
 
 
 def clip(text: str, secrets: Iterable[str] = (), limit: int = 256) -> str:
