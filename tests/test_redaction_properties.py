@@ -15,6 +15,7 @@ import pytest
 from conftest import SESSION_ID, make_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.vendor.pretty import pretty
 from loopback import LoopbackServer, Reply
 
 import gr4vy_fn as g
@@ -317,7 +318,8 @@ def test_the_test_servers_logs_show_no_secret(server: LoopbackServer) -> None:
     g.update_checkout_session_fields(created.id, update, config=config, transport=emulator.transport())
     assert len(server.received) == 1
     assert len(emulator.requests) == 2
-    for text in (repr(server.received), str(server.received), repr(emulator.requests)):
+    shown = (repr(server.received), str(server.received), repr(emulator.requests))
+    for text in (*shown, pretty(server.received), pretty(emulator.requests)):
         assert card_parts(text, number) == []
         assert token not in text
         assert code not in text
@@ -331,3 +333,21 @@ def test_headers_show_no_card_number_or_token() -> None:
     text = repr(response) + repr(response.headers)
     assert "tok_5b8e1c0f9d2a77aa" not in text
     assert card_parts(text, "4012888888881881") == []
+
+
+def test_pretty_printers_show_models_as_their_repr_does() -> None:
+    """Hypothesis' and IPython's pretty printers, which read attrs fields, show a card as its repr does."""
+    card = g.CardPaymentMethod(number="4012888888881881", expiration_date="12/30", security_code="7319")
+    update = g.CheckoutSessionSecureFieldsUpdate(payment_method=card)
+    assert pretty(update) == repr(update)
+    assert "4012888888881881" not in pretty(update)
+
+
+def test_past_its_budget_the_card_scan_hides_every_long_run() -> None:
+    """Text made to cost time (thousands of digit groups) is scanned once; runs that may be cards hide."""
+    crowd = "1 " * 15_000  # one run of 15,000 digit groups, none of its stretches a card number
+    text = f"{crowd}end; then 4012 8888 8888 1881 and order 12 at 2026-11-27"
+    shown = scrub(text)
+    assert "1 1 1" not in shown
+    assert card_parts(shown, "4012888888881881") == []
+    assert shown.endswith("end; then [redacted] and order 12 at 2026-11-27")
