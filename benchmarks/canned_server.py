@@ -1,12 +1,14 @@
 """A canned HTTP/1.1 keep-alive server for benchmarks: one fixed answer, as fast as asyncio goes.
 
-Run as `python canned_server.py BODY_FILE`: prints its port, then serves until stdin closes.
+Run as `python canned_server.py BODY_FILE [STATUS]` (STATUS 200 unless given): prints its port,
+then serves until stdin closes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from http import HTTPStatus
 
 
 class Canned(asyncio.Protocol):
@@ -34,9 +36,10 @@ class Canned(asyncio.Protocol):
             self.transport.write(self.answer)  # type: ignore[attr-defined]
 
 
-async def main(body: bytes) -> None:
+async def main(body: bytes, status: int) -> None:
     answer = (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n".encode()
+        + b"Content-Type: application/json\r\nContent-Length: "
         + str(len(body)).encode()
         + b"\r\n\r\n"
         + body
@@ -50,4 +53,4 @@ async def main(body: bytes) -> None:
 
 if __name__ == "__main__":
     with open(sys.argv[1], "rb") as source:
-        asyncio.run(main(source.read()))
+        asyncio.run(main(source.read(), int(sys.argv[2]) if len(sys.argv) > 2 else 200))

@@ -7,17 +7,25 @@
 Each client runs in its own fresh process against one canned loopback server,
 interleaved over several rounds; figures are medians, compared as ratios
 measured in the same run. The official `gr4vy` SDK is included when installed.
+
+gr4vy_fn is measured as a deployment has it: the package is copied to a scratch
+directory and byte-compiled there (`python -m compileall`), and every child
+process imports it from that copy, with its `.pyc` files; the copy is removed at
+the end, so no `.pyc` is left in the checkout.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
+import contextlib
 import importlib.util
 import json
 import os
 import platform
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -84,12 +92,12 @@ def session_body(items: int = 20) -> bytes:
 
 
 class CannedServer:
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes, status: int = 200) -> None:
         self._file = tempfile.NamedTemporaryFile(suffix=".json", delete=False)  # noqa: SIM115
         self._file.write(body)
         self._file.close()
         self.process = subprocess.Popen(
-            [sys.executable, str(HERE / "canned_server.py"), self._file.name],
+            [sys.executable, str(HERE / "canned_server.py"), self._file.name, str(status)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -104,10 +112,66 @@ class CannedServer:
         os.unlink(self._file.name)
 
 
-def run_child(args: list[str]) -> tuple[float, int, str]:
-    """Run a fresh Python process; return wall seconds, peak RSS (KiB) and its stdout."""
+Env = dict[str, str]
+
+
+@contextlib.contextmanager
+def compiled_package() -> Iterator[tuple[Env, int]]:
+    """Yield the environment of child processes that import a byte-compiled copy of gr4vy_fn,
+    and how many of its modules `import gr4vy_fn` loads from `.pyc` files there.
+
+    The package this interpreter would import is copied to a scratch directory
+    and compiled there, as a deployment's zip should be; the copy goes first on
+    PYTHONPATH. PYTHONDONTWRITEBYTECODE only stops writing `.pyc` files, never
+    reading them, so the children use them; `compileall` writes them whatever it says.
+    """
+    spec = importlib.util.find_spec("gr4vy_fn")
+    if spec is None or not spec.submodule_search_locations:
+        msg = "gr4vy_fn is not installed"
+        raise RuntimeError(msg)
+    with tempfile.TemporaryDirectory(prefix="gr4vy_fn-compiled-") as scratch:
+        target = Path(scratch) / "gr4vy_fn"
+        shutil.copytree(
+            spec.submodule_search_locations[0], target, ignore=shutil.ignore_patterns("__pycache__")
+        )
+        if not compileall.compile_dir(target, quiet=1):
+            msg = f"compileall failed on {target}"
+            raise RuntimeError(msg)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [scratch, os.environ.get("PYTHONPATH")])),
+        }
+        yield env, loaded_from_pyc(env, target)
+
+
+def loaded_from_pyc(env: Env, package: Path) -> int:
+    """Check that `import gr4vy_fn` in a child loads every module from `package`'s .pyc files.
+
+    `python -v` names where each module's code object came from: a `.pyc`, or a
+    source file it had to compile. Returns how many modules were loaded.
+    """
+    result = subprocess.run(
+        [sys.executable, "-v", "-c", "import gr4vy_fn"],
+        env=env,
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    sources = re.findall(r"^# code object from '?(.+?gr4vy_fn.+?)'?$", result.stderr, re.MULTILINE)
+    stray = [
+        source for source in sources if not source.endswith(".pyc") or package not in Path(source).parents
+    ]
+    if not sources or stray:
+        msg = f"gr4vy_fn was not imported from the compiled copy at {package}: {stray or 'no module seen'}"
+        raise RuntimeError(msg)
+    return len(sources)
+
+
+def run_child(args: list[str], env: Env) -> tuple[float, int, str]:
+    """Run a fresh Python process with `env`; return wall seconds, peak RSS (KiB) and its stdout."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, text=True, env=env)
     assert process.stdout is not None
     out = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -129,32 +193,43 @@ def clients() -> list[str]:
 Series = dict[str, list[float]]
 
 
-def rounds_of(count: int) -> Iterator[list[str]]:
+def rounds_of(count: int, clients_measured: list[str]) -> Iterator[list[str]]:
     """The clients in a new order each round, so none is always measured right after another."""
     shuffler = random.Random(1042)
     for _ in range(count):
-        names = clients()
+        names = list(clients_measured)
         shuffler.shuffle(names)
         yield names
 
 
-def warm(url: str, rounds: int, calls: int) -> Series:
+def warm(url: str, rounds: int, calls: int, env: Env, names: list[str]) -> Series:
     """Per round, each client's median warm call in µs."""
-    series: Series = {name: [] for name in clients()}
-    for names in rounds_of(rounds):
-        for name in names:
-            _, _, out = run_child([str(CLIENTS), "warm", name, url, str(calls)])
+    series: Series = {name: [] for name in names}
+    for order in rounds_of(rounds, names):
+        for name in order:
+            _, _, out = run_child([str(CLIENTS), "warm", name, url, str(calls)], env)
             series[name].append(statistics.median(json.loads(out)) / 1000)
     return series
 
 
-def cold(url: str, runs: int) -> tuple[Series, Series]:
+def threads(url: str, rounds: int, calls: int, env: Env) -> Series:
+    """Per round, the calls per second of 8 threads sharing one client (gr4vy_fn: the default transport)."""
+    names = ["urllib3", "gr4vy_fn"]
+    series: Series = {name: [] for name in names}
+    for order in rounds_of(rounds, names):
+        for name in order:
+            _, _, out = run_child([str(CLIENTS), "threads", name, url, str(calls)], env)
+            series[name].append(json.loads(out)[0])
+    return series
+
+
+def cold(url: str, runs: int, env: Env) -> tuple[Series, Series]:
     """Per run, each client's cold start in ms and its peak RSS in MiB."""
     times: Series = {name: [] for name in clients()}
     memory: Series = {name: [] for name in clients()}
-    for names in rounds_of(runs):
+    for names in rounds_of(runs, clients()):
         for name in names:
-            elapsed, rss, _ = run_child([str(CLIENTS), "cold", name, url])
+            elapsed, rss, _ = run_child([str(CLIENTS), "cold", name, url], env)
             times[name].append(elapsed * 1000)
             memory[name].append(rss / 1024)
     return times, memory
@@ -220,13 +295,13 @@ def pure(budget: float) -> dict[str, float]:
     )
 
 
-def import_profile() -> tuple[float, float, list[str]]:
+def import_profile(env: Env) -> tuple[float, float, list[str]]:
     """`import gr4vy_fn` in fresh processes: median ms in our modules and in all; what was imported."""
     command = [sys.executable, "-X", "importtime", "-c", "import gr4vy_fn"]
     owns, everythings = [], []
     modules: list[str] = []
     for _ in range(9):  # one import is a few tens of ms: a median over several steadies it
-        result = subprocess.run(command, capture_output=True, text=True, check=True)
+        result = subprocess.run(command, capture_output=True, text=True, check=True, env=env, cwd=HERE)
         own = everything = 0.0
         modules = []
         for line in result.stderr.splitlines():
@@ -273,40 +348,34 @@ def async_clients() -> list[str]:
     return names
 
 
-def async_series(mode: str, url: str, rounds: int, count: int, scale: float) -> Series:
+def async_series(mode: str, url: str, rounds: int, count: int, scale: float, env: Env) -> Series:
     """Per round, each async client's median figure of `mode` (warm: µs a call; burst: calls/s)."""
     series: Series = {name: [] for name in async_clients()}
-    shuffler = random.Random(1042)
-    for _ in range(rounds):
-        names = async_clients()
-        shuffler.shuffle(names)
+    for names in rounds_of(rounds, async_clients()):
         for name in names:
-            _, _, out = run_child([str(ASYNC_CLIENTS), mode, name, url, str(count)])
+            _, _, out = run_child([str(ASYNC_CLIENTS), mode, name, url, str(count)], env)
             series[name].append(statistics.median(json.loads(out)) * scale)
     return series
 
 
-def async_cold(url: str, runs: int) -> Series:
+def async_cold(url: str, runs: int, env: Env) -> Series:
     """Per run, each async client's cold start in ms: import, open, first call."""
     times: Series = {name: [] for name in async_clients()}
-    shuffler = random.Random(1042)
-    for _ in range(runs):
-        names = async_clients()
-        shuffler.shuffle(names)
+    for names in rounds_of(runs, async_clients()):
         for name in names:
-            elapsed, _, _ = run_child([str(ASYNC_CLIENTS), "cold", name, url])
+            elapsed, _, _ = run_child([str(ASYNC_CLIENTS), "cold", name, url], env)
             times[name].append(elapsed * 1000)
     return times
 
 
-def async_report(url: str, args: argparse.Namespace) -> list[str]:
+def async_report(url: str, args: argparse.Namespace, env: Env) -> list[str]:
     """The async rows: gr4vy_fn.aio over each adapter against the same client used bare."""
     names = async_clients()
     if not names:
         return []
-    warm_us = async_series("warm", url, args.rounds, args.calls, 1 / 1000)
-    burst = async_series("burst", url, args.rounds, args.bursts, 1.0)
-    cold_ms = async_cold(url, args.cold_runs)
+    warm_us = async_series("warm", url, args.rounds, args.calls, 1 / 1000, env)
+    burst = async_series("burst", url, args.rounds, args.bursts, 1.0, env)
+    cold_ms = async_cold(url, args.cold_runs, env)
     rows = [
         ("sequential warm call, median (µs)", warm_us),
         ("100 calls in flight (calls/s)", burst),
@@ -341,18 +410,38 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
+# (figure, target, this run's ratio, True when the ratio must stay at or under the target)
+Target = tuple[str, float, float, bool]
+
+
+def targets_table(targets: list[Target]) -> list[str]:
+    """The targets, this run's ratio for each, and whether it is met."""
+    lines = ["| target | limit | this run | |", "| --- | ---: | ---: | --- |"]
+    for figure, limit, measured, at_most in targets:
+        met = measured <= limit if at_most else measured >= limit
+        bound = "at most" if at_most else "at least"
+        lines.append(f"| {figure} | {bound} {limit:.2f}x | {measured:.2f}x | {'met' if met else 'not met'} |")
+    return lines
+
+
 def report(args: argparse.Namespace) -> str:
-    server, small = CannedServer(session_body(20)), CannedServer(session_body(1))
-    try:
-        warm_us = warm(server.url, args.rounds, args.calls)
-        warm_small_us = warm(small.url, args.rounds, args.calls)
-        cold_ms, rss_mb = cold(server.url, args.cold_runs)
-        async_lines = async_report(server.url, args)
-    finally:
-        server.close()
-        small.close()
+    with compiled_package() as (env, compiled):
+        server, small = CannedServer(session_body(20)), CannedServer(session_body(1))
+        created = CannedServer(session_body(20), status=201)
+        try:
+            warm_us = warm(server.url, args.rounds, args.calls, env, clients())
+            warm_small_us = warm(small.url, args.rounds, args.calls, env, clients())
+            creates = warm(created.url, args.rounds, args.calls, env, ["urllib3-create", "gr4vy_fn-create"])
+            threaded = threads(server.url, args.rounds, args.calls * 4, env)
+            cold_ms, rss_mb = cold(server.url, args.cold_runs, env)
+            async_lines = async_report(server.url, args, env)
+        finally:
+            server.close()
+            small.close()
+            created.close()
+        own_ms, import_ms, modules = import_profile(env)
+    create_us = {"urllib3": creates["urllib3-create"], "gr4vy_fn": creates["gr4vy_fn-create"]}
     work = pure(args.budget)
-    own_ms, import_ms, modules = import_profile()
     signing = tokens(args.budget)
     forbidden = sorted(
         {m for m in modules if m.split(".")[0] in {"jwt", "argparse", "cryptography"}}
@@ -361,6 +450,8 @@ def report(args: argparse.Namespace) -> str:
     rows = [
         ("warm call, 20-item session, median (µs)", warm_us, "urllib3"),
         ("warm call, 1-item session, median (µs)", warm_small_us, "urllib3"),
+        ("20-item create (build, send, decode), median (µs)", create_us, "urllib3"),
+        ("8 threads, 20-item session (calls/s)", threaded, "urllib3"),
         ("cold start, median (ms)", cold_ms, "deps"),
         ("peak RSS, cold start (MiB)", rss_mb, "deps"),
     ]
@@ -369,18 +460,46 @@ def report(args: argparse.Namespace) -> str:
         f"Machine: {machine()}.",
         f"Run: {args.rounds} warm rounds of {args.calls} calls and {args.cold_runs} cold starts "
         "per client, in a new order each round. Figures are medians over rounds; ratios are "
-        "medians of the ratios measured within each round.",
+        "medians of the ratios measured within each round. gr4vy_fn is imported from a "
+        f"byte-compiled copy of the package ({compiled} modules loaded from `.pyc` files), as a "
+        "deployment has it.",
         "",
         "| figure | " + " | ".join(names) + " | gr4vy_fn ratio |",
         "| --- | " + " | ".join("---:" for _ in names) + " | ---: |",
     ]
     for title, series, floor in rows:
-        cells = " | ".join(f"{median(series, name):.1f}" for name in names)
+        cells = " | ".join(f"{median(series, name):.1f}" if name in series else "" for name in names)
         lines.append(f"| {title} | {cells} | {ratio(series, 'gr4vy_fn', floor):.2f}x {floor} |")
     empty = " |" * len(names)
     lines.append(
         f"| cold start vs bare urllib3 |{empty} {ratio(cold_ms, 'gr4vy_fn', 'urllib3'):.2f}x urllib3 |"
     )
+    lines += [
+        "",
+        "The create's floor is `json.dumps` of the same cart, a urllib3 POST and `json.loads`; the "
+        "threads share gr4vy_fn's default transport, or one urllib3 PoolManager.",
+        "",
+        *targets_table(
+            [
+                ("cold start / dependency floor", 1.10, ratio(cold_ms, "gr4vy_fn", "deps"), True),
+                (
+                    "warm get, 1-item session / bare urllib3",
+                    1.15,
+                    ratio(warm_small_us, "gr4vy_fn", "urllib3"),
+                    True,
+                ),
+                (
+                    "warm get, 20-item session / bare urllib3",
+                    1.25,
+                    ratio(warm_us, "gr4vy_fn", "urllib3"),
+                    True,
+                ),
+                ("20-item create / bare POST", 1.35, ratio(create_us, "gr4vy_fn", "urllib3"), True),
+                ("decode 20-item session / `json.loads`", 2.0, work["decode"] / work["loads"], True),
+                ("8 threads, throughput / bare urllib3", 0.80, ratio(threaded, "gr4vy_fn", "urllib3"), False),
+            ]
+        ),
+    ]
     if "official" in names:
         lines.append(
             f"\nThe official SDK: warm call {ratio(warm_us, 'official', 'urllib3'):.1f}x the urllib3 "
