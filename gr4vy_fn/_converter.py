@@ -11,6 +11,7 @@ request models' wire rules applied). Both use the one set of reading rules in
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import models
 from ._clear import Clear
+from ._rules import FrozenMap
 from ._structure import Engine, ShapeError
 from .errors import ValidationError
 
@@ -74,6 +76,14 @@ def structure_request(data: Any, cls: type[T]) -> T:
         raise ValidationError(exc.json_path, exc.problem) from None
 
 
+def _is_tuple(tp: Any) -> bool:
+    return tp is tuple or typing.get_origin(tp) is tuple
+
+
+def _is_mapping(tp: Any) -> bool:
+    return tp is FrozenMap or typing.get_origin(tp) in (Mapping, dict)
+
+
 def make_converter() -> Converter:
     """Build the converter that writes models as wire JSON."""
     converter = Converter()
@@ -82,6 +92,23 @@ def make_converter() -> Converter:
     # A plain str on the wire (WireEnum, not Enum: a str subclass would be written as itself).
     converter.register_unstructure_hook(models.WireEnum, lambda member: member.value)
     converter.register_unstructure_hook(Clear, lambda _: None)
+
+    # Tuples and mappings by hooks of our own: cattrs' built-in ones register themselves as
+    # they are made, which empties the dispatch cache, so every model's hook was made again
+    # on the second call of a process.
+    def unstructure_tuple(tp: Any) -> Callable[[Any], Any]:
+        # Items by their declared type, or by their own class in a bare `tuple` (what a union holds).
+        args = typing.get_args(tp)
+        item = converter.get_unstructure_hook(args[0]) if args else converter.unstructure
+        return lambda value: [item(each) for each in value]
+
+    def unstructure_mapping(tp: Any) -> Callable[[Any], Any]:
+        args = typing.get_args(tp)
+        item = converter.get_unstructure_hook(args[1]) if args else converter.unstructure
+        return lambda value: {key: item(each) for key, each in value.items()}
+
+    converter.register_unstructure_hook_factory(_is_tuple, unstructure_tuple)
+    converter.register_unstructure_hook_factory(_is_mapping, unstructure_mapping)
 
     def unstructure_model(cls: type) -> Callable[[Any], Any]:
         # `method` tells the payment-method union apart: always sent, though it has a default.

@@ -1,0 +1,63 @@
+"""The converter's hooks: made once per process, on first use, never again."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import SAMPLES
+
+# In a fresh process (a test run has made most hooks already), count the readers and cattrs
+# unstructure functions made by a first and a second round of the same calls.
+HOOKS_MADE = """
+import json, sys
+import gr4vy_fn as g
+from gr4vy_fn import _converter, _structure, operations
+
+made = []
+make_reader = _structure.Engine._make
+make_writer = _converter.make_dict_unstructure_fn
+
+def reader(engine, tp):
+    made.append(repr(tp))
+    return make_reader(engine, tp)
+
+def writer(cls, *args, **kwargs):
+    made.append(cls.__name__)
+    return make_writer(cls, *args, **kwargs)
+
+_structure.Engine._make = reader
+_converter.make_dict_unstructure_fn = writer
+body = open(sys.argv[1], "rb").read()
+request = operations.get_checkout_session(json.loads(body)["id"])
+answer = g.HttpResponse(status=200, headers={}, body=body)
+
+def calls():
+    session = g.decode(request, answer)
+    assert isinstance(session, g.CheckoutSession), session
+    g.to_dict(session)
+    item = g.CartItem(name="Mug", quantity=1, unit_amount=900, categories=["kitchen"])
+    operations.new_checkout_session(g.CheckoutSessionCreateRequest(cart_items=[item], metadata={"a": "b"}))
+
+rounds = []
+for _ in range(2):
+    made.clear()
+    calls()
+    rounds.append(list(made))
+print(json.dumps(rounds))
+"""
+
+
+def test_the_second_decode_and_create_body_make_no_hook() -> None:
+    """Decoding a session and writing a create body make their hooks on the first call only."""
+    shown = subprocess.run(
+        [sys.executable, "-c", HOOKS_MADE, str(SAMPLES / "session_201.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    first, second = json.loads(shown.stdout)
+    assert {"CheckoutSession", "CheckoutSessionCreateRequest", "CartItem"} <= set(first)
+    assert "<class 'gr4vy_fn.models.CheckoutSession'>" in first  # the reader, seen by the count
+    assert second == []
