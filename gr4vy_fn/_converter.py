@@ -11,17 +11,19 @@ request models' wire rules applied). Both use the one set of reading rules in
 
 from __future__ import annotations
 
+import sys
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import attrs
 from cattrs import Converter
-from cattrs.gen import make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_unstructure_fn_from_attrs, override
 
 from . import models
 from ._clear import Clear
+from ._lazy import field_types, names_later
 from ._rules import FrozenMap
 from ._structure import Engine, ShapeError
 from .errors import ValidationError
@@ -35,23 +37,27 @@ def format_datetime(value: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-_PAYMENT_METHODS: Mapping[str, type] = {
-    "card": models.CardPaymentMethod,
-    "click-to-pay": models.ClickToPayPaymentMethod,
-    "click_to_pay": models.ClickToPayPaymentMethod,  # the seed's spelling
-    "id": models.IdPaymentMethod,
-}
+class _TaggedUnions(Mapping[Any, Callable[[Any], "type | None"]]):
+    """Each tagged union, with the function choosing its class from a value: the secure fields'
+    payment method, once its module is made (no annotation can name the union before)."""
+
+    def _made(self) -> Mapping[Any, Callable[[Any], type | None]]:
+        secure_fields = sys.modules.get(f"{__package__}._secure_fields")
+        if secure_fields is None:
+            return {}
+        return {secure_fields.SecureFieldsPaymentMethod: secure_fields.payment_method_class}
+
+    def __getitem__(self, tp: Any) -> Callable[[Any], type | None]:
+        return self._made()[tp]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
 
 
-def _payment_method_class(value: Any) -> type | None:
-    """The payment-method class a body's `method` names, or None."""
-    method = value.get("method") if type(value) is dict else None
-    return _PAYMENT_METHODS.get(method) if type(method) is str else None
-
-
-_UNIONS: Mapping[Any, Callable[[Any], type | None]] = {
-    models.SecureFieldsPaymentMethod: _payment_method_class
-}
+_UNIONS = _TaggedUnions()
 _RESPONSE_ONLY = frozenset(
     {
         models.CheckoutSession,
@@ -111,17 +117,19 @@ def make_converter() -> Converter:
     converter.register_unstructure_hook_factory(_is_mapping, unstructure_mapping)
 
     def unstructure_model(cls: type) -> Callable[[Any], Any]:
+        types = field_types(cls)
+        fields = [field.evolve(type=types[field.name]) for field in attrs.fields(cls)]
+        # A field naming a class not made yet is written by its value's own class (made by then).
+        overrides: dict[str, Any] = {
+            name: override(unstruct_hook=converter.unstructure)
+            for name, tp in types.items()
+            if names_later(tp)
+        }
         # `method` tells the payment-method union apart: always sent, though it has a default.
-        if "method" in attrs.fields_dict(cls):
-            return make_dict_unstructure_fn(
-                cls,
-                converter,
-                _cattrs_omit_if_default=True,
-                _cattrs_include_init_false=True,
-                method=override(omit_if_default=False),
-            )
-        return make_dict_unstructure_fn(
-            cls, converter, _cattrs_omit_if_default=True, _cattrs_include_init_false=True
+        if "method" in types:
+            overrides["method"] = override(omit_if_default=False)
+        return make_dict_unstructure_fn_from_attrs(
+            fields, cls, converter, _cattrs_omit_if_default=True, _cattrs_include_init_false=True, **overrides
         )
 
     converter.register_unstructure_hook_factory(attrs.has, unstructure_model)

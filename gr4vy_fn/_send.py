@@ -8,7 +8,7 @@ shared with gr4vy_fn.aio.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from . import operations as ops
 from ._attempts import Send, attempts, checked_keywords, checked_transport
@@ -16,8 +16,11 @@ from ._http import HeadersInput, Timeout, Transport
 from .config import Config
 from .defaults import default_config, default_transport
 from .errors import ErrorValue, Gr4vyError, TransportError
-from .models import CheckoutSession, CheckoutSessionCreateRequest, CheckoutSessionSecureFieldsUpdate
+from .models import CheckoutSession, CheckoutSessionCreateRequest
 from .operations import Request
+
+if TYPE_CHECKING:
+    from .models import CheckoutSessionSecureFieldsUpdate  # made on first use
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., object])

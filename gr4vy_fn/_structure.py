@@ -34,6 +34,7 @@ from typing import Any
 import attrs
 
 from ._clear import Clear
+from ._lazy import field_types, is_later, made
 from ._rules import FrozenMap
 from .errors import ValidationError
 
@@ -202,6 +203,8 @@ class Engine:
         return found
 
     def _make(self, tp: Any) -> Hook:
+        if is_later(tp):
+            return self.hook(made(tp))  # a class made on first use: needed now, by a value
         if tp in self._unions:
             return self._union_hook(self._unions[tp])
         if attrs.has(tp):
@@ -251,7 +254,7 @@ class Engine:
         return structure
 
     def _model_hook(self, cls: type) -> Hook:
-        attrs.resolve_types(cls)
+        types = field_types(cls)  # a class made on first use stays unmade until a value needs it
         with_rules = self.strict and cls not in self._response_only
         fields = attrs.fields(cls)
         globs: dict[str, Any] = {
@@ -277,7 +280,7 @@ class Engine:
         names: list[tuple[int, str]] = []
         for index, field in enumerate(fields):
             if field.init:
-                lines += self._field_lines(globs, index, field)
+                lines += self._field_lines(globs, index, field, types[field.name])
                 names.append((index, field.name))
             else:
                 globs[f"d{index}"] = field.default
@@ -305,11 +308,13 @@ class Engine:
         exec(compile(source, filename, "exec"), globs)  # noqa: S102 - our own generated source
         return typing.cast(Hook, globs["structure"])
 
-    def _field_lines(self, globs: dict[str, Any], index: int, field: attrs.Attribute[Any]) -> list[str]:
+    def _field_lines(
+        self, globs: dict[str, Any], index: int, field: attrs.Attribute[Any], tp: Any
+    ) -> list[str]:
         name, value = field.name, f"v{index}"
-        enum = _open_enum(field.type)
-        inner = _inner(field.type)
-        nullable = inner is not field.type
+        enum = _open_enum(tp)
+        inner = _inner(tp)
+        nullable = inner is not tp
         lines = []
         if field.default is attrs.NOTHING:
             lines.append(f"    {value} = o['{name}'] if '{name}' in o else missing('{name}')")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from attrs import field, frozen
 
@@ -17,13 +17,10 @@ from ._converter import converter
 from ._http import NO_HEADERS, Headers, _body_repr, _headers
 from ._value import Value
 from .errors import ValidationError
-from .models import (
-    CardPaymentMethod,
-    CheckoutSession,
-    CheckoutSessionCreateRequest,
-    CheckoutSessionSecureFieldsUpdate,
-    IdPaymentMethod,
-)
+from .models import CheckoutSession, CheckoutSessionCreateRequest
+
+if TYPE_CHECKING:
+    from .models import CheckoutSessionSecureFieldsUpdate  # made on first use
 
 __all__ = [
     "Request",
@@ -141,6 +138,12 @@ def update_checkout_session_fields(
     checkout_session_id: str, body: CheckoutSessionSecureFieldsUpdate
 ) -> Request[None]:
     """Build the request that puts secure payment fields (card, Click to Pay, stored id) on a session."""
+    from .models import (  # made on first use
+        CardPaymentMethod,
+        CheckoutSessionSecureFieldsUpdate,
+        IdPaymentMethod,
+    )
+
     path = _session_path(checkout_session_id, "/fields")
     _require(body, CheckoutSessionSecureFieldsUpdate)
     method = body.payment_method

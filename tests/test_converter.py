@@ -17,18 +17,18 @@ from gr4vy_fn import _converter, _structure, operations
 
 made = []
 make_reader = _structure.Engine._make
-make_writer = _converter.make_dict_unstructure_fn
+make_writer = _converter.make_dict_unstructure_fn_from_attrs
 
 def reader(engine, tp):
     made.append(repr(tp))
     return make_reader(engine, tp)
 
-def writer(cls, *args, **kwargs):
+def writer(fields, cls, *args, **kwargs):
     made.append(cls.__name__)
-    return make_writer(cls, *args, **kwargs)
+    return make_writer(fields, cls, *args, **kwargs)
 
 _structure.Engine._make = reader
-_converter.make_dict_unstructure_fn = writer
+_converter.make_dict_unstructure_fn_from_attrs = writer
 body = open(sys.argv[1], "rb").read()
 request = operations.get_checkout_session(json.loads(body)["id"])
 answer = g.HttpResponse(status=200, headers={}, body=body)

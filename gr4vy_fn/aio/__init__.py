@@ -28,12 +28,13 @@ from .._send import documented, unwrap
 from ..config import Config
 from ..defaults import default_config
 from ..errors import ErrorValue, ReadTimeout, TransportError
-from ..models import CheckoutSession, CheckoutSessionCreateRequest, CheckoutSessionSecureFieldsUpdate
+from ..models import CheckoutSession, CheckoutSessionCreateRequest
 from ..operations import Request
 from ._default import aclose, default_async_transport
 from ._limit import time_limit
 
 if TYPE_CHECKING:
+    from ..models import CheckoutSessionSecureFieldsUpdate  # made on first use
     from ._aiohttp import AiohttpTransport
     from ._httpx import HttpxTransport
 

@@ -1,0 +1,27 @@
+"""What the models share: the str enum of wire values, and the wire rules several of them use.
+
+A leaf, so the modules whose models are made on first use (`_buyer`,
+`_airline`, `_secure_fields`) need not import `models`, which names them.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from ._rules import integer, text
+
+
+class WireEnum(str, Enum):
+    """A str enum whose str() and format() give the wire value, as JSON does."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+COUNTRY = text(pattern="[A-Z]{2}")
+ANY_TEXT = text(min_length=0)  # the schemas set no length for these
+PHONE = text(pattern=r"\+[1-9][0-9]{1,14}")
+AMOUNT = integer()
