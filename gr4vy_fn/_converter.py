@@ -37,7 +37,7 @@ def format_datetime(value: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-class _TaggedUnions(Mapping[Any, Callable[[Any], "type | None"]]):
+class _TaggedUnions(Mapping[Any, Callable[[Any], type | None]]):
     """Each tagged union, with the function choosing its class from a value: the secure fields'
     payment method, once its module is made (no annotation can name the union before)."""
 

@@ -9,7 +9,8 @@ does not know yet.
 The buyer, airline and secure-fields models live in modules of their own and
 are made when first asked for (`gr4vy_fn.models.Airline`, `from gr4vy_fn
 import GuestBuyer`): most calls never need them, and each class made costs a
-cold start.
+cold start. `typing.get_type_hints` of a model that names one of them
+(`CheckoutSession.buyer`) finds it once it is made: ask for it first.
 """
 
 from __future__ import annotations
