@@ -12,7 +12,7 @@ import pytest
 from conftest import SAMPLES
 
 import gr4vy_fn
-from gr4vy_fn import models
+from gr4vy_fn import _converter, models
 from gr4vy_fn._lazy import field_types, is_later, later, made
 
 MADE_ON_FIRST_USE = sorted(models.MADE_ON_FIRST_USE)
@@ -105,3 +105,16 @@ def test_a_stand_in_is_made_into_its_class_on_request() -> None:
     assert made(stand_in) is models.GuestBuyer
     assert made(models.GuestBuyer) is models.GuestBuyer
     assert field_types(models.CheckoutSession)["buyer"] == models.GuestBuyer | None  # made: the class
+
+
+def test_a_reader_asked_for_a_stand_in_reads_its_class() -> None:
+    """The reader of a stand-in is the reader of the class it stands for."""
+    read = _converter._answers.hook(later("gr4vy_fn.models", "GuestBuyer"))
+    assert read({"display_name": "Ada"}) == models.GuestBuyer(display_name="Ada")
+
+
+def test_the_tagged_unions_hold_the_payment_method_once_made() -> None:
+    """The payment-method union is known to the readers, with its chooser, once its module is made."""
+    unions = dict(_converter._UNIONS)
+    assert list(unions) == [models.SecureFieldsPaymentMethod]
+    assert unions[models.SecureFieldsPaymentMethod]({"method": "id"}) is models.IdPaymentMethod
