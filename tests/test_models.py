@@ -43,9 +43,11 @@ def cart_item(**overrides: Any) -> g.CartItem:
         ({"unit_amount": 100_000_000}, "CartItem.unit_amount", "must be in 0..99999999"),
         ({"tax_amount": -5}, "CartItem.tax_amount", "must be in 0..99999999"),
         ({"categories": ["x" * 51]}, "CartItem.categories[0]", "must have 1..50 characters"),
+        ({"categories": ["camera", "a\x00b"]}, "CartItem.categories[1]", "must not contain NUL characters"),
         ({"categories": "camera"}, "CartItem.categories", "must be a list, not str"),
         ({"product_type": "toy"}, "CartItem.product_type", "must be one of the ProductType values"),
         ({"seller_country": "usa"}, "CartItem.seller_country", "must match [A-Z]{2}"),
+        ({"seller_country": "ÜS"}, "CartItem.seller_country", "must match [A-Z]{2}"),
         ({"tax_exempt": "yes"}, "CartItem.tax_exempt", "must be true or false, not str"),
     ],
 )
@@ -61,6 +63,8 @@ def test_cart_item_rules(overrides: dict[str, Any], path: str, rule: str) -> Non
     ("fields", "path"),
     [
         ({"metadata": {"key": 1}}, "CheckoutSessionCreateRequest.metadata['key']"),
+        ({"metadata": {"a": "b", "key": "\x00"}}, "CheckoutSessionCreateRequest.metadata['key']"),
+        ({"metadata": {"k\x00": "value"}}, "CheckoutSessionCreateRequest.metadata"),
         ({"metadata": {1: "value"}}, "CheckoutSessionCreateRequest.metadata"),
         ({"metadata": ["key"]}, "CheckoutSessionCreateRequest.metadata"),
         ({"expires_in": float("nan")}, "CheckoutSessionCreateRequest.expires_in"),
@@ -72,6 +76,7 @@ def test_cart_item_rules(overrides: dict[str, Any], path: str, rule: str) -> Non
         ({"payment_service_id": "not-a-uuid"}, "CheckoutSessionCreateRequest.payment_service_id"),
         ({"intent": "later"}, "CheckoutSessionCreateRequest.intent"),
         ({"cart_items": [{"name": "x"}]}, "CheckoutSessionCreateRequest.cart_items[0]"),
+        ({"cart_items": [cart_item(), "x"]}, "CheckoutSessionCreateRequest.cart_items[1]"),
         ({"buyer": {"display_name": "x"}}, "CheckoutSessionCreateRequest.buyer"),
     ],
 )
@@ -94,6 +99,14 @@ def test_nested_rules_name_the_nested_class() -> None:
         g.AirlinePassenger(date_of_birth=datetime(2026, 1, 1, tzinfo=timezone.utc))
     with pytest.raises(g.ValidationError, match=r"^TaxId\.kind: must be one of"):
         g.TaxId(value="1", kind="xx.vat")
+
+
+def test_text_beyond_ascii_passes_the_rules() -> None:
+    """Valid non-ASCII text passes the text rules, in fields, lists and metadata, and is kept as given."""
+    item = cart_item(name="Caméra 📷", categories=["été"], seller_country="US")
+    body = g.CheckoutSessionCreateRequest(cart_items=[item], metadata={"clé": "valeur ü"})
+    assert (item.name, item.categories) == ("Caméra 📷", ("été",))
+    assert body.metadata == {"clé": "valeur ü"}
 
 
 def test_collections_become_tuples_and_metadata_is_copied() -> None:
