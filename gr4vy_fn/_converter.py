@@ -15,10 +15,12 @@ import sys
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
+from types import UnionType
 from typing import Any, TypeVar
 
 import attrs
 from cattrs import Converter
+from cattrs.fns import identity
 from cattrs.gen import make_dict_unstructure_fn_from_attrs, override
 
 from . import models
@@ -90,6 +92,38 @@ def _is_mapping(tp: Any) -> bool:
     return tp is FrozenMap or typing.get_origin(tp) in (Mapping, dict)
 
 
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
+def _union_of(tp: Any) -> tuple[Any, ...]:
+    """The members of a union annotation (`X | None`), or () for any other annotation."""
+    is_union = typing.get_origin(tp) in (typing.Union, UnionType)
+    return typing.get_args(tp) if is_union else ()
+
+
+def _written_as_is(tp: Any) -> bool:
+    """Say whether every value of `tp` is its own JSON (`str | None`, `int | None`)."""
+    members = _union_of(tp)
+    return bool(members) and _AS_IS.issuperset(members)
+
+
+def _open_enum_union(tp: Any) -> bool:
+    """Say whether `tp` is an open enum (`E | str`, `E | str | None`): a member or a plain str."""
+    members = _union_of(tp)
+    wire_enums = [arg for arg in members if isinstance(arg, type) and issubclass(arg, models.WireEnum)]
+    return bool(wire_enums) and _AS_IS.issuperset(set(members) - set(wire_enums))
+
+
+def _wire_value(value: Any) -> Any:
+    return value._value_ if isinstance(value, models.WireEnum) else value
+
+
+def _optional_tuple(tp: Any) -> Any:
+    """For `tuple[X, ...] | None` (and `| Clear`), the `tuple[X, ...]`; else None."""
+    present = [arg for arg in _union_of(tp) if arg is not type(None) and arg is not Clear]
+    return present[0] if len(present) == 1 and _is_tuple(present[0]) else None
+
+
 def make_converter() -> Converter:
     """Build the converter that writes models as wire JSON."""
     converter = Converter()
@@ -98,6 +132,15 @@ def make_converter() -> Converter:
     # A plain str on the wire (WireEnum, not Enum: a str subclass would be written as itself).
     converter.register_unstructure_hook(models.WireEnum, lambda member: member.value)
     converter.register_unstructure_hook(Clear, lambda _: None)
+    # Optional fields whose values are their own JSON are written inline, with no call per
+    # value, and open enums with one call rather than cattrs' dispatch on each value's class.
+    converter.register_unstructure_hook_func(_written_as_is, identity)
+    converter.register_unstructure_hook_func(_open_enum_union, _wire_value)
+
+    def optional_tuple(tp: Any) -> Callable[[Any], Any]:
+        # By the declared tuple's hook, rather than cattrs' dispatch on each value's class.
+        write = converter.get_unstructure_hook(_optional_tuple(tp))
+        return lambda value: None if value is None or type(value) is Clear else write(value)
 
     # Tuples and mappings by hooks of our own: cattrs' built-in ones register themselves as
     # they are made, which empties the dispatch cache, so every model's hook was made again
@@ -106,7 +149,7 @@ def make_converter() -> Converter:
         # Items by their declared type, or by their own class in a bare `tuple` (what a union holds).
         args = typing.get_args(tp)
         item = converter.get_unstructure_hook(args[0]) if args else converter.unstructure
-        return lambda value: [item(each) for each in value]
+        return list if item is identity else lambda value: [item(each) for each in value]
 
     def unstructure_mapping(tp: Any) -> Callable[[Any], Any]:
         args = typing.get_args(tp)
@@ -115,6 +158,7 @@ def make_converter() -> Converter:
 
     converter.register_unstructure_hook_factory(_is_tuple, unstructure_tuple)
     converter.register_unstructure_hook_factory(_is_mapping, unstructure_mapping)
+    converter.register_unstructure_hook_factory(lambda tp: _optional_tuple(tp) is not None, optional_tuple)
 
     def unstructure_model(cls: type) -> Callable[[Any], Any]:
         types = field_types(cls)

@@ -237,6 +237,20 @@ def test_dates_and_times_use_iso_8601() -> None:
     assert converter.unstructure(passenger) == {"date_of_birth": "1990-04-01"}
 
 
+def test_written_values_are_plain_json_types() -> None:
+    """Written models hold only JSON's own types: enum members as plain str, tuples as lists."""
+    request = g.CheckoutSessionCreateRequest(
+        cart_items=[cart_item(product_type=g.ProductType.DIGITAL, categories=["camera"], tax_amount=5)],
+        intent=g.Intent.CAPTURE,
+        payment_source="moto",
+    )
+    wire = converter.unstructure(request)
+    item = wire["cart_items"][0]
+    assert (type(item["product_type"]), type(wire["intent"]), type(wire["payment_source"])) == (str, str, str)
+    assert (item["product_type"], wire["intent"], item["categories"]) == ("digital", "capture", ["camera"])
+    assert (type(wire["cart_items"]), item["tax_amount"]) == (list, 5)
+
+
 def test_new_fields_follow_the_schema() -> None:
     """A cart item's description and a passenger's title exist, with the schema's lengths."""
     assert cart_item(description="A camera").description == "A camera"
