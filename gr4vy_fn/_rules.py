@@ -44,6 +44,17 @@ def _fail(path: str, rule: str) -> NoReturn:
     raise ValidationError(path, rule)
 
 
+def passes(check: Check, test: str, **names: object) -> Check:
+    """Give `check` the test a valid value passes at once, for the generated code of `Checked`.
+
+    `test` is an expression of the value `v`; `{name}` in it stands for the
+    object `names[name]`. The generated code calls `check` (to say which rule
+    failed) only when the value fails `test`, so the two must accept the same values.
+    """
+    check.passes = (test, names)  # type: ignore[attr-defined]
+    return check
+
+
 def rule(check: Check, *, clearable: bool = False) -> dict[str, Any]:
     """The metadata declaring a field's wire rule: `check`, and whether `CLEAR` may stand for a value."""
     return {"rule": (check, clearable)}
@@ -86,8 +97,13 @@ def _checker_of(cls: type) -> Callable[[Any], None]:
         lines.append(f"    v = self.{field.name}")
         if field.default is attrs.NOTHING:
             lines.append(f"    if v is None: fail({path!r}, 'is required')")
-        present = "v is not None and v is not CLEAR" if clearable else "v is not None"
-        lines.append(f"    if {present}: c{index}(v, {path!r})")
+        test = "v is not None and v is not CLEAR" if clearable else "v is not None"
+        if hasattr(check, "passes"):
+            expression, names = check.passes
+            renamed = {name: f"{name}{index}" for name in names}
+            globs.update({renamed[name]: value for name, value in names.items()})
+            test += f" and not ({expression.format(**renamed)})"
+        lines.append(f"    if {test}: c{index}(v, {path!r})")
     lines.append("    return")
     source = "\n".join(lines) + "\n"
     filename = f"<gr4vy_fn rules {cls.__qualname__}>"
@@ -118,14 +134,6 @@ def text(min_length: int = 1, max_length: int | None = None, pattern: str | None
     longest = sys.maxsize if max_length is None else max_length
 
     def check(value: Any, path: str) -> None:
-        if (
-            isinstance(value, str)
-            and min_length <= len(value) <= longest
-            and value.isascii()
-            and "\x00" not in value
-            and (compiled is None or compiled.fullmatch(value) is not None)
-        ):
-            return  # the common case, passed in one test; anything else is looked at rule by rule
         if not isinstance(value, str):
             _fail(path, f"must be a string, not {_type_name(value)}")
         if not (min_length <= len(value) <= longest):
@@ -134,21 +142,23 @@ def text(min_length: int = 1, max_length: int | None = None, pattern: str | None
         if compiled is not None and compiled.fullmatch(value) is None:
             _fail(path, f"must match {pattern}")
 
-    return check
+    length = f"len(v) >= {min_length}" if max_length is None else f"{min_length} <= len(v) <= {max_length}"
+    test = f"type(v) is str and {length} and v.isascii() and '\\x00' not in v"
+    if compiled is None:
+        return passes(check, test)
+    return passes(check, test + " and {fullmatch}(v) is not None", fullmatch=compiled.fullmatch)
 
 
 def integer(minimum: int = 0, maximum: int = MAX_INT) -> Check:
     """An int (not a bool) in `minimum..maximum`."""
 
     def check(value: Any, path: str) -> None:
-        if type(value) is int and minimum <= value <= maximum:
-            return  # the common case, passed in one test
         if isinstance(value, bool) or not isinstance(value, int):
             _fail(path, f"must be an integer, not {_type_name(value)}")
         if not minimum <= value <= maximum:
             _fail(path, f"must be in {minimum}..{maximum}")
 
-    return check
+    return passes(check, f"type(v) is int and {minimum} <= v <= {maximum}")
 
 
 def number(minimum: float, maximum: float) -> Check:
@@ -163,10 +173,13 @@ def number(minimum: float, maximum: float) -> Check:
     return check
 
 
-def boolean(value: Any, path: str) -> None:
-    """A bool."""
+def _boolean(value: Any, path: str) -> None:
     if not isinstance(value, bool):
         _fail(path, f"must be true or false, not {_type_name(value)}")
+
+
+boolean = passes(_boolean, "type(v) is bool")
+"""A bool."""
 
 
 def one_of(enum: type[Enum]) -> Check:
@@ -177,7 +190,7 @@ def one_of(enum: type[Enum]) -> Check:
         if not isinstance(value, str) or value not in values:
             _fail(path, f"must be one of the {enum.__name__} values")
 
-    return check
+    return passes(check, "isinstance(v, str) and v in {values}", values=values)
 
 
 def instance(*classes: type) -> Check:
@@ -188,7 +201,7 @@ def instance(*classes: type) -> Check:
         if not isinstance(value, classes):
             _fail(path, f"must be a {names}, not {_type_name(value)}")
 
-    return check
+    return passes(check, "isinstance(v, {classes})", classes=classes)
 
 
 def items(check_item: Check, max_items: int | None = None) -> Check:
