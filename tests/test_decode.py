@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 import pytest
 import strategies
 from conftest import SESSION_ID, sample
@@ -53,6 +54,29 @@ def test_empty_success_is_none(operation: str) -> None:
     """A 204 for delete or a fields update is the value None, whatever the body."""
     assert g.decode(OPERATIONS[operation], answer(204)) is None
     assert g.decode(OPERATIONS[operation], answer(204, b"ignored")) is None
+
+
+def test_decoded_models_are_exactly_their_classes_and_frozen() -> None:
+    """Each decoded part is an instance of exactly its model class, and refuses to be changed."""
+    session = g.decode(OPERATIONS["get"], answer(200, sample("session_with_card.json")))
+    with_cart = g.decode(OPERATIONS["get"], answer(200, sample("session_201.json")))
+    assert isinstance(session, g.CheckoutSession)
+    assert isinstance(with_cart, g.CheckoutSession)
+    assert with_cart.cart_items is not None
+    assert session.payment_method is not None
+    details = session.payment_method.details
+    assert details is not None
+    parts: list[Any] = [session, with_cart.cart_items[0], session.payment_method, details]
+    expected = [
+        g.CheckoutSession,
+        g.CartItem,
+        g.CheckoutSessionPaymentMethod,
+        g.CheckoutSessionPaymentMethodDetails,
+    ]
+    assert [type(part) for part in parts] == expected
+    for part in parts:
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(part, attrs.fields(type(part))[0].name, None)
 
 
 def test_a_full_live_session() -> None:
