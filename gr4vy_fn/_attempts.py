@@ -103,13 +103,13 @@ def attempts(
     limit = deadline if deadline is not None else policy.deadline
     base_timeout = timeout if timeout is not None else config.timeout
     clock = policy.clock
-    started = clock()
+    started = now = clock()
     attempt = 0
     may_have_acted = False  # may an earlier attempt have reached the server and been processed?
     debug = logger.isEnabledFor(logging.DEBUG)
     while True:
         attempt += 1
-        remaining = None if limit is None else limit - (clock() - started)
+        remaining = None if limit is None else limit - (now - started)
         if remaining is not None and remaining <= 0:
             expired = DeadlineExceeded(
                 message=f"the deadline of {limit:g} s passed", request_sent=may_have_acted
@@ -121,6 +121,8 @@ def attempts(
         assert outcome is not None  # a driver answers every Send with its outcome
         if debug:
             _log(request, outcome, attempt, clock() - started)
+        if isinstance(outcome, HttpResponse) and outcome.status not in policy.retry_statuses:
+            break  # an answer no policy retries (next_delay would say so): no clocks or jitter needed
         delay = next_delay(
             policy,
             idempotent=request.idempotent,
@@ -137,6 +139,7 @@ def attempts(
             outcome.request_sent if isinstance(outcome, TransportError) else outcome.status >= 500
         )
         yield Sleep(delay)
+        now = clock()
     if isinstance(outcome, TransportError):
         return _named(outcome, request, attempt, may_have_acted or outcome.request_sent)
     if request.done_if_missing and outcome.status == 404 and may_have_acted:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._http import Headers, HeadersInput, HttpRequest
+from ._http import NO_HEADERS, Headers, HeadersInput, HttpRequest
 from .config import Config, header_value_ok
 from .errors import ValidationError
 from .operations import Request
@@ -68,7 +68,9 @@ def prepare(request: Request[Any], config: Config, headers: HeadersInput | None 
         merged["Authorization"] = f"Bearer {token}"
     if config.merchant_account_id is not None:
         merged["X-GR4VY-MERCHANT-ACCOUNT-ID"] = config.merchant_account_id
-    extra = list(request.headers.items()) + _checked_headers(headers)
+    extra = _checked_headers(headers)
+    if request.headers is not NO_HEADERS:  # the builders set none: skip reading an empty mapping
+        extra[:0] = request.headers.items()
     if extra:
         # Header names are case-insensitive: an override replaces the computed
         # header whatever its case, and the caller's spelling is what is sent.

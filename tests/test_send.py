@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import pytest
 from conftest import SESSION_ID, FakeTime, fast_policy, make_config, sample
 from pytest_mock import MockerFixture
@@ -56,6 +57,13 @@ def test_per_call_headers_add_and_override_case_insensitively() -> None:
     assert prepared.headers["X-Correlation-Id"] == "c-1"
     assert prepared.headers["User-Agent"] == "shop/2"
     assert [name for name in prepared.headers if name.lower() == "user-agent"] == ["user-agent"]
+
+
+def test_a_requests_own_headers_are_sent_and_per_call_headers_win() -> None:
+    """Headers set on a Request go out with it; a per-call header of the same name replaces one."""
+    request = attrs.evolve(ops.get_checkout_session(SESSION_ID), headers={"X-Tag": "a", "X-Other": "b"})
+    prepared = g.prepare(request, g.Config(gr4vy_id="acme", bearer_token="t0k"), {"x-tag": "call"})
+    assert (prepared.headers["X-Other"], prepared.headers["X-Tag"]) == ("b", "call")
 
 
 @pytest.mark.parametrize(
