@@ -152,16 +152,29 @@ class _DeadlineReader(io.RawIOBase):
         super().close()
 
 
+class _DeadlineFileOpener:
+    """Stands for the socket where http.client opens its file: the file it gets reads by the deadline."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self.reader: _DeadlineReader
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        # The socket's own unbuffered reader (it keeps the socket open while the answer is read),
+        # inside ours, inside the one buffer.
+        raw = self._sock.makefile("rb", buffering=0)  # http.client asks for "rb", and only reads
+        self.reader = _DeadlineReader(raw, self._sock, attempt_deadline.at)
+        return io.BufferedReader(self.reader)
+
+
 class FinalAnswerResponse(http.client.HTTPResponse):
     """An http.client response that skips interim answers and reads against the attempt's deadline."""
 
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
-        super().__init__(sock, *args, **kwargs)
-        buffered = self.fp
-        # Nothing has been read yet: take the socket reader out of its buffer and wrap it.
-        self._reader = _DeadlineReader(buffered.detach(), sock, attempt_deadline.at)
+        opener = _DeadlineFileOpener(sock)
+        super().__init__(opener, *args, **kwargs)  # type: ignore[arg-type]  # it calls makefile only
+        self._reader = opener.reader
         self._sock = sock
-        self.fp = io.BufferedReader(self._reader)
 
     def begin(self) -> None:
         super().begin()
