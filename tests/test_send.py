@@ -165,10 +165,12 @@ def test_per_call_timeout_reaches_the_transport() -> None:
         SESSION_ID, config=config, transport=Recording(), timeout=g.Timeout(connect=3, read=4)
     )
     g.delete_checkout_session(SESSION_ID, config=config, transport=Recording(), deadline=2.5)
+    g.delete_checkout_session(SESSION_ID, config=config, transport=Recording())
     assert seen == [
         g.Timeout(connect=1, read=2, total=20),
         g.Timeout(connect=3, read=4, total=20),
         g.Timeout(connect=1, read=2, total=2.5),
+        g.Timeout(connect=1, read=2, total=20),
     ]
 
 
