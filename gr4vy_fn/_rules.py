@@ -55,6 +55,16 @@ def passes(check: Check, test: str, **names: object) -> Check:
     return check
 
 
+def quick_test(check: Check, suffix: str = "") -> tuple[str, dict[str, object]] | None:
+    """The expression of `v` given to `check` by `passes`, and the objects it names (each name
+    ending in `suffix`, so that several can share a namespace); None for a check without one."""
+    if not hasattr(check, "passes"):
+        return None
+    expression, names = check.passes
+    renamed = {name: f"{name}{suffix}" for name in names}
+    return expression.format(**renamed), {renamed[name]: value for name, value in names.items()}
+
+
 def rule(check: Check, *, clearable: bool = False) -> dict[str, Any]:
     """The metadata declaring a field's wire rule: `check`, and whether `CLEAR` may stand for a value."""
     return {"rule": (check, clearable)}
@@ -98,11 +108,11 @@ def _checker_of(cls: type) -> Callable[[Any], None]:
         if field.default is attrs.NOTHING:
             lines.append(f"    if v is None: fail({path!r}, 'is required')")
         test = "v is not None and v is not CLEAR" if clearable else "v is not None"
-        if hasattr(check, "passes"):
-            expression, names = check.passes
-            renamed = {name: f"{name}{index}" for name in names}
-            globs.update({renamed[name]: value for name, value in names.items()})
-            test += f" and not ({expression.format(**renamed)})"
+        quick = quick_test(check, str(index))
+        if quick is not None:
+            expression, names = quick
+            globs.update(names)
+            test += f" and not ({expression})"
         lines.append(f"    if {test}: c{index}(v, {path!r})")
     lines.append("    return")
     source = "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 
 import gr4vy_fn as g
 from gr4vy_fn._converter import converter
-from gr4vy_fn._rules import FrozenMap
+from gr4vy_fn._rules import FrozenMap, quick_test
 
 CARD = "4111111111111111"
 
@@ -99,6 +99,32 @@ def test_nested_rules_name_the_nested_class() -> None:
         g.AirlinePassenger(date_of_birth=datetime(2026, 1, 1, tzinfo=timezone.utc))
     with pytest.raises(g.ValidationError, match=r"^TaxId\.kind: must be one of"):
         g.TaxId(value="1", kind="xx.vat")
+
+
+RULE_SAMPLES: list[object] = [
+    *(0, 1, 50, 3600, 99_999_999, 100_000_000, -1, True, False, 1.5, float("nan")),
+    *("", "a", "US", "usa", "USD", "x" * 300, "é", "a\x00b", "12/30", "13/30", "4111111111111111", "737"),
+    *("physical", "toy", g.ProductType.PHYSICAL, "8724fd24-5489-4a5d-90fd-0604df7d3b83", "+4420"),
+    *((), ("a",), {}, [], datetime(2026, 1, 1, tzinfo=timezone.utc), date(2026, 1, 1)),
+]
+
+
+def test_a_rules_quick_test_never_passes_what_the_rule_refuses() -> None:
+    """Whatever a field's inlined quick test lets through, the field's full rule accepts too."""
+    models = [obj for obj in map(g.__dict__.get, g.__all__) if isinstance(obj, type) and attrs.has(obj)]
+    checked = 0
+    for cls in models:
+        for field in attrs.fields(cls):
+            check = field.metadata.get("rule", (None,))[0]
+            quick = quick_test(check) if check is not None else None
+            if quick is None:
+                continue
+            expression, names = quick
+            for value in RULE_SAMPLES:
+                if eval(expression, {**names}, {"v": value}):  # noqa: S307 - the rule's own expression
+                    check(value, "path")  # raises ValidationError if the quick test let through too much
+                    checked += 1
+    assert checked > 100
 
 
 def test_text_beyond_ascii_passes_the_rules() -> None:
