@@ -83,7 +83,8 @@ def open_socket(conn: Any, time_left: Callable[[], float | None]) -> socket.sock
     """Open the socket of `conn` (a urllib3 connection) as urllib3 does, no wait outliving `time_left()`.
 
     The host name lookup is abandoned at the deadline, and each address is
-    tried with the connect timeout cut to the time left. Raises urllib3's
+    tried in turn (as urllib3 does: one that refuses or stays silent leaves the
+    next to try), with the connect timeout cut to the time left. Raises urllib3's
     NameResolutionError, ConnectTimeoutError (NotSentInTime once the deadline
     has passed) or NewConnectionError, as its own connections do.
     """
@@ -106,10 +107,10 @@ def open_socket(conn: Any, time_left: Callable[[], float | None]) -> socket.sock
                 source_address=conn.source_address,
                 socket_options=conn.socket_options,
             )
-        except TimeoutError as exc:
-            raise ConnectTimeoutError(conn, f"no connection to {conn.host} in time") from exc
-        except OSError as exc:
+        except OSError as exc:  # refused, unreachable or silent: the next address may answer
             error = exc
+    if isinstance(error, TimeoutError):
+        raise ConnectTimeoutError(conn, f"no connection to {conn.host} in time") from error
     raise NewConnectionError(conn, f"failed to connect: {error}")
 
 

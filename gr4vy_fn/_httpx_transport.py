@@ -19,12 +19,11 @@ import httpx
 
 from ._dns import LookupAbandoned, resolve
 from ._http import Headers, HttpRequest, HttpResponse, Timeout
-from ._limits import Attempt, causes, current, read_body, tls_failure
+from ._limits import Attempt, causes, current, deadline_exceeded, read_body, tls_failure
 from .errors import (
     ConnectError,
     ConnectionDropped,
     ConnectTimeout,
-    DeadlineExceeded,
     ReadTimeout,
     TransportError,
 )
@@ -107,7 +106,7 @@ class _DeadlineBackend(httpcore.NetworkBackend):
             clipped = _clip(timeout, httpcore.ConnectTimeout)
             try:
                 stream = self._backend.connect_tcp(address[0], port, clipped, local_address, socket_options)
-            except httpcore.ConnectError as exc:
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:  # the next address may answer
                 error = exc
             else:
                 return _DeadlineStream(stream)
@@ -227,7 +226,7 @@ def _mapped(exc: httpx.HTTPError, attempt: Attempt) -> TransportError:
         connecting = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
         return _before_sending(exc) if connecting else _after_sending(exc)
     if attempt.expired():
-        return DeadlineExceeded(message="no complete answer by the deadline", request_sent=attempt.wrote)
+        return deadline_exceeded(attempt.wrote)
     return _after_sending(exc) if attempt.wrote else _before_sending(exc)
 
 

@@ -8,6 +8,7 @@ must come back within 3 s, unsent, and never be written later.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -78,6 +79,7 @@ def test_a_hanging_lookup_ends_at_the_deadline_unsent(
     released.set()
     assert isinstance(result, g.DeadlineExceeded), result
     assert not result.request_sent
+    assert result.message == "the deadline passed before the request was sent"  # from every transport
     assert elapsed < BOUND
     assert answered.wait(BOUND)  # the lookup's late answer arrived; nothing may use it
     time.sleep(0.05)
@@ -119,3 +121,116 @@ def test_a_name_that_does_not_resolve_is_a_connect_error(
     result = g.get_checkout_session("s", config=config, transport=transport)
     assert isinstance(result, g.ConnectError), result
     assert not result.request_sent
+
+
+@pytest.fixture
+def silent_address(tagged: TaggedServer) -> Iterator[str]:
+    """127.0.0.2 on the server's port, where connecting hangs: a listener whose backlog is full."""
+    port = int(tagged.url.rsplit(":", 1)[1])
+    listener = socket.socket()
+    listener.bind(("127.0.0.2", port))
+    listener.listen(0)
+    queued = []
+    for _ in range(4):
+        waiting = socket.socket()
+        waiting.setblocking(False)
+        waiting.connect_ex(("127.0.0.2", port))
+        queued.append(waiting)
+    probe = socket.create_connection  # the listener must drop new connections, or the test proves nothing
+    with pytest.raises(TimeoutError):
+        probe(("127.0.0.2", port), timeout=0.2).close()
+    yield "127.0.0.2"
+    for sock in (*queued, listener):
+        sock.close()
+
+
+def test_an_address_that_never_answers_leaves_the_next_to_try(
+    tagged: TaggedServer, silent_address: str, transport: g.Transport, mocker: MockerFixture
+) -> None:
+    """A name whose first address drops connections (a dead route) connects through the next one."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def silent_first(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "localhost":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        return real_getaddrinfo(silent_address, port, *args, **kwargs) + real_getaddrinfo(
+            "127.0.0.1", port, *args, **kwargs
+        )
+
+    mocker.patch("socket.getaddrinfo", side_effect=silent_first)
+    tagged.script = lambda tag: [answer(tag)]
+    config = make_config(localhost_url(tagged), retry=g.RetryPolicy(deadline=5.0, max_attempts=1))
+    result = g.get_checkout_session("s", config=config, transport=transport, timeout=g.Timeout(connect=0.2))
+    assert isinstance(result, g.CheckoutSession), result
+    assert tagged.requests == ["s"]
+
+
+def test_calls_waiting_on_one_name_share_one_lookup(tagged: TaggedServer, mocker: MockerFixture) -> None:
+    """Sixteen calls stuck on a name that does not resolve leave one lookup thread, not sixteen."""
+    real_getaddrinfo = socket.getaddrinfo
+    released = threading.Event()
+    lookups: list[str] = []
+
+    def hanging_lookup(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host != "localhost":
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(host)
+        released.wait(10.0)
+        return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+
+    mocker.patch("socket.getaddrinfo", side_effect=hanging_lookup)
+    config = config_for(localhost_url(tagged))
+    transport = Urllib3Transport()
+    results: list[object] = []
+    callers = [
+        threading.Thread(
+            target=lambda: results.append(g.get_checkout_session("s", config=config, transport=transport))
+        )
+        for _ in range(16)
+    ]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    released.set()
+    for helper in threading.enumerate():
+        if helper.name == "gr4vy_fn-dns":
+            helper.join(BOUND)
+    assert len(results) == 16
+    assert all(isinstance(result, g.DeadlineExceeded) and not result.request_sent for result in results)
+    assert lookups == ["localhost"]
+    tagged.script = lambda tag: [answer(tag)]
+    again = g.get_checkout_session("s", config=make_config(localhost_url(tagged)), transport=transport)
+    assert isinstance(again, g.CheckoutSession), again  # the answer is not kept: a later call looks up anew
+    assert lookups == ["localhost", "localhost"]
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_child_process_never_waits_on_its_parents_lookup(
+    tagged: TaggedServer, mocker: MockerFixture
+) -> None:
+    """A lookup under way at os.fork() has no thread in the child: the child looks the name up itself."""
+    from gr4vy_fn._dns import LookupAbandoned, resolve
+
+    parent = os.getpid()
+    real_getaddrinfo = socket.getaddrinfo
+    released = threading.Event()
+
+    def hanging_in_parent(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "localhost" and os.getpid() == parent:
+            released.wait(10.0)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    mocker.patch("socket.getaddrinfo", side_effect=hanging_in_parent)
+    with pytest.raises(LookupAbandoned):
+        resolve("localhost", 80, socket.AF_INET, 0.05)  # now under way, held in the parent
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        code = 1
+        try:
+            code = 0 if resolve("localhost", 80, socket.AF_INET, 2.0) else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    released.set()
+    assert os.waitstatus_to_exitcode(status) == 0
