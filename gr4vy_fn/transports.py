@@ -195,6 +195,12 @@ class Urllib3Transport:
         self._pools_of_parent: list[object] = []
         self._last_timeout: tuple[tuple[float | None, float | None], urllib3.Timeout] | None = None
 
+    def close(self) -> None:
+        """Close every pooled connection; the transport stays usable and opens new ones as needed."""
+        with self._lock:
+            for manager in self._managers.values():
+                manager.clear()
+
     def _manager_for(self, url: str) -> urllib3.PoolManager:
         """Return the pool manager for `url`'s origin: direct, or through the environment's proxy."""
         end = url.find("/", 8)  # past "https://"

@@ -121,3 +121,21 @@ def test_redirects_are_not_followed(server: LoopbackServer) -> None:
     assert isinstance(result, g.UnexpectedResponse)
     assert result.status == 302
     assert len(server.received) == 1
+
+
+def test_close_ends_pooled_connections_and_the_transport_stays_usable(server: LoopbackServer) -> None:
+    """Two calls share one connection; after close() the next call opens a new one and succeeds."""
+    transport = Urllib3Transport()
+    config = make_config(server.url)
+    for _ in range(3):
+        server.then(Reply(200, sample("session_201.json")))
+    for _ in range(2):
+        assert isinstance(
+            g.get_checkout_session(SESSION_ID, config=config, transport=transport), g.CheckoutSession
+        )
+    assert server.connections == 1
+    transport.close()
+    assert isinstance(
+        g.get_checkout_session(SESSION_ID, config=config, transport=transport), g.CheckoutSession
+    )
+    assert server.connections == 2
