@@ -9,12 +9,15 @@ ValidationError for a value holding one (send it with
 
 from __future__ import annotations
 
+import functools
 import json
+import typing
 from typing import Any, TypeVar
 
 import attrs
 
 from ._converter import converter, structure_request
+from ._lazy import field_types, is_later
 from .errors import ValidationError
 
 T = TypeVar("T")
@@ -52,17 +55,30 @@ def to_json(value: object) -> str:
     return json.dumps(to_dict(value), ensure_ascii=False, allow_nan=False)
 
 
-def _refuse_secrets(value: object, path: str) -> None:
+def _refuse_secrets(value: Any, path: str) -> None:
     """Raise ValidationError at the first set field marked secret, searching nested models."""
-    if isinstance(value, tuple):
-        for index, item in enumerate(value):
-            _refuse_secrets(item, f"{path}[{index}]")
-        return
-    if not attrs.has(type(value)):
-        return
-    for field in attrs.fields(type(value)):  # type: ignore[arg-type]
-        item = getattr(value, field.name)
-        if field.metadata.get("secret") and item is not None:
-            raise ValidationError(f"{path}.{field.name}", "is a secret and is never written out")
-        if attrs.has(type(item)) or isinstance(item, tuple):
-            _refuse_secrets(item, f"{path}.{field.name}")
+    secret, nested = _fields_to_search(value.__class__)
+    for name in secret:
+        if getattr(value, name) is not None:
+            raise ValidationError(f"{path}.{name}", "is a secret and is never written out")
+    for name in nested:
+        item = getattr(value, name)
+        if isinstance(item, tuple):
+            for index, model in enumerate(item):
+                _refuse_secrets(model, f"{path}.{name}[{index}]")
+        elif item is not None and attrs.has(type(item)):
+            _refuse_secrets(item, f"{path}.{name}")
+
+
+@functools.cache
+def _fields_to_search(cls: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names of model `cls`'s fields marked secret, and of those whose type names a model."""
+    secret = tuple(field.name for field in attrs.fields(cls) if field.metadata.get("secret"))
+    nested = tuple(name for name, tp in field_types(cls).items() if name not in secret and _names_a_model(tp))
+    return secret, nested
+
+
+def _names_a_model(tp: Any) -> bool:
+    if isinstance(tp, type) and (attrs.has(tp) or is_later(tp)):
+        return True
+    return any(_names_a_model(arg) for arg in typing.get_args(tp))
