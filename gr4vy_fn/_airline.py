@@ -14,7 +14,7 @@ from attrs import field, frozen
 from ._model_parts import AMOUNT as _AMOUNT
 from ._model_parts import COUNTRY as _COUNTRY
 from ._model_parts import PHONE as _PHONE
-from ._model_parts import WireEnum
+from ._model_parts import WireEnum, shown_in_models
 from ._rules import Checked, boolean, day, instance, items, one_of, rule, text, timestamp, to_tuple
 
 
@@ -130,3 +130,6 @@ class Airline(Checked):
     travel_agency_invoice_number: str | None = field(default=None, metadata=rule(text(1, 50)))
     travel_agency_name: str | None = field(default=None, metadata=rule(text(1, 200)))
     travel_agency_plan_name: str | None = field(default=None, metadata=rule(text(1, 200)))
+
+
+shown_in_models(TicketDeliveryMethod, RouteType, AgeGroup, AirlineLeg, AirlinePassenger, Airline)

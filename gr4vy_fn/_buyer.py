@@ -10,7 +10,7 @@ from attrs import field, frozen
 
 from ._model_parts import COUNTRY as _COUNTRY
 from ._model_parts import PHONE as _PHONE
-from ._model_parts import WireEnum
+from ._model_parts import WireEnum, shown_in_models
 from ._rules import Checked, instance, one_of, rule, text
 
 
@@ -132,3 +132,6 @@ class GuestBuyer(Checked):
     billing_details: BillingDetails | None = field(default=None, metadata=rule(instance(BillingDetails)))
     account_number: str | None = field(default=None, metadata=rule(text(1, 200)))
     shipping_details: ShippingDetails | None = field(default=None, metadata=rule(instance(ShippingDetails)))
+
+
+shown_in_models(TaxIdKind, TaxId, Address, ShippingDetails, BillingDetails, GuestBuyer)

@@ -26,8 +26,9 @@ def made_on_first_use(
     """Return the `__getattr__` and `__dir__` of module `module_name`.
 
     `homes` maps each name made on first use to the module defining it (relative
-    to the package). `__getattr__` imports it, keeps it as a plain attribute of
-    the module from then on, and raises AttributeError for any other name.
+    to the package). `__getattr__` imports it, keeps it, and every other name of
+    that home made by then, as plain attributes of the module from then on, and
+    raises AttributeError for any other name.
     """
     module = sys.modules[module_name]
 
@@ -36,14 +37,31 @@ def made_on_first_use(
         if home is None:
             msg = f"module {module_name!r} has no attribute {name!r}"
             raise AttributeError(msg)
-        value = getattr(importlib.import_module(home, module.__package__), name)
-        setattr(module, name, value)  # made once: later look-ups find the attribute itself
+        found = importlib.import_module(home, module.__package__)
+        value = getattr(found, name)
+        # Every name of that home made by now, not this one only: the annotations of the classes
+        # made are read in this module's namespace (it is their `__module__`), and name each other.
+        made_now = {each: vars(found)[each] for each in homes if homes[each] == home and each in vars(found)}
+        _publish(module, {**made_now, name: value})
         return value
 
     def __dir__() -> list[str]:
         return sorted({*vars(module), *homes})
 
     return __getattr__, __dir__
+
+
+def _publish(module: Any, names: dict[str, Any]) -> None:
+    """Make `names` attributes of `module`: made once, later look-ups find the attributes themselves."""
+    space = vars(module)
+    space.update(names)
+    # attrs evaluates an `__init__`'s annotations (inspect.signature(cls, eval_str=True)) in a
+    # copy of its module's namespace taken when the class was made: the names made since go there too.
+    for value in list(space.values()):
+        if isinstance(value, type) and attrs.has(value) and value.__module__ == module.__name__:
+            init_space = getattr(value.__init__, "__globals__", space)
+            if init_space is not space:
+                init_space.update(names)
 
 
 class Later:

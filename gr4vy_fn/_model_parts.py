@@ -1,4 +1,4 @@
-"""What the models share: the str enum of wire values, and the wire rules several of them use.
+"""What the models share: the str enum of wire values, the wire rules several of them use, and their module.
 
 A leaf, so the modules whose models are made on first use (`_buyer`,
 `_airline`, `_secure_fields`) need not import `models`, which names them.
@@ -25,3 +25,17 @@ COUNTRY = text(pattern="[A-Z]{2}")
 ANY_TEXT = text(min_length=0)  # the schemas set no length for these
 PHONE = text(pattern=r"\+[1-9][0-9]{1,14}")
 AMOUNT = integer()
+
+
+def shown_in_models(*classes: type) -> None:
+    """Give each of `classes` the module users import it from, `gr4vy_fn.models`, as its `__module__`.
+
+    For the classes made on first use there: repr, pydoc, error messages and
+    pickles then name the public module (unpickling makes them through its
+    `__getattr__`), and their annotations are read in its namespace.
+    """
+    for cls in classes:
+        cls.__module__ = f"{__package__}.models"
+
+
+shown_in_models(WireEnum)

@@ -12,6 +12,7 @@ from typing import Any
 from attrs import field, frozen
 
 from ._model_parts import ANY_TEXT as _ANY_TEXT
+from ._model_parts import shown_in_models
 from ._rules import UUID, Checked, instance, rule, text
 
 
@@ -75,6 +76,10 @@ class CheckoutSessionSecureFieldsUpdate(Checked):
     )
     postal_code: str | None = field(default=None, metadata=rule(text(1, 50)))
 
+
+shown_in_models(
+    CardPaymentMethod, ClickToPayPaymentMethod, IdPaymentMethod, CheckoutSessionSecureFieldsUpdate
+)
 
 _PAYMENT_METHODS: Mapping[str, type] = {
     "card": CardPaymentMethod,

@@ -8,16 +8,24 @@ does not know yet.
 
 The buyer, airline and secure-fields models live in modules of their own and
 are made when first asked for (`gr4vy_fn.models.Airline`, `from gr4vy_fn
-import GuestBuyer`): most calls never need them, and each class made costs a
-cold start. `typing.get_type_hints` of a model that names one of them
-(`CheckoutSession.buyer`) finds it once it is made: ask for it first.
+import GuestBuyer`, `from gr4vy_fn.models import *`, or an answer holding
+one): most calls never need them, and each class made costs a cold start.
+Their `__module__` is this module, where they are found by pickle and pydoc.
+
+Tools that read annotations (`typing.get_type_hints`, `attrs.resolve_types`,
+`inspect.signature(..., eval_str=True)`) find a class named in one
+(`CheckoutSession.buyer` names `GuestBuyer`) once it is made: call
+`make_all()` first. They cannot make it themselves: they look names up in
+this module's `__dict__`, a plain dict with no hook to call, so only a name
+already bound there is found, and binding it means making the class.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from attrs import field, frozen
@@ -33,6 +41,7 @@ from ._rules import (
     Check,
     Checked,
     boolean,
+    day,
     instance,
     integer,
     items,
@@ -41,6 +50,7 @@ from ._rules import (
     rule,
     string_map,
     text,
+    timestamp,
     to_frozen_map,
     to_tuple,
 )
@@ -87,6 +97,77 @@ _HOMES = {
 MADE_ON_FIRST_USE = {name: home for home, names in _HOMES.items() for name in names}
 if not TYPE_CHECKING:  # a type checker sees the imports above, and no other name
     __getattr__, __dir__ = made_on_first_use(__name__, MADE_ON_FIRST_USE)
+
+__all__ = [
+    "Address",
+    "AgeGroup",
+    "Airline",
+    "AirlineLeg",
+    "AirlinePassenger",
+    "BillingDetails",
+    "CardPaymentMethod",
+    "CardScheme",
+    "CardType",
+    "CartItem",
+    "CheckoutSession",
+    "CheckoutSessionCreateRequest",
+    "CheckoutSessionPaymentMethod",
+    "CheckoutSessionPaymentMethodDetails",
+    "CheckoutSessionSecureFieldsUpdate",
+    "ClickToPayPaymentMethod",
+    "GuestBuyer",
+    "IdPaymentMethod",
+    "Intent",
+    "PaymentSource",
+    "ProductType",
+    "RouteType",
+    "SecureFieldsPaymentMethod",
+    "ShippingDetails",
+    "TaxId",
+    "TaxIdKind",
+    "TicketDeliveryMethod",
+    "WireEnum",
+    "make_all",
+    # What `from gr4vy_fn.models import *` gave before this list existed, kept for code using it.
+    "Checked",
+    "Clear",
+    "Enum",
+    "Iterable",
+    "Mapping",
+    "UUID",
+    "Value",
+    "annotations",
+    "boolean",
+    "date",
+    "datetime",
+    "day",
+    "field",
+    "frozen",
+    "instance",
+    "integer",
+    "items",
+    "number",
+    "one_of",
+    "rule",
+    "string_map",
+    "text",
+    "timestamp",
+    "to_frozen_map",
+    "to_tuple",
+]
+
+
+def make_all() -> None:
+    """Make every model class now, those made on first use included; takes and returns nothing.
+
+    For tools that read the models' annotations, which name those classes:
+    `typing.get_type_hints`, `attrs.resolve_types`, `inspect.signature(...,
+    eval_str=True)`, documentation and schema generators. Nothing else needs it.
+    Raises nothing.
+    """
+    module = sys.modules[__name__]
+    for name in MADE_ON_FIRST_USE:
+        getattr(module, name)
 
 
 class ProductType(WireEnum):

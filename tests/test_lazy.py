@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import pickle
+import pydoc
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +120,154 @@ def test_the_tagged_unions_hold_the_payment_method_once_made() -> None:
     unions = dict(_converter._UNIONS)
     assert list(unions) == [models.SecureFieldsPaymentMethod]
     assert unions[models.SecureFieldsPaymentMethod]({"method": "id"}) is models.IdPaymentMethod
+
+
+# What `from gr4vy_fn.models import *` bound before some models were made on first use.
+STAR_BEFORE = {
+    *("Address", "AgeGroup", "Airline", "AirlineLeg", "AirlinePassenger", "BillingDetails"),
+    *("CardPaymentMethod", "CardScheme", "CardType", "CartItem", "Checked", "CheckoutSession"),
+    *("CheckoutSessionCreateRequest", "CheckoutSessionPaymentMethod", "CheckoutSessionPaymentMethodDetails"),
+    *("CheckoutSessionSecureFieldsUpdate", "Clear", "ClickToPayPaymentMethod", "Enum", "GuestBuyer"),
+    *("IdPaymentMethod", "Intent", "Iterable", "Mapping", "PaymentSource", "ProductType", "RouteType"),
+    *("SecureFieldsPaymentMethod", "ShippingDetails", "TaxId", "TaxIdKind", "TicketDeliveryMethod", "UUID"),
+    *("Value", "WireEnum", "annotations", "boolean", "date", "datetime", "day", "field", "frozen"),
+    *("instance", "integer", "items", "number", "one_of", "rule", "string_map", "text", "timestamp"),
+    *("to_frozen_map", "to_tuple"),
+}
+
+
+def test_star_import_binds_every_public_name() -> None:
+    """`from gr4vy_fn.models import *` binds what it bound before, the models made on first use included."""
+    names: dict[str, Any] = {}
+    exec("from gr4vy_fn.models import *", names)  # noqa: S102 - the statement under test
+    del names["__builtins__"]
+    assert set(names) == STAR_BEFORE | {"make_all"}
+    for name in MADE_ON_FIRST_USE:
+        assert names[name] is getattr(models, name)
+
+
+def test_pydoc_lists_the_models_made_on_first_use() -> None:
+    """help(gr4vy_fn.models) documents each class made on first use, as a class of that module."""
+    text = pydoc.plain(pydoc.render_doc(models))
+    for name in MADE_ON_FIRST_USE:
+        if isinstance(getattr(models, name), type):
+            assert f"class {name}(" in text
+
+
+@pytest.mark.parametrize("name", MADE_ON_FIRST_USE)
+def test_classes_made_on_first_use_name_their_public_module(name: str) -> None:
+    """Each class made on first use says it is of gr4vy_fn.models, and its pickles name that module."""
+    value = getattr(models, name)
+    if not isinstance(value, type):
+        return  # the payment-method union: no module of its own
+    assert value.__module__ == "gr4vy_fn.models"
+    assert pydoc.locate(f"gr4vy_fn.models.{name}") is value
+    assert b"gr4vy_fn.models" in pickle.dumps(value)
+    assert b"gr4vy_fn._" not in pickle.dumps(value)
+
+
+# In a fresh process: the values a pickle (argv[1]) holds, without gr4vy_fn imported first.
+UNPICKLE = """
+import pickle, sys
+values = pickle.loads(open(sys.argv[1], "rb").read())
+import gr4vy_fn as g
+assert values == [
+    g.GuestBuyer(billing_details=g.BillingDetails(tax_id=g.TaxId(value="1", kind=g.TaxIdKind.GB_VAT))),
+    g.Airline(legs=[g.AirlineLeg(route_type=g.RouteType.ONE_WAY)]),
+    g.CheckoutSessionSecureFieldsUpdate(payment_method=g.IdPaymentMethod(id=sys.argv[2])),
+]
+print(sorted({type(value).__module__ for value in values}))
+"""
+
+
+@pytest.mark.parametrize("module", ["gr4vy_fn.models", "gr4vy_fn._buyer"])
+def test_pickles_naming_either_module_load_in_a_fresh_process(module: str, tmp_path: Path) -> None:
+    """Pickles naming gr4vy_fn.models (made before and after the move) or the buyer's own module load."""
+    values = [
+        models.GuestBuyer(
+            billing_details=models.BillingDetails(tax_id=models.TaxId(value="1", kind="gb.vat"))
+        ),
+        models.Airline(legs=[models.AirlineLeg(route_type=models.RouteType.ONE_WAY)]),
+        models.CheckoutSessionSecureFieldsUpdate(payment_method=models.IdPaymentMethod(id=SESSION_UUID)),
+    ]
+    made = pickle.dumps(values, protocol=0)  # each class named in plain text: `c<module>\n<name>\n`
+    assert made.count(b"cgr4vy_fn.models\n") >= 4
+    if (
+        module != "gr4vy_fn.models"
+    ):  # what a pickle of the buyer's classes said while they named their own module
+        made = made.replace(b"cgr4vy_fn.models\nGuestBuyer\n", f"c{module}\nGuestBuyer\n".encode())
+        assert f"c{module}\n".encode() in made
+    path = tmp_path / "values.pickle"
+    path.write_bytes(made)
+    shown = subprocess.run(
+        [sys.executable, "-c", UNPICKLE, str(path), SESSION_UUID], capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.split() == ["['gr4vy_fn.models']"]
+
+
+# In a fresh process: what tools that read annotations see, after `first` (argv[1]) has run.
+ANNOTATIONS = """
+import inspect, json, sys, typing
+import attrs
+import gr4vy_fn
+from gr4vy_fn import models
+
+exec(sys.argv[1])
+seen = {"made": sorted(name for name in sys.modules if name in {
+    "gr4vy_fn._buyer", "gr4vy_fn._airline", "gr4vy_fn._secure_fields"})}
+session, body = models.CheckoutSession, models.CheckoutSessionCreateRequest
+checks = {
+    "hints": lambda: typing.get_type_hints(session)["buyer"] == models.GuestBuyer | None,
+    "resolved": lambda: attrs.fields(attrs.resolve_types(session)).airline.type == models.Airline | None,
+    "signature": lambda: inspect.signature(session, eval_str=True).parameters["buyer"].annotation
+    == models.GuestBuyer | None,
+    "body hints": lambda: typing.get_type_hints(body)["airline"] == models.Airline | gr4vy_fn.Clear | None,
+    "buyer hints": lambda: typing.get_type_hints(models.BillingDetails)["tax_id"] == models.TaxId | None,
+    "passenger hints": lambda: str(typing.get_type_hints(models.AirlinePassenger)["date_of_birth"]),
+}
+for name, check in checks.items():
+    try:
+        seen[name] = check()
+    except NameError as exc:
+        seen[name] = str(exc)
+print(json.dumps(seen))
+"""
+
+
+def annotations_seen(first: str) -> dict[str, Any]:
+    """What the annotation readers give in a fresh process after running `first`."""
+    shown = subprocess.run(
+        [sys.executable, "-c", ANNOTATIONS, first], capture_output=True, text=True, check=True
+    )
+    return json.loads(shown.stdout)  # type: ignore[no-any-return]
+
+
+def test_make_all_lets_annotation_readers_resolve_every_model() -> None:
+    """After make_all(), get_type_hints, resolve_types and signature(eval_str=True) resolve every name."""
+    seen = annotations_seen("models.make_all()")
+    assert seen == {
+        "made": ["gr4vy_fn._airline", "gr4vy_fn._buyer", "gr4vy_fn._secure_fields"],
+        "hints": True,
+        "resolved": True,
+        "signature": True,
+        "body hints": True,
+        "buyer hints": True,
+        "passenger hints": "datetime.date | None",
+    }
+
+
+def test_a_class_made_on_first_use_is_known_to_annotation_readers_once_made() -> None:
+    """Asking for GuestBuyer and Airline is enough: the session's annotations and theirs resolve."""
+    seen = annotations_seen("gr4vy_fn.GuestBuyer, gr4vy_fn.Airline")
+    assert seen["made"] == ["gr4vy_fn._airline", "gr4vy_fn._buyer"]  # not the secure fields
+    assert [seen[name] for name in ("hints", "resolved", "signature", "body hints", "buyer hints")] == [
+        True
+    ] * 5
+
+
+def test_annotation_readers_name_a_class_not_made_yet() -> None:
+    """Before the classes are made, the readers raise NameError for them, as models' docstring says."""
+    seen = annotations_seen("gr4vy_fn.GuestBuyer")
+    assert seen["made"] == ["gr4vy_fn._buyer"]  # asking the package for one home makes no other
+    assert seen["buyer hints"] is True  # its home's other classes are known once one of them is made
+    assert seen["hints"] == seen["resolved"] == seen["body hints"] == "name 'Airline' is not defined"
