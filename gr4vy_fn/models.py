@@ -16,16 +16,17 @@ Tools that read annotations (`typing.get_type_hints`, `attrs.resolve_types`,
 `inspect.signature(..., eval_str=True)`) find a class named in one
 (`CheckoutSession.buyer` names `GuestBuyer`) once it is made: call
 `make_all()` first. They cannot make it themselves: they look names up in
-this module's `__dict__`, a plain dict with no hook to call, so only a name
-already bound there is found, and binding it means making the class.
+this module's `__dict__` (and attrs, for `__init__`, in a copy of it), plain
+dicts whose look-ups call no code of ours and never reach `__getattr__`, so
+only a name already bound there is found, and binding it means making the class.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
-from enum import Enum
+from datetime import date, datetime  # date: the airline models' annotations are read here too
+from enum import Enum  # for star-imports (see __all__)
 from typing import TYPE_CHECKING
 
 from attrs import field, frozen
