@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime  # date: the airline models' annotations are read here too
-from enum import Enum  # for star-imports (see __all__)
+from datetime import date, datetime  # noqa: F401 - date: the airline models' annotations are read here too
 from typing import TYPE_CHECKING
 
 from attrs import field, frozen
@@ -42,7 +41,6 @@ from ._rules import (
     Check,
     Checked,
     boolean,
-    day,
     instance,
     integer,
     items,
@@ -51,7 +49,6 @@ from ._rules import (
     rule,
     string_map,
     text,
-    timestamp,
     to_frozen_map,
     to_tuple,
 )
@@ -129,32 +126,6 @@ __all__ = [
     "TicketDeliveryMethod",
     "WireEnum",
     "make_all",
-    # What `from gr4vy_fn.models import *` gave before this list existed, kept for code using it.
-    "Checked",
-    "Clear",
-    "Enum",
-    "Iterable",
-    "Mapping",
-    "UUID",
-    "Value",
-    "annotations",
-    "boolean",
-    "date",
-    "datetime",
-    "day",
-    "field",
-    "frozen",
-    "instance",
-    "integer",
-    "items",
-    "number",
-    "one_of",
-    "rule",
-    "string_map",
-    "text",
-    "timestamp",
-    "to_frozen_map",
-    "to_tuple",
 ]
 
 
