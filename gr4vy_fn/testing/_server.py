@@ -8,6 +8,7 @@ connection when the reply has no response).
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import socket
 import threading
 import time
@@ -35,6 +36,26 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
     handler: Handler
+    stopping: threading.Event
+
+    def verify_request(self, request: object, client_address: object) -> bool:
+        """Refuse the connection that wakes the serving loop to stop it."""
+        return not self.stopping.is_set()
+
+
+def _serve_until_stopped(server: _Server) -> None:
+    # handle_request blocks until a connection comes, with no polling: stopping wakes it by connecting.
+    while not server.stopping.is_set():
+        server.handle_request()
+
+
+def _wake(server: _Server) -> None:
+    """Connect to the server so that its blocked handle_request returns and sees it is stopping."""
+    host, port = str(server.server_address[0]), server.server_address[1]
+    if ipaddress.ip_address(host).is_unspecified:  # listening on every interface, loopback among them
+        host = "127.0.0.1"  # HTTPServer listens on IPv4
+    with contextlib.suppress(OSError):
+        socket.create_connection((host, port), timeout=1).close()
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -81,13 +102,15 @@ def serve(handler: Handler, host: str, port: int) -> Iterator[str]:
         raise ValidationError("port", "must be a whole number in 0..65535 (0: any free port)")
     server = _Server((host, port), _RequestHandler)
     server.handler = handler
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    server.stopping = threading.Event()
+    thread = threading.Thread(target=_serve_until_stopped, args=(server,), daemon=True)
     thread.start()
     try:
         bound_host, bound_port = server.server_address[:2]
         shown = f"[{bound_host!s}]" if ":" in str(bound_host) else str(bound_host)
         yield f"http://{shown}:{bound_port}"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stopping.set()
+        _wake(server)
         thread.join(5)
+        server.server_close()
