@@ -13,7 +13,6 @@ import contextlib
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -21,7 +20,7 @@ from typing import BinaryIO
 
 @dataclass(frozen=True)
 class Pause:
-    """Wait this many seconds before the next bytes."""
+    """Wait this many seconds before the next bytes (closing the server ends the wait and the answer)."""
 
     seconds: float
 
@@ -64,7 +63,7 @@ class TaggedServer:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._lock = threading.Lock()
         self._connections: list[socket.socket] = []
-        self._closed = False
+        self._closed = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -73,7 +72,7 @@ class TaggedServer:
 
     def close(self) -> None:
         with self._lock:
-            self._closed = True
+            self._closed.set()
             connections = list(self._connections)
         for sock in [self._listener, *connections]:
             with contextlib.suppress(OSError):
@@ -93,7 +92,7 @@ class TaggedServer:
             except OSError:
                 return
             with self._lock:
-                if self._closed:
+                if self._closed.is_set():
                     connection.close()
                     return
                 self._connections.append(connection)
@@ -112,7 +111,8 @@ class TaggedServer:
                     self.targets.append(target)
                 for step in self.script(tag):
                     if isinstance(step, Pause):
-                        time.sleep(step.seconds)
+                        if self._closed.wait(step.seconds):
+                            return
                     elif isinstance(step, Close):
                         return
                     else:

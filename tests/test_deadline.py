@@ -1,8 +1,8 @@
 """The deadline is a wall-clock bound on the whole call, whatever the server or DNS does.
 
-Each test gives a 1 s deadline to a call the misbehaving peer would hold for
-ten times as long; a call that ends within 3 s is bounded (before the bound,
-these calls took 10 s or more).
+Each test gives a 0.2 s deadline to a call the misbehaving peer would hold for
+ten seconds or more (until the server closes at the end of the test); a call
+that ends within 1.5 s is bounded, and one the peer holds fails by seconds.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from tagged_server import Pause, Step, TaggedServer, answer
 import gr4vy_fn as g
 from gr4vy_fn.transports import Urllib3Transport
 
-DEADLINE = 1.0
-BOUND = 3.0  # the deadline plus a margin that no scheduler hiccup reaches
+DEADLINE = 0.2
+BOUND = 1.5  # the deadline plus a margin that no scheduler hiccup reaches
+HELD = 10.0  # how long the misbehaving peer would hold a call that ignored its deadline
 
 
 def trickle(data: bytes, every: float) -> list[Step]:
@@ -49,8 +50,9 @@ def config_for(url: str) -> g.Config:
 
 
 def test_headers_trickled_a_byte_at_a_time_stop_at_the_deadline(tagged: TaggedServer) -> None:
-    """Headers arriving one byte every 0.2 s (each read within the read timeout) end at the deadline."""
-    tagged.script = lambda tag: trickle(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 60 + b"\r\n\r\n", 0.2)
+    """Headers arriving one byte every 0.05 s (each read within the read timeout) end at the deadline."""
+    head = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * int(HELD / 0.05) + b"\r\n\r\n"
+    tagged.script = lambda tag: trickle(head, 0.05)
     result, elapsed = timed(
         lambda: g.get_checkout_session("s", config=config_for(tagged.url), transport=Urllib3Transport())
     )
@@ -61,7 +63,7 @@ def test_headers_trickled_a_byte_at_a_time_stop_at_the_deadline(tagged: TaggedSe
 
 def test_a_stream_of_100_continue_stops_at_the_deadline(tagged: TaggedServer) -> None:
     """Interim answers that never end cannot hold a create past its deadline; it is not resent."""
-    tagged.script = lambda tag: [b"HTTP/1.1 100 Continue\r\n\r\n", Pause(0.1)] * 100
+    tagged.script = lambda tag: [b"HTTP/1.1 100 Continue\r\n\r\n", Pause(0.05)] * int(HELD / 0.05)
     result, elapsed = timed(
         lambda: g.new_checkout_session(config=config_for(tagged.url), transport=Urllib3Transport())
     )
@@ -74,13 +76,15 @@ def test_a_stream_of_100_continue_stops_at_the_deadline(tagged: TaggedServer) ->
 def test_a_slow_name_lookup_stops_at_the_deadline_and_sends_nothing(
     tagged: TaggedServer, mocker: MockerFixture
 ) -> None:
-    """A 2 s DNS lookup: the create returns at its 1 s deadline, unsent, and is never written later."""
+    """A DNS lookup held for seconds: the create returns at its deadline, unsent, never written later."""
     real_getaddrinfo = socket.getaddrinfo
     released = threading.Event()
+    lookups: list[threading.Thread] = []
 
     def slow_lookup(host: str, *args: Any, **kwargs: Any) -> Any:
         if host == "localhost":
-            released.wait(2.0)
+            lookups.append(threading.current_thread())
+            released.wait(HELD)
             return real_getaddrinfo("127.0.0.1", *args, **kwargs)
         return real_getaddrinfo(host, *args, **kwargs)
 
@@ -93,7 +97,8 @@ def test_a_slow_name_lookup_stops_at_the_deadline_and_sends_nothing(
     assert not result.request_sent
     assert elapsed < BOUND
     released.set()
-    time.sleep(0.2)  # the lookup's late answer arrives; nothing may use it
+    for lookup in lookups:  # the lookup's late answer arrives; nothing may use it
+        lookup.join(HELD)
     assert tagged.requests == []
 
 
