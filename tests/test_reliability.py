@@ -2,7 +2,9 @@
 
 Each test checks the value returned, how many requests reached the server (a
 create is never seen twice), and, where time matters, the elapsed time against
-the deadline.
+the deadline. A slow server holds its answer for seconds (until it closes at the
+end of the test), while timeouts and deadlines are fractions of a second: a call
+the server could hold fails by seconds, and one that is bounded passes quickly.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 import trustme
 import urllib3
-from conftest import SESSION_ID, make_config, sample
+from conftest import SESSION_ID, FakeTime, fast_policy, make_config, sample
 from loopback import (
     DropAfterRead,
     DropBeforeRead,
@@ -35,6 +37,9 @@ from gr4vy_fn import defaults
 from gr4vy_fn.transports import Urllib3Transport
 
 SESSION = sample("session_201.json")
+HELD = 10.0  # seconds a slow server holds its answer: far past every timeout and deadline below
+# A read timeout that expires in a fraction of a second, yet leaves a prompt loopback answer ample time.
+SHORT_READ = g.Timeout(connect=1, read=0.2)
 CREATE = "create"
 IDEMPOTENT = ["get", "delete", "fields", "update"]
 CALLS: dict[str, Callable[..., Any]] = {
@@ -104,8 +109,8 @@ def test_connect_timeouts_are_retried(operation: str, mocker: MockerFixture) -> 
 
 def test_a_slow_create_is_never_sent_twice(server: LoopbackServer) -> None:
     """A create whose answer does not come in time returns ReadTimeout, request_sent=True, sent once."""
-    server.then(Reply(201, SESSION, delay=2))
-    result = call(CREATE, server.url, timeout=g.Timeout(connect=1, read=0.3))
+    server.then(Reply(201, SESSION, delay=HELD))
+    result = call(CREATE, server.url, timeout=SHORT_READ)
     assert result == g.ReadTimeout(message="no answer in time", request_sent=True, attempts=1)
     assert len(server.received) == 1
 
@@ -113,8 +118,8 @@ def test_a_slow_create_is_never_sent_twice(server: LoopbackServer) -> None:
 @pytest.mark.parametrize("operation", IDEMPOTENT)
 def test_a_slow_idempotent_call_is_retried(operation: str, server: LoopbackServer) -> None:
     """A read timeout on GET, DELETE or PUT is retried; the next, prompt answer is returned."""
-    server.then(Reply(503, delay=2), SUCCESS[operation])
-    result = call(operation, server.url, timeout=g.Timeout(connect=1, read=0.3))
+    server.then(Reply(503, delay=HELD), SUCCESS[operation])
+    result = call(operation, server.url, timeout=SHORT_READ)
     assert not isinstance(result, g.Gr4vyError)
     assert len(server.received) == 2
 
@@ -181,27 +186,27 @@ def test_a_trickling_body_stops_at_the_deadline(server: LoopbackServer) -> None:
     """A body that arrives a few bytes at a time cannot hold a call past its deadline."""
     server.then(Endless(200, chunk=b"x" * 16, interval=0.05))
     started = time.monotonic()
-    result = call("get", server.url, retry={"deadline": 0.6})
+    result = call("get", server.url, retry={"deadline": 0.2})
     elapsed = time.monotonic() - started
     assert isinstance(result, g.DeadlineExceeded)
     assert result.request_sent
-    assert elapsed < 2.0  # the body never ends: without the deadline, the call would not either
+    assert elapsed < 1.5  # the body never ends: without the deadline, the call would not either
 
 
 @pytest.mark.parametrize("operation", list(CALLS))
 def test_a_slow_server_never_holds_a_call_past_its_deadline(operation: str, server: LoopbackServer) -> None:
     """Whatever the per-attempt timeouts, a call returns by its deadline."""
-    server.default = Reply(503, delay=3)
+    server.default = Reply(503, delay=HELD)
     started = time.monotonic()
     result = CALLS[operation](
-        config=quick(server.url, timeout=g.Timeout(connect=5, read=5)),
+        config=quick(server.url, timeout=g.Timeout(connect=HELD, read=HELD)),
         transport=Urllib3Transport(),
-        deadline=0.5,
+        deadline=0.2,
     )
     elapsed = time.monotonic() - started
     assert isinstance(result, (g.ReadTimeout, g.DeadlineExceeded))
     assert result.request_sent
-    assert elapsed < 2.0  # the server waits 3 s: a call it holds fails this by a second
+    assert elapsed < 1.5  # the server holds the call for HELD seconds: one it holds fails this by seconds
 
 
 @pytest.mark.parametrize("operation", list(CALLS))
@@ -215,14 +220,15 @@ def test_an_html_error_page(operation: str, server: LoopbackServer) -> None:
     assert len(server.received) == (1 if operation == CREATE else 3)
 
 
-def test_a_create_retries_429_after_retry_after(server: LoopbackServer) -> None:
+def test_a_create_retries_429_after_retry_after(server: LoopbackServer, fake_time: FakeTime) -> None:
     """429 proves the create was not processed: it is retried after the server's Retry-After."""
     server.then(Reply(429, sample("error_429.json"), (("Retry-After", "0.2"),)), Reply(201, SESSION))
-    started = time.monotonic()
-    result = call(CREATE, server.url)
+    result = g.new_checkout_session(
+        config=make_config(server.url, retry=fast_policy(fake_time)), transport=Urllib3Transport()
+    )
     assert isinstance(result, g.CheckoutSession)
     assert len(server.received) == 2
-    assert time.monotonic() - started >= 0.2
+    assert fake_time.sleeps == [0.2]
 
 
 def test_a_retry_after_beyond_the_deadline_returns_the_429(server: LoopbackServer) -> None:
@@ -246,8 +252,8 @@ def test_a_503_with_an_http_date(server: LoopbackServer) -> None:
 
 def test_a_retried_delete_treats_404_as_done(server: LoopbackServer) -> None:
     """A delete whose first attempt timed out after sending, then 404: it was deleted, so None."""
-    server.then(Reply(204, delay=2), Reply(404, sample("error_404.json")))
-    assert call("delete", server.url, timeout=g.Timeout(connect=1, read=0.3)) is None
+    server.then(Reply(204, delay=HELD), Reply(404, sample("error_404.json")))
+    assert call("delete", server.url, timeout=SHORT_READ) is None
     assert len(server.received) == 2
 
 
@@ -257,10 +263,10 @@ def test_a_retried_delete_treats_404_as_done(server: LoopbackServer) -> None:
 def test_a_create_after_idling_goes_out_on_a_fresh_connection(server: LoopbackServer) -> None:
     """After idle_timeout, a create does not reuse a pooled connection the server may have dropped."""
     server.on_reused = DropAfterRead()
-    transport = Urllib3Transport(idle_timeout=0.05)
+    transport = Urllib3Transport(idle_timeout=0.01)
     server.then(Reply(200, SESSION))
     assert isinstance(call("get", server.url, transport=transport), g.CheckoutSession)
-    time.sleep(0.1)
+    time.sleep(0.02)  # the idle time itself is what is under test
     server.then(Reply(201, SESSION))
     assert isinstance(call(CREATE, server.url, transport=transport), g.CheckoutSession)
     assert server.connections == 2
@@ -337,12 +343,12 @@ def test_a_stalled_handshake_is_not_a_sent_request(
     tls_server: LoopbackServer, certificate_authority: trustme.CA
 ) -> None:
     """A TLS handshake that stalls is a timeout before sending: a create is retried on a new connection."""
-    tls_server.then(StallHandshake(seconds=3), Reply(201, SESSION))
+    tls_server.then(StallHandshake(seconds=HELD), Reply(201, SESSION))
     result = call(
         CREATE,
         tls_server.url,
         transport=trusting(certificate_authority),
-        timeout=g.Timeout(connect=0.3, read=1),
+        timeout=g.Timeout(connect=0.2, read=1),  # the second handshake completes well within it
     )
     assert isinstance(result, g.CheckoutSession)
     assert len(tls_server.received) == 1
@@ -351,12 +357,12 @@ def test_a_stalled_handshake_is_not_a_sent_request(
 
 def test_a_stalled_handshake_alone(tls_server: LoopbackServer, certificate_authority: trustme.CA) -> None:
     """When every handshake stalls, the create returns ConnectTimeout with request_sent=False."""
-    tls_server.default = StallHandshake(seconds=3)
+    tls_server.default = StallHandshake(seconds=HELD)
     result = call(
         CREATE,
         tls_server.url,
         transport=trusting(certificate_authority),
-        timeout=g.Timeout(connect=0.2, read=1),
+        timeout=g.Timeout(connect=0.1, read=1),
         retry={"max_attempts": 2},
     )
     assert result == g.ConnectTimeout(message="the TLS handshake timed out", request_sent=False, attempts=2)
