@@ -33,18 +33,20 @@ import gr4vy_fn as g
 from gr4vy_fn import aio
 
 SESSION = sample("session_201.json")
+HELD = 10.0  # seconds a slow server holds its answer (until it closes): far past every timeout below
+DEADLINE = 0.2
 
 
 @dataclass(frozen=True)
 class TrickleHeaders:
-    """Send the status line, then one header line every `interval` seconds, never ending the head."""
+    """Send the status line, then one header line every `interval` seconds, for HELD seconds at least."""
 
     interval: float = 0.05
 
 
 @dataclass(frozen=True)
 class EndlessInterim:
-    """Send interim 1xx answers every `interval` seconds and never a final one."""
+    """Send interim 1xx answers every `interval` seconds, for HELD seconds at least, and never a final one."""
 
     interval: float = 0.05
 
@@ -55,7 +57,7 @@ class TricklingServer(LoopbackServer):
     def _act(self, conn: socket.socket, action: Any) -> bool:
         if isinstance(action, EndlessInterim):
             with contextlib.suppress(OSError):
-                for _ in range(200):
+                for _ in range(int(HELD / action.interval)):
                     conn.sendall(b"HTTP/1.1 102 Processing\r\n\r\n")
                     if self._stop.wait(action.interval):
                         break
@@ -64,7 +66,7 @@ class TricklingServer(LoopbackServer):
             return super()._act(conn, action)
         with contextlib.suppress(OSError):
             conn.sendall(b"HTTP/1.1 200 OK\r\n")
-            for n in range(200):
+            for n in range(int(HELD / action.interval)):
                 if self._stop.wait(action.interval):
                     break
                 conn.sendall(f"X-Slow-{n}: 1\r\n".encode())
@@ -130,14 +132,14 @@ FAULTS: dict[str, Fault] = {
     ),
     "reset after reading": Fault((Reset(),), "create", g.ConnectionDropped, request_sent=True),
     "read timeout, create": Fault(
-        (Reply(201, SESSION, delay=2),),
+        (Reply(201, SESSION, delay=HELD),),
         "create",
         g.ReadTimeout,
         request_sent=True,
-        keywords={"timeout": g.Timeout(connect=1, read=0.2)},
+        keywords={"timeout": g.Timeout(connect=1, read=0.1)},
     ),
     "read timeout, get retried": Fault(
-        (Reply(200, SESSION, delay=2), Reply(200, SESSION)),
+        (Reply(200, SESSION, delay=HELD), Reply(200, SESSION)),
         "get",
         g.CheckoutSession,
         sends=2,
@@ -163,7 +165,7 @@ FAULTS: dict[str, Fault] = {
         sends=3,
     ),
     "429 with retry-after": Fault(
-        (Reply(429, sample("error_429.json"), (("Retry-After", "0.1"),)), Reply(201, SESSION)),
+        (Reply(429, sample("error_429.json"), (("Retry-After", "0.01"),)), Reply(201, SESSION)),
         "create",
         g.CheckoutSession,
         sends=2,
@@ -173,16 +175,16 @@ FAULTS: dict[str, Fault] = {
         "get",
         g.ReadTimeout,
         request_sent=True,
-        keywords={"deadline": 0.5},
-        within=0.5 + 1.0,
+        keywords={"deadline": DEADLINE},
+        within=DEADLINE + 1.3,
     ),
     "endless interim answers": Fault(
         (EndlessInterim(),),
         "get",
         g.ReadTimeout,
         request_sent=True,
-        keywords={"deadline": 0.5},
-        within=0.5 + 1.0,
+        keywords={"deadline": DEADLINE},
+        within=DEADLINE + 1.3,
     ),
     "untrusted certificate": Fault((), "create", g.TlsError, request_sent=False, sends=0, tls=True),
 }
