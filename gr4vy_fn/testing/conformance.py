@@ -315,8 +315,8 @@ def checks(max_response_bytes: int = MAX_RESPONSE_BYTES) -> list[Check]:
             "read_timeout",
             "no answer within the read timeout: ReadTimeout, request_sent=True",
             (Reply(201, _SESSION, delay=5),),
-            _within(0.3, _raised(ReadTimeout, request_sent=True)),
-            timeout=Timeout(connect=2, read=0.3, total=5),
+            _within(0.1, _raised(ReadTimeout, request_sent=True)),
+            timeout=Timeout(connect=2, read=0.1, total=5),
         ),
         Check(
             "truncated_body",
@@ -393,9 +393,10 @@ def checks(max_response_bytes: int = MAX_RESPONSE_BYTES) -> list[Check]:
         Check(
             "trickled_headers",
             "headers one byte at a time, each within the read timeout: an error within Timeout.total",
-            (Trickle(b"HTTP/1.1 201 Created\r\n" + b"X-Slow: " + b"s" * 10 + b"\r\n\r\n", interval=0.04),),
-            _within(0.3, _raised(TransportError)),
-            timeout=Timeout(connect=2, read=1, total=0.3),
+            # The trickle (54 bytes, one every 20 ms) outlasts Timeout.total plus the margin by half a second.
+            (Trickle(b"HTTP/1.1 201 Created\r\n" + b"X-Slow: " + b"s" * 20 + b"\r\n\r\n", interval=0.02),),
+            _within(0.1, _raised(TransportError)),
+            timeout=Timeout(connect=2, read=1, total=0.1),
         ),
         Check(
             "untrusted_certificate",
