@@ -1,4 +1,4 @@
-"""Shared fixtures: a loopback server, configs that never wait, the OpenAPI document."""
+"""Shared fixtures: a loopback server, configs that never wait, the OpenAPI document, the docs' type check."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from doc_examples import TYPE_CHECK, TypeCheck
 from loopback import LoopbackServer
 from referencing import Registry, Resource
 
@@ -100,3 +101,30 @@ def request_schema(openapi: dict[str, Any], path: str, method: str) -> Any:
     return jsonschema.Draft202012Validator(
         resolved, registry=registry, format_checker=jsonschema.FormatChecker()
     )
+
+
+@pytest.fixture(scope="session")
+def docs_type_check() -> TypeCheck:
+    """mypy over the docs' examples, running in the background since collection ended."""
+    TYPE_CHECK.start()
+    return TYPE_CHECK
+
+
+def _awaits_the_type_check(item: pytest.Item) -> bool:
+    return "docs_type_check" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that await the docs' type check last, so that it has the whole run to finish in."""
+    items.sort(key=_awaits_the_type_check)  # stable: every other test keeps its place
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the docs' type check once a selected test is known to want it: it runs beside the others."""
+    if any(_awaits_the_type_check(item) for item in session.items):
+        TYPE_CHECK.start()
+
+
+def pytest_sessionfinish() -> None:
+    """End the docs' type check if no test awaited it (a run stopped early), and clean up after it."""
+    TYPE_CHECK.stop()

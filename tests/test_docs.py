@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import inspect
 import logging
@@ -11,25 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import mypy.api
 import pytest
 import reference
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from doc_examples import PAGES, TypeCheck, examples
 
 from gr4vy_fn.testing import Emulator
 from gr4vy_fn.testing.pytest_plugin import emulator_environment
 
-ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
-
-
-def examples(page: Path) -> list[tuple[int, str]]:
-    """The page's fenced python blocks, with the line each starts on."""
-    text = page.read_text(encoding="utf-8")
-    return [(text.count("\n", 0, match.start()) + 2, match.group(1)) for match in FENCE.finditer(text)]
 
 
 @pytest.fixture(scope="module")
@@ -88,37 +78,11 @@ def test_every_example_runs(page: Path, account: Emulator) -> None:
     run_test_functions(namespace)
 
 
-def as_one_module(page: Path) -> str:
-    """The page's python examples as the one script they form, each line at its line in the page."""
-    lines = [""] * page.read_text(encoding="utf-8").count("\n")
-    for start, source in examples(page):
-        for offset, line in enumerate(source.splitlines()):
-            lines[start - 1 + offset] = line
-    return "\n".join(lines) + "\n"
-
-
-def test_every_example_type_checks(tmp_path: Path) -> None:
-    """Every page's python examples pass mypy --strict, all pages in one mypy run (so it stays fast).
-
-    A page's examples form one script, as a reader runs them, and a later example may reuse a
-    name an earlier one bound to another type: the only leniency is allow_redefinition there.
-    """
-    modules = {f"docs_{page.stem}": page for page in PAGES if examples(page)}
-    for name, page in modules.items():
-        (tmp_path / f"{name}.py").write_text(as_one_module(page), encoding="utf-8")
-    project = configparser.ConfigParser()
-    project.read(ROOT / "setup.cfg", encoding="utf-8")
-    config = configparser.ConfigParser()
-    config["mypy"] = {**project["mypy"], "cache_dir": str(ROOT / ".mypy_cache")}
-    config[f"mypy-{','.join(modules)}"] = {"allow_redefinition": "true"}
-    with (tmp_path / "mypy.ini").open("w", encoding="utf-8") as ini:
-        config.write(ini)
-    files = [str(tmp_path / f"{name}.py") for name in modules]
-    report, errors, status = mypy.api.run(["--config-file", str(tmp_path / "mypy.ini"), *files])
-    for name, page in modules.items():
-        report = report.replace(str(tmp_path / f"{name}.py"), str(page.relative_to(ROOT)))
+def test_every_example_type_checks(docs_type_check: TypeCheck) -> None:
+    """Every page's python examples pass mypy --strict, all pages in one mypy run (so it stays fast)."""
+    report, errors, status = docs_type_check.result()
     assert (status, errors) == (0, ""), report
-    assert set(modules) >= {"docs_README", "docs_quickstart"}
+    assert set(docs_type_check.modules) >= {"docs_README", "docs_quickstart"}
 
 
 def test_the_readme_and_the_guide_have_examples() -> None:
