@@ -34,7 +34,7 @@ from gr4vy_fn import aio
 
 SESSION = sample("session_201.json")
 HELD = 10.0  # seconds a slow server holds its answer (until it closes): far past every timeout below
-DEADLINE = 0.2
+DEADLINE = 0.1
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ FAULTS: dict[str, Fault] = {
         "get",
         g.CheckoutSession,
         sends=2,
-        keywords={"timeout": g.Timeout(connect=1, read=0.2)},
+        keywords={"timeout": g.Timeout(connect=1, read=0.1)},
     ),
     "truncated body": Fault((Truncated(201, SESSION, 10),), "create", g.ConnectionDropped, request_sent=True),
     "oversized body": Fault((Endless(200),), "get", g.ResponseTooLarge, request_sent=True),

@@ -1,6 +1,6 @@
 """The deadline is a wall-clock bound on the whole call, whatever the server or DNS does.
 
-Each test gives a 0.2 s deadline to a call the misbehaving peer would hold for
+Each test gives a 0.1 s deadline to a call the misbehaving peer would hold for
 ten seconds or more (until the server closes at the end of the test); a call
 that ends within 1.5 s is bounded, and one the peer holds fails by seconds.
 """
@@ -21,7 +21,7 @@ from tagged_server import Pause, Step, TaggedServer, answer
 import gr4vy_fn as g
 from gr4vy_fn.transports import Urllib3Transport
 
-DEADLINE = 0.2
+DEADLINE = 0.1
 BOUND = 1.5  # the deadline plus a margin that no scheduler hiccup reaches
 HELD = 10.0  # how long the misbehaving peer would hold a call that ignored its deadline
 

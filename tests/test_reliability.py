@@ -39,7 +39,8 @@ from gr4vy_fn.transports import Urllib3Transport
 SESSION = sample("session_201.json")
 HELD = 10.0  # seconds a slow server holds its answer: far past every timeout and deadline below
 # A read timeout that expires in a fraction of a second, yet leaves a prompt loopback answer ample time.
-SHORT_READ = g.Timeout(connect=1, read=0.2)
+SHORT_READ = g.Timeout(connect=1, read=0.1)
+DEADLINE = 0.1  # as short: nothing needs to come back before it
 CREATE = "create"
 IDEMPOTENT = ["get", "delete", "fields", "update"]
 CALLS: dict[str, Callable[..., Any]] = {
@@ -186,7 +187,7 @@ def test_a_trickling_body_stops_at_the_deadline(server: LoopbackServer) -> None:
     """A body that arrives a few bytes at a time cannot hold a call past its deadline."""
     server.then(Endless(200, chunk=b"x" * 16, interval=0.05))
     started = time.monotonic()
-    result = call("get", server.url, retry={"deadline": 0.2})
+    result = call("get", server.url, retry={"deadline": DEADLINE})
     elapsed = time.monotonic() - started
     assert isinstance(result, g.DeadlineExceeded)
     assert result.request_sent
@@ -201,7 +202,7 @@ def test_a_slow_server_never_holds_a_call_past_its_deadline(operation: str, serv
     result = CALLS[operation](
         config=quick(server.url, timeout=g.Timeout(connect=HELD, read=HELD)),
         transport=Urllib3Transport(),
-        deadline=0.2,
+        deadline=DEADLINE,
     )
     elapsed = time.monotonic() - started
     assert isinstance(result, (g.ReadTimeout, g.DeadlineExceeded))
@@ -348,7 +349,7 @@ def test_a_stalled_handshake_is_not_a_sent_request(
         CREATE,
         tls_server.url,
         transport=trusting(certificate_authority),
-        timeout=g.Timeout(connect=0.2, read=1),  # the second handshake completes well within it
+        timeout=g.Timeout(connect=0.1, read=1),  # the second handshake completes well within it
     )
     assert isinstance(result, g.CheckoutSession)
     assert len(tls_server.received) == 1
