@@ -147,7 +147,7 @@ def test_the_deadline_bounds_an_answer_that_never_comes() -> None:
     """A transport that never answers is stopped at the deadline: ReadTimeout, request_sent=True."""
     config = make_config(retry=g.RetryPolicy(initial_delay=0.01), timeout=g.Timeout(connect=30, read=30))
     started = time.monotonic()
-    result = asyncio.run(aio.new_checkout_session(config=config, transport=Hanging(), deadline=0.2))
+    result = asyncio.run(aio.new_checkout_session(config=config, transport=Hanging(), deadline=0.1))
     assert time.monotonic() - started < 5  # not the 30 s timeouts
     assert result == g.ReadTimeout(message="no complete answer in time", request_sent=True, attempts=1)
 
@@ -206,7 +206,7 @@ def test_a_cancelled_call_leaves_no_half_read_connection(adapter: str, server: L
             )
             while not server.received:
                 await asyncio.sleep(0.01)
-            await asyncio.sleep(0.1)  # the body is trickling in
+            await asyncio.sleep(0.05)  # the body is trickling in: a chunk every 20 ms
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
