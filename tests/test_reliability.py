@@ -347,6 +347,7 @@ def test_a_stalled_handshake_is_not_a_sent_request(
 ) -> None:
     """A TLS handshake that stalls is a timeout before sending: a create is retried on a new connection."""
     tls_server.then(StallHandshake(seconds=HELD), Reply(201, SESSION))
+    started = time.monotonic()
     result = call(
         CREATE,
         tls_server.url,
@@ -356,6 +357,7 @@ def test_a_stalled_handshake_is_not_a_sent_request(
     assert isinstance(result, g.CheckoutSession)
     assert len(tls_server.received) == 1
     assert tls_server.connections == 2
+    assert time.monotonic() - started < 1.5  # not retried only once the stalled server gave up
 
 
 def test_a_stalled_handshake_alone(tls_server: LoopbackServer, certificate_authority: trustme.CA) -> None:
