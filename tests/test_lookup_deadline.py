@@ -138,7 +138,7 @@ def silent_address(tagged: TaggedServer) -> Iterator[str]:
         queued.append(waiting)
     probe = socket.create_connection  # the listener must drop new connections, or the test proves nothing
     with pytest.raises(TimeoutError):
-        probe(("127.0.0.2", port), timeout=0.2).close()
+        probe(("127.0.0.2", port), timeout=0.1).close()
     yield "127.0.0.2"
     for sock in (*queued, listener):
         sock.close()
@@ -160,7 +160,7 @@ def test_an_address_that_never_answers_leaves_the_next_to_try(
     mocker.patch("socket.getaddrinfo", side_effect=silent_first)
     tagged.script = lambda tag: [answer(tag)]
     config = make_config(localhost_url(tagged), retry=g.RetryPolicy(deadline=5.0, max_attempts=1))
-    result = g.get_checkout_session("s", config=config, transport=transport, timeout=g.Timeout(connect=0.2))
+    result = g.get_checkout_session("s", config=config, transport=transport, timeout=g.Timeout(connect=0.1))
     assert isinstance(result, g.CheckoutSession), result
     assert tagged.requests == ["s"]
 
