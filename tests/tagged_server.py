@@ -61,7 +61,7 @@ class TaggedServer:
 
     def __post_init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # also told of each request received
         self._connections: list[socket.socket] = []
         self._closed = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -69,6 +69,12 @@ class TaggedServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[str]:
+        """Wait up to `timeout` seconds for `count` requests (a client may give up before they are read)."""
+        with self._lock:
+            self._lock.wait_for(lambda: len(self.requests) >= count, timeout)
+            return list(self.requests)
 
     def close(self) -> None:
         with self._lock:
@@ -109,6 +115,7 @@ class TaggedServer:
                 with self._lock:
                     self.requests.append(tag)
                     self.targets.append(target)
+                    self._lock.notify_all()
                 for step in self.script(tag):
                     if isinstance(step, Pause):
                         if self._closed.wait(step.seconds):

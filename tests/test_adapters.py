@@ -82,7 +82,7 @@ def test_a_slow_create_is_reported_once_and_not_retried(adapter: g.Transport, se
     )
     assert isinstance(result, g.ReadTimeout)
     assert (result.request_sent, result.attempts) == (True, 1)
-    assert len(server.received) == 1
+    assert len(server.wait_received(1)) == 1
 
 
 def test_a_users_session_keeps_its_settings(server: LoopbackServer) -> None:

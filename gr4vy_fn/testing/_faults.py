@@ -152,7 +152,7 @@ class FaultServer:
     def __post_init__(self) -> None:
         self._sock = socket.create_server(("127.0.0.1", 0))
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # also told of each request received
         self._threads: list[threading.Thread] = []
         self._open: list[socket.socket] = []
         self._accept_thread = threading.Thread(target=self._accept_loop, daemon=True)
@@ -174,6 +174,15 @@ class FaultServer:
         with self._lock:
             self.script.extend(actions)
         return self
+
+    def wait_received(self, count: int, timeout: float = 5.0) -> list[Received]:
+        """Wait up to `timeout` seconds for `count` requests to have arrived; return those received.
+
+        A client may give up on an answer before the server has read its request.
+        """
+        with self._lock:
+            self._lock.wait_for(lambda: len(self.received) >= count, timeout)
+            return list(self.received)
 
     def close(self) -> None:
         """Stop serving: shutting the sockets down wakes every blocked thread, which then ends."""
@@ -256,6 +265,7 @@ class FaultServer:
             served += 1
             with self._lock:
                 self.received.append(request)
+                self._lock.notify_all()
             try:
                 if not self._act(conn, action):
                     return
