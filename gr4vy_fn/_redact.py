@@ -3,11 +3,15 @@
 What is removed (see docs/errors.md, which must say the same):
 
 - the secrets the request was sent with (its bearer token, card number and
-  security code), in any letter case, plain or written with JSON escapes;
+  security code), in any letter case, plain or written with JSON escapes; its
+  card number with up to sixteen characters that are not letters or digits in
+  each gap (`4111    1111`, `["4111","1111"]`, zero-width spaces); its security
+  code only as a whole number, not inside an id, an amount or a time;
 - any card number: a run of 12 to 19 digits that passes the Luhn check (or is
   the request's own card), plain or in groups of any size, each gap up to
   three separators (any Unicode space, tab, dot, comma, dash, slash, underscore);
-- what follows the word `Bearer`, and anything shaped like a JWT;
+- what follows the word `Bearer` when it looks like a token (sixteen characters
+  or more, or anything but a plain lower-case word), and anything shaped like a JWT;
 - three or four digits written just after a security-code field name
   (`security_code`, `cvv`, `cvc`, `csc`).
 
@@ -39,8 +43,18 @@ _NOT_DIGIT = r"\D+"
 # Stretches of digit groups tried, per text, before the scan stops checking.
 _CARD_BUDGET = 20_000
 _CARD_DIGITS = range(12, 20)
-# A bearer token (the part after the word), and anything shaped like a JWT.
-_BEARER = r"(?i)\bbearer[\s:=]+([^\s\"'<>,;]+)"
+# The request's own card number: its digits with up to this many characters
+# that are not letters or digits between any two (a pretty-printed JSON array
+# of groups puts a quote, a comma, a line break and an indent there).
+_OWN_CARD_GAP = 16
+_OWN_GAP = rf"[\W_]{{0,{_OWN_CARD_GAP}}}"
+# The request's own security code (or any short secret of digits), as a whole number only:
+# `123` inside a session id, an amount or a time is not the code.
+_WHOLE_NUMBER = r"(?<![^\W_]){}(?![^\W_])"
+# A bearer token (the part after the word) when it looks like one: sixteen
+# characters or more, or anything but a plain lower-case word ("bearer of bad news").
+_TOKEN_CHAR = r"[^\s\"'<>,;]"
+_BEARER = rf"\b(?i:bearer)[\s:=]+({_TOKEN_CHAR}{{16,}}|(?=[a-z]*[^a-z\s\"'<>,;]){_TOKEN_CHAR}+)"
 _JWT = r"eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*"
 # Three or four digits just after a security-code field name: `"security_code": "123"`, `cvv=123`.
 _SECURITY_CODE = r"(?i)(?:security[\s_-]?code|cvv2?|cvc2?|csc)[^\w]{0,6}?(\d{3,4})(?!\d)"
@@ -132,11 +146,28 @@ def _card_spans(text: str, own_cards: frozenset[str]) -> Iterable[tuple[int, int
                     yield offset + groups[first][0], offset + groups[last][1]
 
 
+def _is_number(secret: str) -> bool:
+    return secret.isascii() and secret.isdigit()
+
+
+def _is_own_card(secret: str) -> bool:
+    return _is_number(secret) and len(secret) in _CARD_DIGITS
+
+
 def _secret_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
-    spelled = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
-    if not spelled:
+    """Return the pattern of the request's own secrets, each as it may be written, or None."""
+    alternatives = []
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if _is_own_card(secret):
+            # However the server groups the digits: any gap without letters or digits.
+            alternatives.append(_OWN_GAP.join(secret))
+        elif _is_number(secret):
+            alternatives.append(_WHOLE_NUMBER.format(secret))
+        elif secret:
+            alternatives.append(re.escape(secret))
+    if not alternatives:
         return None
-    return re.compile("|".join(re.escape(secret) for secret in spelled), re.IGNORECASE)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 def _spans(text: str, secrets: Iterable[str]) -> list[tuple[int, int]]:
@@ -148,7 +179,7 @@ def _spans(text: str, secrets: Iterable[str]) -> list[tuple[int, int]]:
     pattern = _secret_pattern(secrets)
     if pattern is not None:
         found.extend(match.span() for match in pattern.finditer(seen))
-    own_cards = frozenset(secret for secret in secrets if secret.isdigit() and len(secret) in _CARD_DIGITS)
+    own_cards = frozenset(secret for secret in secrets if _is_own_card(secret))
     found.extend(_card_spans(seen, own_cards))
     found.extend(match.span(1) for match in re.finditer(_BEARER, seen))
     found.extend(match.span() for match in re.finditer(_JWT, seen))
@@ -183,8 +214,13 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
 
 def reach(secrets: Iterable[str] = ()) -> int:
     """Return the most characters one secret can take in text, spelled with escapes and separators."""
-    longest = max((len(secret) for secret in secrets), default=0)
+    longest = max((_spelled_length(secret) for secret in secrets), default=0)
     return max(_CARD_REACH, 6 * longest)  # each character may be written as a six-character escape
+
+
+def _spelled_length(secret: str) -> int:
+    # The request's own card may have a gap after each digit but the last.
+    return len(secret) + (len(secret) - 1) * _OWN_CARD_GAP if _is_own_card(secret) else len(secret)
 
 
 def clip(text: str, secrets: Iterable[str] = (), limit: int = 256) -> str:

@@ -351,3 +351,63 @@ def test_past_its_budget_the_card_scan_hides_every_long_run() -> None:
     assert "1 1 1" not in shown
     assert card_parts(shown, "4012888888881881") == []
     assert shown.endswith("end; then [redacted] and order 12 at 2026-11-27")
+
+
+# Gaps a server may put between the groups of the request's own card number.
+WIDE_GAPS = ("    ", "\n        ", "\u200b", ":", " | ", '","', '", "', "\\u200b", "\\n\\t\\t", "\u00a0\u00a0\u00a0\u00a0")
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), number=card_numbers(), token=tokens)
+def test_the_requests_own_card_is_hidden_however_wide_its_gaps(
+    data: st.DataObject, number: str, token: str
+) -> None:
+    """The request's own card number, its digits split by any gaps without letters or digits, never shows."""
+    spelled = number[0]
+    for digit in number[1:]:
+        spelled += data.draw(st.sampled_from(("", *WIDE_GAPS))) + digit
+    for text in (f"x {spelled} y", f'{{"message": "card [{spelled}] refused"}}'):
+        shown = scrub(text, (token, number, "737"))
+        digits = re.sub(r"\D", "", _unescaped(shown))
+        assert [number[i : i + 6] for i in range(len(number) - 5) if number[i : i + 6] in digits] == []
+
+
+def test_the_requests_own_card_in_a_json_array_of_groups_is_hidden(server: LoopbackServer) -> None:
+    """A server echoing the card being sent as a pretty-printed array of its groups shows no group."""
+    number, code, token = "4012888888881881", "7319", "tok_5b8e1c0f9d2a77aa"
+    groups = json.dumps([number[i : i + 4] for i in range(0, 16, 4)], indent=8)
+    body = json.dumps({"type": "error", "code": "bad", "message": f"card {groups} refused"})
+    server.default = Reply(400, body.encode())
+    card = g.CardPaymentMethod(number=number, expiration_date="12/30", security_code=code)
+    update = g.CheckoutSessionSecureFieldsUpdate(payment_method=card)
+    config = make_config(server.url, bearer_token=token, retry=g.RetryPolicy(max_attempts=1))
+    result = g.update_checkout_session_fields(SESSION_ID, update, config=config, transport=Urllib3Transport())
+    text = observed(result, SESSION_ID, server.url)
+    assert re.findall(r"4012|8888|1881", text) == []
+    assert isinstance(result, g.ApiError)
+    assert result.message == 'card [\n        "[redacted]"\n] refused'
+
+
+def test_the_requests_own_security_code_is_hidden_only_as_a_whole_number() -> None:
+    """The code sent is hidden where it stands alone, kept inside an id, an amount, a time or a word."""
+    secrets = ("tok_5b8e1c0f9d2a77aa", "4012888888881881", "123")
+    kept = (
+        "checkout session 0f3a1230-8e0d-4f0c-9c1c-6f5f9b3e9a11 not found",
+        "amount 1230 at 2026-11-27T05:00:00.123456Z",
+        "ref A123B, count 51234, code_1234",
+    )
+    for text in kept:
+        assert scrub(text, secrets) == text
+    for text, shown in (
+        ("line 123, column 45", "line [redacted], column 45"),
+        ('{"code": "123"}', '{"code": "[redacted]"}'),
+        ("rejected \\u0031\\u0032\\u0033.", "rejected [redacted]."),
+    ):
+        assert scrub(text, secrets) == shown
+
+
+def test_the_word_bearer_hides_only_what_looks_like_a_token() -> None:
+    """`bearer of bad news` is kept; a long token, or one with digits, symbols or capitals, is hidden."""
+    assert scrub("bearer of bad news") == "bearer of bad news"
+    for token in ("s3cr3t-t0ken", "abcdefghijklmnopqrstu", "AbCdEf", "a.b"):
+        assert scrub(f"Authorization: Bearer {token};") == "Authorization: Bearer [redacted];", token
