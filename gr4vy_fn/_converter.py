@@ -81,7 +81,11 @@ def structure_request(data: Any, cls: type[T]) -> T:
     try:
         return _requests.hook(cls)(data)  # type: ignore[no-any-return]
     except ShapeError as exc:
-        raise ValidationError(exc.json_path, exc.problem) from None
+        path, problem = exc.json_path, exc.problem
+    # Raised outside the handler, so the ShapeError (whose frames hold the data) is not
+    # its context, and from a frame that has let go of the data: it may hold a card number.
+    del data
+    raise ValidationError(path, problem)
 
 
 def _is_tuple(tp: Any) -> bool:

@@ -18,6 +18,7 @@ from ._redact import clip, excerpt, scrub
 from ._retry_after import retry_after
 from ._structure import ShapeError
 from .errors import (
+    TEXT_LIMIT,
     ApiError,
     Error401Unauthorized,
     Error404NotFound,
@@ -101,11 +102,12 @@ def _structure(request: Request[T], response: HttpResponse, cls: type[T]) -> T |
 
 def _location(value: object, secrets: tuple[str, ...]) -> str:
     # An enum that grows over time: a value this version does not know is kept, as for every enum.
-    return scrub(value, secrets) if isinstance(value, str) and value else "unknown"
+    return _text(value, secrets) if isinstance(value, str) and value else "unknown"
 
 
 def _text(value: object, secrets: tuple[str, ...]) -> str:
-    return scrub(value, secrets) if isinstance(value, str) else ""
+    # Clipped: only the start of a long text is scanned, and no secret is cut in part.
+    return clip(value, secrets, limit=TEXT_LIMIT) if isinstance(value, str) else ""
 
 
 def _details(items: object, secrets: tuple[str, ...]) -> tuple[ErrorDetail, ...]:
@@ -136,7 +138,7 @@ def _validation_details(items: list[Any], secrets: tuple[str, ...]) -> tuple[Err
             ErrorDetail(
                 location=location,
                 type=_text(item.get("type"), secrets),
-                pointer="/" + "/".join(scrub(part, secrets) for part in loc[1:]),
+                pointer=_text("/" + "/".join(loc[1:]), secrets),
                 message=_text(item.get("msg"), secrets),
             )
         )
@@ -150,7 +152,8 @@ def _api_error(request: Request[Any], response: HttpResponse) -> ErrorValue:
     secrets = request.secrets
     if isinstance(data, dict) and isinstance(data.get("detail"), list):
         details = _validation_details(data["detail"], secrets)
-        message = "; ".join(f"{d.pointer}: {d.message}" for d in details) or "validation failed"
+        joined = "; ".join(f"{d.pointer}: {d.message}" for d in details)
+        message = _text(joined, secrets) or "validation failed"
         return ErrorGeneric(
             status=response.status,
             code="validation_error",

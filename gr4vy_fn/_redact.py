@@ -53,8 +53,8 @@ _OWN_GAP = rf"[\W_]{{0,{_OWN_CARD_GAP}}}"
 _WHOLE_NUMBER = r"(?<![^\W_]){}(?![^\W_])"
 # A bearer token (the part after the word) when it looks like one: sixteen
 # characters or more, or anything but a plain lower-case word ("bearer of bad news").
-_TOKEN_CHAR = r"[^\s\"'<>,;]"
-_BEARER = rf"\b(?i:bearer)[\s:=]+({_TOKEN_CHAR}{{16,}}|(?=[a-z]*[^a-z\s\"'<>,;]){_TOKEN_CHAR}+)"
+_BEARER_CHAR = r"[^\s\"'<>,;]"
+_BEARER = rf"\b(?i:bearer)[\s:=]+({_BEARER_CHAR}{{16,}}|(?=[a-z]*[^a-z\s\"'<>,;]){_BEARER_CHAR}+)"
 _JWT = r"eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*"
 # Three or four digits just after a security-code field name: `"security_code": "123"`, `cvv=123`.
 _SECURITY_CODE = r"(?i)(?:security[\s_-]?code|cvv2?|cvc2?|csc)[^\w]{0,6}?(\d{3,4})(?!\d)"

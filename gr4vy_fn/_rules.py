@@ -84,7 +84,15 @@ class Checked(Value):
         check = _CHECKERS.get(cls)
         if check is None:
             check = _CHECKERS[cls] = _checker_of(cls)
-        check(self)
+        try:
+            check(self)
+        except ValidationError as error:
+            broken = error
+        else:
+            return
+        # The checks' frames hold the value (a card number, maybe): the error is
+        # raised again from here, a frame that never held it, without them.
+        raise broken.with_traceback(None)
 
 
 _CHECKERS: dict[type, Callable[[Any], None]] = {}

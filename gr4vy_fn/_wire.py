@@ -34,7 +34,12 @@ def from_dict(cls: type[T], data: Any) -> T:
     naming the path (`$.cart_items[0].quantity`) of an unknown key, a missing
     field or a bad value, never the value itself.
     """
-    return structure_request(data, cls)
+    try:
+        return structure_request(data, cls)
+    except ValidationError as error:
+        refused = error
+    del data  # a traceback shows its frames' locals, and the data may hold a card number
+    raise refused
 
 
 def to_dict(value: object) -> dict[str, Any]:

@@ -120,7 +120,9 @@ class Config(Value):
         else:
             raise ValidationError("Config", "needs gr4vy_id (or server_url)")
         object.__setattr__(self, "base_url", base)
-        self._check_token()
+        problem = self._token_problem()
+        if problem is not None:
+            raise ValidationError("Config.bearer_token", problem)
         _check_header("merchant_account_id", self.merchant_account_id)
         _check_header("user_agent", self.user_agent)
         timeout: object = self.timeout
@@ -130,22 +132,28 @@ class Config(Value):
         if not isinstance(retry, RetryPolicy):
             raise ValidationError("Config.retry", "must be a RetryPolicy")
 
-    def _check_token(self) -> None:
+    def _token_problem(self) -> str | None:
+        """Return the rule the bearer token breaks, or None.
+
+        Returned, not raised: a frame the error passes through shows its locals
+        (the token) in a traceback captured with them.
+        """
         token: object = self.bearer_token
         if token is None:
             # The emulator on loopback accepts calls without a token; Gr4vy never does,
             # and a missing token found here beats a 401 found on the first call.
             if not is_loopback_url(self.base_url):
-                raise ValidationError(
-                    "Config.bearer_token",
-                    "is required (a token, or token_provider(key)); only a server on loopback may go without",
+                return (
+                    "is required (a token, or token_provider(key)); only a server on loopback may go without"
                 )
         elif isinstance(token, str):
             if not token.strip():
-                raise ValidationError("Config.bearer_token", "must not be empty")
-            _check_header("bearer_token", token)
+                return "must not be empty"
+            if not header_value_ok(token):
+                return "must be a string without control characters (CR, LF, ...)"
         elif not callable(token):
-            raise ValidationError("Config.bearer_token", "must be a string or a callable returning one")
+            return "must be a string or a callable returning one"
+        return None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

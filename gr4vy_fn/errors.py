@@ -33,13 +33,33 @@ from attrs import Factory, define, field
 from ._error_root import Gr4vyError as Gr4vyError  # defined in a leaf, so _http can raise it
 from ._error_root import ValidationError as ValidationError
 from ._http import Headers, _headers
+from ._redact import clip
 from ._value import Value
+
+TEXT_LIMIT = 2000
+"""The most characters of one text from the server (a message, a detail) an error value keeps."""
 
 
 def _in_call(call: str, text: str) -> str:
     # `call` names the operation and the checkout session id (never a secret),
     # so a raised error says which call failed: "get_checkout_session(8724fd24-…): 404 …".
     return f"{call}: {text}" if call else text
+
+
+def _server_text(value: str) -> str:
+    # Scrubbed and clipped once, when the value is made (decode has scrubbed it
+    # with the request's own secrets already), so a 900 KB message neither
+    # shows whole nor is scanned again by every repr.
+    return clip(value, limit=TEXT_LIMIT) if isinstance(value, str) else value
+
+
+def _shown_text(value: object) -> str:
+    # Text was scrubbed when the value was made; anything else is scrubbed as it is shown.
+    return repr(value) if isinstance(value, str) else clip(repr(value), limit=TEXT_LIMIT)
+
+
+def _text_field(default: str = "") -> str:
+    return field(default=default, converter=_server_text, repr=_shown_text)
 
 
 @define(frozen=True, eq=False, repr=False)
@@ -50,10 +70,10 @@ class ErrorDetail(Value):
     added later, kept as it came), or `unknown` when it sent none.
     """
 
-    location: str = "unknown"
-    type: str = ""
-    pointer: str = ""
-    message: str = ""
+    location: str = _text_field("unknown")
+    type: str = _text_field()
+    pointer: str = _text_field()
+    message: str = _text_field()
 
 
 @define(eq=False, repr=False, auto_exc=False, kw_only=True)
@@ -61,8 +81,8 @@ class ApiError(Gr4vyError):
     """The server answered with an error status and an error object."""
 
     status: int
-    code: str = ""
-    message: str = ""
+    code: str = _text_field()
+    message: str = _text_field()
     details: tuple[ErrorDetail, ...] = ()
     headers: Headers = field(factory=Headers, converter=_headers, repr=False)
     call: str = field(default="", eq=False, repr=False)
@@ -102,8 +122,8 @@ class UnexpectedResponse(Gr4vyError):
     """An answer this client cannot read: why, and a bounded, redacted excerpt of the body."""
 
     status: int
-    reason: str
-    excerpt: str = ""
+    reason: str = field(converter=_server_text, repr=_shown_text)
+    excerpt: str = _text_field()
     headers: Headers = field(factory=Headers, converter=_headers, repr=False)
     call: str = field(default="", eq=False, repr=False)
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import traceback
+from collections.abc import Callable
 
 import pytest
 from conftest import SESSION_ID, make_config
 from loopback import DropAfterRead, LoopbackServer, Reply, Truncated
+from pytest_mock import MockerFixture
 
 import gr4vy_fn as g
+from gr4vy_fn import _redact
 from gr4vy_fn.transports import Urllib3Transport
 
 CARD = "4012888888881881"
@@ -110,3 +114,100 @@ def test_nothing_is_formatted_when_debug_is_off(
     server.then(Reply(204))
     g.delete_checkout_session(SESSION_ID, config=make_config(server.url), transport=Urllib3Transport())
     assert [r for r in caplog.records if r.name == "gr4vy_fn"] == []
+
+
+def _fields_update(number: str, code: str) -> g.Request[None]:
+    card = g.CardPaymentMethod(number=number, expiration_date="12/30", security_code=code)
+    return g.operations.update_checkout_session_fields(
+        SESSION_ID, g.CheckoutSessionSecureFieldsUpdate(payment_method=card)
+    )
+
+
+def test_a_huge_error_message_is_clipped_once_and_shown_without_scanning_again(
+    mocker: MockerFixture,
+) -> None:
+    """A 900 KB message and detail are scanned only as far as kept; repr and str scan nothing again."""
+    huge = "abcdefghij -." * 70_000
+    body = {"type": "error", "code": "bad", "message": huge, "details": [{"message": huge, "pointer": huge}]}
+    scans = mocker.spy(_redact, "_spans")
+    result = g.decode(_fields_update(CARD, CODE), g.HttpResponse(status=400, body=json.dumps(body).encode()))
+    assert isinstance(result, g.ApiError)
+    assert max(len(call.args[0]) for call in scans.call_args_list) < 5 * g.errors.TEXT_LIMIT
+    for text in (result.message, result.details[0].message, result.details[0].pointer):
+        assert len(text) == g.errors.TEXT_LIMIT + 1
+        assert text == huge[: g.errors.TEXT_LIMIT] + "…"
+    scans.reset_mock()
+    assert len(repr(result)) < 4 * g.errors.TEXT_LIMIT
+    assert len(str(result)) < 2 * g.errors.TEXT_LIMIT
+    assert [call.args[0] for call in scans.call_args_list] == ["400"]  # the status alone is scanned
+
+
+@pytest.mark.parametrize("at", range(g.errors.TEXT_LIMIT - 40, g.errors.TEXT_LIMIT + 5, 3))
+def test_a_card_number_cut_by_the_clip_leaves_no_part(at: int) -> None:
+    """The request's card, grouped with wide gaps and straddling where a message is clipped, shows no part."""
+    spelled = "4012    8888    8888    1881"
+    body = {"type": "error", "code": "bad", "message": "x" * at + spelled + " y" * 3000}
+    result = g.decode(_fields_update(CARD, CODE), g.HttpResponse(status=400, body=json.dumps(body).encode()))
+    assert isinstance(result, g.ApiError)
+    for part in ("4012", "8888", "1881"):
+        assert part not in result.message
+
+
+def test_an_error_made_by_hand_is_scrubbed_when_made() -> None:
+    """An ApiError built directly scrubs its message once, so its repr shows no card number."""
+    error = g.ErrorGeneric(status=400, message=f"card {CARD}", details=(g.ErrorDetail(message=CARD),))
+    assert error.message == "card [redacted]"
+    assert CARD not in repr(error) + str(error)
+
+
+def _library_frames(error: BaseException) -> list[traceback.FrameSummary]:
+    """The frames of this package on `error`'s traceback, with their locals as error trackers capture them."""
+    captured = traceback.TracebackException.from_exception(error, capture_locals=True)
+    return [
+        frame
+        for frame in captured.stack
+        # Its modules, and the code it generates (named `<gr4vy_fn …>`), not attrs' `__init__`.
+        if f"{os.sep}gr4vy_fn{os.sep}" in frame.filename or frame.filename.startswith("<gr4vy_fn")
+    ]
+
+
+REFUSED_INPUT = {
+    "card with a bad expiry": lambda: g.CardPaymentMethod(
+        number=CARD, expiration_date="13/99", security_code=CODE
+    ),
+    "card number with a letter": lambda: g.CardPaymentMethod(
+        number=CARD + "x", expiration_date="12/30", security_code=CODE
+    ),
+    "card number as an int": lambda: g.CardPaymentMethod(
+        number=int(CARD),  # type: ignore[arg-type]
+        expiration_date="12/30",
+        security_code=CODE,
+    ),
+    "from_dict with a bad expiry": lambda: g.from_dict(
+        g.CheckoutSessionSecureFieldsUpdate,
+        {
+            "payment_method": {
+                "method": "card",
+                "number": CARD,
+                "expiration_date": "13/99",
+                "security_code": CODE,
+            }
+        },
+    ),
+    "token with a line break": lambda: g.Config(gr4vy_id="acme", bearer_token=f"{TOKEN} abc\n"),
+    "token of bytes": lambda: g.Config(gr4vy_id="acme", bearer_token=TOKEN.encode()),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("make", REFUSED_INPUT.values(), ids=REFUSED_INPUT.keys())
+def test_refused_input_leaves_no_secret_in_the_librarys_frames(make: Callable[[], object]) -> None:
+    """A traceback of a ValidationError captured with locals shows no card, code or token in our frames."""
+    with pytest.raises(g.ValidationError) as raised:
+        make()
+    frames = _library_frames(raised.value)
+    assert frames  # the package's own frames are there, and their locals were captured
+    shown = "\n".join(
+        f"{frame.name}: {name} = {value}" for frame in frames for name, value in (frame.locals or {}).items()
+    )
+    for secret in (CARD, CODE, TOKEN):
+        assert secret not in shown

@@ -354,7 +354,18 @@ def test_past_its_budget_the_card_scan_hides_every_long_run() -> None:
 
 
 # Gaps a server may put between the groups of the request's own card number.
-WIDE_GAPS = ("    ", "\n        ", "\u200b", ":", " | ", '","', '", "', "\\u200b", "\\n\\t\\t", "\u00a0\u00a0\u00a0\u00a0")
+WIDE_GAPS = (
+    "    ",
+    "\n        ",
+    "\u200b",
+    ":",
+    " | ",
+    '","',
+    '", "',
+    "\\u200b",
+    "\\n\\t\\t",
+    "\u00a0\u00a0\u00a0\u00a0",
+)
 
 
 @settings(max_examples=150, deadline=None)
