@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -10,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from conftest import SESSION_ID, make_config
-from loopback import DropAfterRead, LoopbackServer, Reply, Truncated
+from loopback import DropAfterRead, LoopbackServer, Raw, Reply, Truncated
 from pytest_mock import MockerFixture
 
 import gr4vy_fn as g
@@ -211,3 +212,32 @@ def test_refused_input_leaves_no_secret_in_the_librarys_frames(make: Callable[[]
     )
     for secret in (CARD, CODE, TOKEN):
         assert secret not in shown
+
+
+@pytest.mark.skipif(importlib.util.find_spec("httpx") is None, reason="needs the httpx extra")
+def test_httpx_loggers_raised_to_warning_log_no_echo(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With httpx and httpcore at WARNING, as the logging guide says, no echoed reason or header is logged."""
+    from gr4vy_fn.transports import HttpxTransport
+
+    for name in ("httpx", "httpcore"):
+        caplog.set_level(logging.WARNING, logger=name)
+    # Last, as each call sets the capturing handler's level too.
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="gr4vy_fn")
+    body = b'{"type":"error","code":"bad","message":"no"}'
+    server.default = Raw(
+        b"HTTP/1.1 400 Card "
+        + CARD.encode()
+        + b"\r\nContent-Type: application/json\r\nX-Echo: "
+        + CARD.encode()
+        + b"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+        + body
+    )
+    config = make_config(server.url, bearer_token=TOKEN, retry=g.RetryPolicy(max_attempts=1))
+    result = g.get_checkout_session(SESSION_ID, config=config, transport=HttpxTransport())
+    assert isinstance(result, g.ApiError)
+    assert any(record.name == "gr4vy_fn" for record in caplog.records)  # DEBUG was on
+    assert CARD not in caplog.text
+    assert logging.getLogger("httpx").level == logging.WARNING  # as the application set it, untouched
