@@ -241,3 +241,14 @@ def test_httpx_loggers_raised_to_warning_log_no_echo(
     assert any(record.name == "gr4vy_fn" for record in caplog.records)  # DEBUG was on
     assert CARD not in caplog.text
     assert logging.getLogger("httpx").level == logging.WARNING  # as the application set it, untouched
+
+
+def test_a_successful_answers_repr_hides_what_needs_no_request() -> None:
+    """A session echoing a Bearer token, a JWT and a named security code hides them in its repr."""
+    jwt = "eyJhbGciOiJFUzUxMiJ9.eyJzY29wZXMiOltdfQ.c2lnbmF0dXJl"
+    note = f"auth Bearer {TOKEN}; {jwt}; cvv={CODE}"
+    session = g.from_dict(g.CheckoutSession, {"id": SESSION_ID, "metadata": {"note": note}})
+    assert session.metadata is not None
+    assert session.metadata["note"] == note  # the attribute keeps what the server sent
+    shown = repr(session)
+    assert "auth Bearer [redacted]; [redacted]; cvv=[redacted]" in shown
