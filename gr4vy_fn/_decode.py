@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from ._converter import structure_answer
 from ._http import Headers, HttpResponse
-from ._redact import clip, excerpt, scrub
+from ._redact import Scrubbed, clip, excerpt, scrub
 from ._retry_after import retry_after
 from ._structure import ShapeError
 from .errors import (
@@ -66,8 +66,8 @@ def decode(request: Request[T], response: HttpResponse) -> T | ErrorValue:
 def _unexpected(request: Request[Any], response: HttpResponse, reason: str) -> UnexpectedResponse:
     return UnexpectedResponse(
         status=response.status,
-        reason=clip(reason, request.secrets, limit=_REASON_LIMIT),
-        excerpt=excerpt(response.body, request.secrets),
+        reason=Scrubbed(clip(reason, request.secrets, limit=_REASON_LIMIT)),
+        excerpt=Scrubbed(excerpt(response.body, request.secrets)),
         headers=_shown_headers(response.headers, request.secrets),
     )
 
@@ -107,7 +107,7 @@ def _location(value: object, secrets: tuple[str, ...]) -> str:
 
 def _text(value: object, secrets: tuple[str, ...]) -> str:
     # Clipped: only the start of a long text is scanned, and no secret is cut in part.
-    return clip(value, secrets, limit=TEXT_LIMIT) if isinstance(value, str) else ""
+    return Scrubbed(clip(value, secrets, limit=TEXT_LIMIT)) if isinstance(value, str) else ""
 
 
 def _details(items: object, secrets: tuple[str, ...]) -> tuple[ErrorDetail, ...]:

@@ -223,6 +223,12 @@ def _spelled_length(secret: str) -> int:
     return len(secret) + (len(secret) - 1) * _OWN_CARD_GAP if _is_own_card(secret) else len(secret)
 
 
+class Scrubbed(str):
+    """Text scrubbed already, with the request's secrets: an error value keeps it without scanning again."""
+
+    __slots__ = ()
+
+
 def clip(text: str, secrets: Iterable[str] = (), limit: int = 256) -> str:
     """Return `text` scrubbed, cut to `limit` characters (then "…"), no part of a secret at the cut."""
     return _clipped(text, tuple(secrets), limit, more=False)

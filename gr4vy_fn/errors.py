@@ -33,7 +33,7 @@ from attrs import Factory, define, field
 from ._error_root import Gr4vyError as Gr4vyError  # defined in a leaf, so _http can raise it
 from ._error_root import ValidationError as ValidationError
 from ._http import Headers, _headers
-from ._redact import clip
+from ._redact import Scrubbed, clip
 from ._value import Value
 
 TEXT_LIMIT = 2000
@@ -47,9 +47,11 @@ def _in_call(call: str, text: str) -> str:
 
 
 def _server_text(value: str) -> str:
-    # Scrubbed and clipped once, when the value is made (decode has scrubbed it
-    # with the request's own secrets already), so a 900 KB message neither
-    # shows whole nor is scanned again by every repr.
+    # Scrubbed and clipped once, when the value is made, so a 900 KB message
+    # neither shows whole nor is scanned again by every repr. What decode
+    # clipped (with the request's own secrets) is kept as it is.
+    if type(value) is Scrubbed:
+        return str(value)
     return clip(value, limit=TEXT_LIMIT) if isinstance(value, str) else value
 
 

@@ -133,7 +133,9 @@ def test_a_huge_error_message_is_clipped_once_and_shown_without_scanning_again(
     scans = mocker.spy(_redact, "_spans")
     result = g.decode(_fields_update(CARD, CODE), g.HttpResponse(status=400, body=json.dumps(body).encode()))
     assert isinstance(result, g.ApiError)
-    assert max(len(call.args[0]) for call in scans.call_args_list) < 5 * g.errors.TEXT_LIMIT
+    scanned = [len(call.args[0]) for call in scans.call_args_list]
+    assert max(scanned) < 5 * g.errors.TEXT_LIMIT
+    assert sum(length > g.errors.TEXT_LIMIT for length in scanned) == 3  # each long text once
     for text in (result.message, result.details[0].message, result.details[0].pointer):
         assert len(text) == g.errors.TEXT_LIMIT + 1
         assert text == huge[: g.errors.TEXT_LIMIT] + "…"
