@@ -183,8 +183,7 @@ class Config(Value):
             )
         bearer: BearerToken | None = None
         if token is not None:
-            source, value = token
-            bearer = value if source == _env.GR4VY_BEARER_TOKEN else _provider_from_key(env, source)
+            bearer = token[1] if token[0] == _env.GR4VY_BEARER_TOKEN else _provider_from_key(env, token[0])
         variables = {
             "Config.gr4vy_id": _env.GR4VY_ID,
             "Config.server_url": _env.GR4VY_SERVER_URL,
@@ -203,7 +202,11 @@ class Config(Value):
             )
         except ValidationError as exc:
             rule = exc.rule.replace("allow_insecure_http=True", f"{_env.GR4VY_ALLOW_INSECURE_HTTP}=1")
-            raise ValidationError(variables.get(exc.path, exc.path), rule) from None
+            refused = ValidationError(variables.get(exc.path, exc.path), rule)
+        # Raised outside the handler (the refused Config's frames are not its context), once
+        # this frame has let go of the token: a traceback captured with locals shows them.
+        del environ, env, token, bearer
+        raise refused
 
 
 def _provider_from_key(environ: Mapping[str, str], variable: str) -> Callable[[], str]:

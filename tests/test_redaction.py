@@ -199,6 +199,9 @@ REFUSED_INPUT = {
     ),
     "token with a line break": lambda: g.Config(gr4vy_id="acme", bearer_token=f"{TOKEN} abc\n"),
     "token of bytes": lambda: g.Config(gr4vy_id="acme", bearer_token=TOKEN.encode()),  # type: ignore[arg-type]
+    "token from the environment with a control character": lambda: g.Config.from_env(
+        {"GR4VY_ID": "acme", "GR4VY_BEARER_TOKEN": f"{TOKEN}\x01"}
+    ),
 }
 
 
