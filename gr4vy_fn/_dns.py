@@ -65,29 +65,43 @@ def resolve(host: str, port: int, family: int, left: float | None) -> list[Addre
     else:  # a literal address: nothing to look up, nothing to wait for
         return socket.getaddrinfo(host.strip("[]"), port, family, socket.SOCK_STREAM)
     if left is None:
-        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+        return _getaddrinfo(host, port, family)
     key = (host, port, family)
     with _under_way_lock:
         lookup = _under_way.get(key)
         if lookup is None:
             lookup = _under_way[key] = _Lookup()
-            threading.Thread(target=_look_up, args=(key, lookup), name="gr4vy_fn-dns", daemon=True).start()
+            try:
+                threading.Thread(
+                    target=_look_up, args=(key, lookup), name="gr4vy_fn-dns", daemon=True
+                ).start()
+            except (
+                BaseException
+            ):  # no thread (none left, or the interpreter is exiting): nothing is under way
+                del _under_way[key]
+                raise
     if not lookup.done.wait(max(left, 0.0)):
         msg = "the host name did not resolve before the deadline"
         raise LookupAbandoned(msg)
     answer = lookup.answer
     if isinstance(answer, OSError):
-        raise type(answer)(
-            *answer.args
-        )  # a copy for each caller: one instance raised in many threads tangles
+        # A copy for each caller: one instance raised in many threads would share one traceback.
+        raise type(answer)(*answer.args)
     assert answer is not None
     return answer
+
+
+def _getaddrinfo(host: str, port: int, family: int) -> list[AddressInfo]:
+    try:
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    except UnicodeError as exc:  # a label too long, or a name IDNA cannot encode: no such host
+        raise socket.gaierror(socket.EAI_NONAME, f"the host name cannot be looked up ({exc})") from None
 
 
 def _look_up(key: _Key, lookup: _Lookup) -> None:
     host, port, family = key
     try:
-        lookup.answer = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+        lookup.answer = _getaddrinfo(host, port, family)
     except OSError as exc:
         lookup.answer = exc
     finally:

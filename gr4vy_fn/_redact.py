@@ -55,7 +55,11 @@ _WHOLE_NUMBER = r"(?<![^\W_]){}(?![^\W_])"
 # characters or more, or anything but a plain lower-case word ("bearer of bad news").
 _BEARER_CHAR = r"[^\s\"'<>,;]"
 _BEARER = rf"\b(?i:bearer)[\s:=]+({_BEARER_CHAR}{{16,}}|(?=[a-z]*[^a-z\s\"'<>,;]){_BEARER_CHAR}+)"
-_JWT = r"eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*"
+# Tried only where a token can begin: from every `eyJ` inside a long word, the
+# scan to the word's end would make a text of `eyJeyJeyJ...` cost its length squared.
+_JWT = r"(?<![\w-])eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*"
+# A UUID (a session id) is never a card number, though its digits can pass the check.
+_UUID = r"(?<![\w-])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w-])"
 # Three or four digits just after a security-code field name: `"security_code": "123"`, `cvv=123`.
 _SECURITY_CODE = r"(?i)(?:security[\s_-]?code|cvv2?|cvc2?|csc)[^\w]{0,6}?(\d{3,4})(?!\d)"
 
@@ -180,7 +184,12 @@ def _spans(text: str, secrets: Iterable[str]) -> list[tuple[int, int]]:
     if pattern is not None:
         found.extend(match.span() for match in pattern.finditer(seen))
     own_cards = frozenset(secret for secret in secrets if _is_own_card(secret))
-    found.extend(_card_spans(seen, own_cards))
+    ids = [match.span() for match in re.finditer(_UUID, seen)]
+    found.extend(
+        (start, end)
+        for start, end in _card_spans(seen, own_cards)
+        if not any(start < id_end and id_start < end for id_start, id_end in ids)  # digits of an id
+    )
     found.extend(match.span(1) for match in re.finditer(_BEARER, seen))
     found.extend(match.span() for match in re.finditer(_JWT, seen))
     found.extend(match.span(1) for match in re.finditer(_SECURITY_CODE, seen))

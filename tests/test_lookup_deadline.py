@@ -234,3 +234,29 @@ def test_a_child_process_never_waits_on_its_parents_lookup(
     _, status = os.waitpid(pid, 0)
     released.set()
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_lookup_whose_thread_cannot_start_leaves_nothing_under_way(mocker: MockerFixture) -> None:
+    """When no helper thread can start, the call fails, and the next lookup of that name still runs."""
+    from gr4vy_fn._dns import resolve
+
+    start = threading.Thread.start
+    mocker.patch.object(threading.Thread, "start", side_effect=RuntimeError("can't start new thread"))
+    port = 4321  # a key of its own: no other test's lookup can be under way for it
+    with pytest.raises(RuntimeError):
+        resolve("localhost", port, socket.AF_INET, 1.0)
+    mocker.patch.object(threading.Thread, "start", start)
+    assert resolve("localhost", port, socket.AF_INET, 1.0)
+
+
+@pytest.mark.parametrize("deadline", [None, 5.0])
+def test_a_name_that_cannot_be_encoded_is_a_connect_error(
+    transport: g.Transport, deadline: float | None
+) -> None:
+    """A label over 63 characters is no host: a ConnectError, nothing sent, with or without a deadline."""
+    config = make_config(
+        "https://" + "a" * 64 + ".example.com", retry=g.RetryPolicy(deadline=deadline, max_attempts=1)
+    )
+    result = g.get_checkout_session("s", config=config, transport=transport)
+    assert isinstance(result, g.ConnectError), result
+    assert not result.request_sent

@@ -6,7 +6,10 @@ import importlib.util
 import json
 import logging
 import os
+import random
+import signal
 import traceback
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -257,3 +260,25 @@ def test_a_successful_answers_repr_hides_what_needs_no_request() -> None:
     assert session.metadata["note"] == note  # the attribute keeps what the server sent
     shown = repr(session)
     assert "auth Bearer [redacted]; [redacted]; cvv=[redacted]" in shown
+
+
+def test_session_ids_are_never_taken_for_card_numbers() -> None:
+    """Of 5,000 random UUIDs (some hold digit runs that pass the Luhn check), none is scrubbed."""
+    ids = [str(uuid.UUID(int=random.Random(seed).getrandbits(128), version=4)) for seed in range(5000)]
+    text = " ".join(ids)
+    assert _redact.scrub(text) == text
+    assert _redact.scrub(f"{ids[0]} 4111 1111 1111 1111") == f"{ids[0]} [redacted]"
+
+
+def test_scrubbing_text_of_many_token_starts_ends_in_time() -> None:
+    """256 KiB of `eyJeyJ…` (each a JWT's start) scrubs in well under the 50 s a scan from each took."""
+    signal.signal(signal.SIGALRM, _too_slow)
+    signal.alarm(10)
+    try:
+        assert _redact.scrub("eyJ" * 87_000) == "eyJ" * 87_000
+    finally:
+        signal.alarm(0)
+
+
+def _too_slow(*_: object) -> None:
+    raise AssertionError("scrubbing took more than 10 s")
