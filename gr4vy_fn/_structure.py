@@ -254,7 +254,7 @@ class Engine:
         return structure
 
     def _model_hook(self, cls: type) -> Hook:
-        types = field_types(cls)  # a class made on first use stays unmade until a value needs it
+        type_of = field_types(cls)  # a class made on first use stays unmade until a value needs it
         with_rules = self.strict and cls not in self._response_only
         fields = attrs.fields(cls)
         globs: dict[str, Any] = {
@@ -280,7 +280,7 @@ class Engine:
         names: list[tuple[int, str]] = []
         for index, field in enumerate(fields):
             if field.init:
-                lines += self._field_lines(globs, index, field, types[field.name])
+                lines += self._field_lines(globs, index, field, type_of[field.name])
                 names.append((index, field.name))
             else:
                 globs[f"d{index}"] = field.default
