@@ -264,6 +264,8 @@ def checks(max_response_bytes: int = MAX_RESPONSE_BYTES) -> list[Check]:
     memory = 4 * limit + (4 << 20)
     huge = 16 * limit
     too_large = _raised(ResponseTooLarge, request_sent=True)
+    # Refused in time and in bounded memory: what an endless or oversized body must get.
+    refused_promptly = _bounded(memory, _within(_QUICK.total or 0, too_large))
     dropped = _raised(ConnectionDropped, request_sent=True)
     # The server never read the request: whether a byte went out before the close is the transport's to
     # know (request_sent=False only then); either way the class says the connection failed.
@@ -334,21 +336,21 @@ def checks(max_response_bytes: int = MAX_RESPONSE_BYTES) -> list[Check]:
             "declared_oversized_body",
             "a Content-Length over the limit: ResponseTooLarge, without reading the body",
             (Endless(200, declared=huge, limit=huge),),
-            _bounded(memory, _within(_QUICK.total or 0, too_large)),
+            refused_promptly,
             measure_memory=True,
         ),
         Check(
             "endless_body",
             "a close-delimited body that never ends: ResponseTooLarge once past the limit",
             (Endless(200, limit=huge),),
-            _bounded(memory, _within(_QUICK.total or 0, too_large)),
+            refused_promptly,
             measure_memory=True,
         ),
         Check(
             "endless_chunked_body",
             "a chunked body that never ends: ResponseTooLarge once past the limit",
             (Endless(200, chunked=True, limit=huge),),
-            _bounded(memory, _within(_QUICK.total or 0, too_large)),
+            refused_promptly,
             measure_memory=True,
         ),
         Check(
