@@ -19,13 +19,14 @@ import httpx
 
 from ._dns import LookupAbandoned, resolve
 from ._http import Headers, HttpRequest, HttpResponse, Timeout
-from ._limits import Attempt, causes, current, deadline_exceeded, read_body, tls_failure
+from ._limits import Attempt, causes, current, read_body, tls_failure
 from .errors import (
     ConnectError,
     ConnectionDropped,
     ConnectTimeout,
     ReadTimeout,
     TransportError,
+    _deadline_exceeded,
 )
 
 __all__ = ["HttpxTransport"]
@@ -226,7 +227,7 @@ def _mapped(exc: httpx.HTTPError, attempt: Attempt) -> TransportError:
         connecting = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
         return _before_sending(exc) if connecting else _after_sending(exc)
     if attempt.expired():
-        return deadline_exceeded(attempt.wrote)
+        return _deadline_exceeded(attempt.wrote)
     return _after_sending(exc) if attempt.wrote else _before_sending(exc)
 
 

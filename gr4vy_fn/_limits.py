@@ -72,13 +72,6 @@ def current() -> Attempt | None:
     return _current.get()
 
 
-def deadline_exceeded(request_sent: bool) -> DeadlineExceeded:
-    """The error of an attempt cut off by its deadline, worded as the default transport words it."""
-    if request_sent:
-        return DeadlineExceeded(message="no complete answer before the deadline", request_sent=True)
-    return DeadlineExceeded(message="the deadline passed before the request was sent", request_sent=False)
-
-
 def declared_length(value: str | None) -> int | None:
     """Return a Content-Length as a number, or None when absent or not plain ASCII digits."""
     if value is None or not value.isascii() or not value.isdigit() or len(value) > 18:

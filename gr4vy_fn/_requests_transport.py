@@ -26,13 +26,14 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ._connections import open_socket
 from ._http import Headers, HttpRequest, HttpResponse, Timeout
-from ._limits import Attempt, causes, current, deadline_exceeded, read_body, tls_failure
+from ._limits import Attempt, causes, current, read_body, tls_failure
 from .errors import (
     ConnectError,
     ConnectionDropped,
     ConnectTimeout,
     ReadTimeout,
     TransportError,
+    _deadline_exceeded,
 )
 
 __all__ = ["RequestsTransport"]
@@ -295,7 +296,7 @@ def _mapped(exc: BaseException, attempt: _WatchedAttempt) -> TransportError:
     if not attempt.engaged:  # a pool the hooks do not reach (a proxy's): judge by the exception alone
         return _before_sending(exc) if _connecting(exc) else _after_sending(exc)
     if attempt.fired or attempt.expired():
-        return deadline_exceeded(attempt.wrote)
+        return _deadline_exceeded(attempt.wrote)
     return _after_sending(exc) if attempt.wrote else _before_sending(exc)
 
 

@@ -195,6 +195,13 @@ class DeadlineExceeded(TransportError):
     """The call's overall deadline passed before a complete answer."""
 
 
+def _deadline_exceeded(request_sent: bool) -> DeadlineExceeded:
+    """The error of an attempt its deadline cut off, in the same words from every transport."""
+    if request_sent:
+        return DeadlineExceeded(message="no complete answer before the deadline", request_sent=True)
+    return DeadlineExceeded(message="the deadline passed before the request was sent", request_sent=False)
+
+
 @define(eq=False, repr=False, auto_exc=False, kw_only=True)
 class ResponseTooLarge(TransportError):
     """The answer's body was larger than the transport accepts; it was not read to the end."""

@@ -24,11 +24,11 @@ from .errors import (
     ConnectError,
     ConnectionDropped,
     ConnectTimeout,
-    DeadlineExceeded,
     ReadTimeout,
     ResponseTooLarge,
     TlsError,
     TransportError,
+    _deadline_exceeded,
 )
 
 __all__ = ["MockTransport", "Transport", "Urllib3Transport"]
@@ -97,9 +97,9 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
 def _mapped(exc: Exception) -> TransportError:
     """Map a urllib3 or socket failure to the TransportError saying whether the request was sent."""
     if isinstance(exc, NotSentInTime):
-        return DeadlineExceeded(message="the deadline passed before the request was sent", request_sent=False)
+        return _deadline_exceeded(request_sent=False)
     if _caused_by(exc, DeadlinePassed):
-        return DeadlineExceeded(message="no complete answer before the deadline", request_sent=True)
+        return _deadline_exceeded(request_sent=True)
     before = _failed_before_sending(exc)
     name = type(exc).__name__
     if isinstance(exc, urllib3_errors.NameResolutionError):
