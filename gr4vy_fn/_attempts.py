@@ -116,7 +116,7 @@ def attempts(
             )
             return _named(expired, request, attempt - 1, may_have_acted)
         http_request = prepare(request, config, headers)
-        attempt_timeout = base_timeout if remaining is None else _clipped(base_timeout, remaining)
+        attempt_timeout = base_timeout if remaining is None else base_timeout.clipped(remaining)
         outcome = yield Send(http_request, attempt_timeout)
         assert outcome is not None  # a driver answers every Send with its outcome
         if debug:
@@ -164,22 +164,6 @@ def _with_token(request: Request[Any], http_request: HttpRequest) -> Request[Any
     # A server may echo the token it was sent, with or without "Bearer": it is scrubbed like the card data.
     token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
     return evolve(request, secrets=(*request.secrets, token)) if token else request
-
-
-# The last clipped timeout made, by the Timeout it came from and the seconds left. A first
-# attempt has the whole deadline left, so calls with the same settings share one.
-_last_clipped: tuple[Timeout, float, Timeout] | None = None
-
-
-def _clipped(timeout: Timeout, remaining: float) -> Timeout:
-    """Return `timeout.clipped(remaining)`, made once for calls after calls with the same settings."""
-    global _last_clipped  # one immutable entry, replaced whole: safe across threads
-    last = _last_clipped
-    if last is not None and last[0] is timeout and last[1] == remaining:
-        return last[2]
-    clipped = timeout.clipped(remaining)
-    _last_clipped = (timeout, remaining, clipped)
-    return clipped
 
 
 def _named(error: TransportError, request: Request[Any], attempts: int, request_sent: bool) -> TransportError:
