@@ -177,13 +177,15 @@ class Timeout(Value):
     total: float | None = field(default=None, converter=_total_seconds)
 
     def clipped(self, remaining: float) -> Timeout:
-        """Return this timeout with every limit at most `remaining` seconds."""
+        """Return this timeout with every limit at most `remaining` (finite) seconds."""
         remaining = max(remaining, 0.001)
-        return Timeout(
-            connect=remaining if self.connect is None else min(self.connect, remaining),
-            read=remaining if self.read is None else min(self.read, remaining),
-            total=remaining if self.total is None else min(self.total, remaining),
-        )
+        # Every attempt under a deadline makes one: built without __init__, because limits
+        # already checked and a finite positive `remaining` need no converter run again.
+        clipped = object.__new__(Timeout)
+        for name in ("connect", "read", "total"):
+            limit = getattr(self, name)
+            object.__setattr__(clipped, name, remaining if limit is None else min(limit, remaining))
+        return clipped
 
 
 class Transport(Protocol):

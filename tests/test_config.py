@@ -204,3 +204,17 @@ def test_timeout_rejects_nonsense() -> None:
             with pytest.raises(g.ValidationError) as caught:
                 g.Timeout(**{field: bad})  # type: ignore[arg-type]
             assert caught.value.path == f"Timeout.{field}"
+
+
+@pytest.mark.parametrize("remaining", [0.0, 0.5, 3.0, 100.0])
+def test_a_clipped_timeout_is_a_timeout_like_any_other(remaining: float) -> None:
+    """clipped() cuts each limit (None too) to the time left, at least 1 ms, into a frozen, equal Timeout."""
+    timeout = g.Timeout(connect=2.0, read=None, total=10.0)
+    clipped = timeout.clipped(remaining)
+    left = max(remaining, 0.001)
+    expected = g.Timeout(connect=min(2.0, left), read=left, total=min(10.0, left))
+    assert clipped == expected
+    assert hash(clipped) == hash(expected)
+    assert repr(clipped) == repr(expected)
+    with pytest.raises(AttributeError):
+        clipped.read = 1.0  # type: ignore[misc]
