@@ -172,6 +172,25 @@ def holding_the_body(inner: g.Transport, request: g.HttpRequest, timeout: g.Time
         raise error from None
 
 
+def holding_numbers(inner: g.Transport, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+    reading, code = 28317.4, 8317  # the security code's digits inside a larger number, and alone
+    try:
+        return inner.send(request, timeout)
+    except g.TransportError as error:
+        assert reading
+        assert code
+        raise error from None
+
+
+def holding_a_reading(inner: g.Transport, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+    reading = 28317.4
+    try:
+        return inner.send(request, timeout)
+    except g.TransportError as error:
+        assert reading
+        raise error from None
+
+
 def unverified() -> g.Transport:
     return HttpxTransport(httpx.Client(verify=False))  # noqa: S501 - the flaw under test
 
@@ -221,6 +240,14 @@ def test_a_secret_in_a_local_of_the_raising_frame_fails() -> None:
     [check] = [c for c in CHECKS if c.name == "closed_after_reading"]
     with pytest.raises(ConformanceFailure, match="the local 'body' of holding_the_body"):
         run_check(check, lambda: Wrapping(holding_the_body))
+
+
+def test_a_secret_made_of_digits_counts_only_as_a_whole_number() -> None:
+    """A clock reading holding the security code's digits is no leak; the code as a number of its own is."""
+    [check] = [c for c in CHECKS if c.name == "closed_after_reading"]
+    run_check(check, lambda: Wrapping(holding_a_reading))
+    with pytest.raises(ConformanceFailure, match="the local 'code' of holding_numbers"):
+        run_check(check, lambda: Wrapping(holding_numbers))
 
 
 def test_failure_messages_never_show_a_secret() -> None:
