@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import fresh_python
 import jsonschema
 import pytest
 from doc_examples import TYPE_CHECK, TypeCheck
@@ -119,12 +120,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=_awaits_the_type_check)  # stable: every other test keeps its place
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fresh_python(run): the test reads the output of a FreshPython run (tests/fresh_python.py)"
+    )
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the docs' type check once a selected test is known to want it: it runs beside the others."""
+    """Start what the selected tests will wait for (the docs' type check, fresh interpreters) beside them."""
     if any(_awaits_the_type_check(item) for item in session.items):
         TYPE_CHECK.start()
+    fresh_python.start_marked(session.items)
 
 
 def pytest_sessionfinish() -> None:
-    """End the docs' type check if no test awaited it (a run stopped early), and clean up after it."""
+    """End the background work no test awaited (a run stopped early), and clean up after it."""
     TYPE_CHECK.stop()
+    fresh_python.stop()

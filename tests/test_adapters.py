@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gzip
 import pkgutil
-import subprocess
-import sys
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -15,6 +13,7 @@ import httpx
 import pytest
 import requests
 from conftest import SESSION_ID, make_config, sample
+from fresh_python import FreshPython
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from loopback import LoopbackServer, Reply
@@ -32,13 +31,15 @@ ADAPTERS: dict[str, Callable[[], RequestsTransport | HttpxTransport]] = {
 }
 
 
+IMPORTED = FreshPython(
+    "-c", "import sys, gr4vy_fn, gr4vy_fn.transports; print(sorted({'requests', 'httpx'} & set(sys.modules)))"
+)
+
+
+@pytest.mark.fresh_python(IMPORTED)
 def test_importing_the_package_imports_neither_library() -> None:
     """`import gr4vy_fn` (and its transports module) leaves requests and httpx unimported: they are extras."""
-    code = (
-        "import sys, gr4vy_fn, gr4vy_fn.transports; print(sorted({'requests', 'httpx'} & set(sys.modules)))"
-    )
-    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert shown.stdout.strip() == "[]"
+    assert IMPORTED.output().strip() == "[]"
 
 
 def test_an_unknown_name_in_transports_is_an_attribute_error() -> None:

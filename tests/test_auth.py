@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ import pytest
 from conftest import FakeTime, make_config, run_cli
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from fresh_python import FreshPython
 
 import gr4vy_fn as g
 from gr4vy_fn.auth import (
@@ -344,14 +343,15 @@ def test_the_token_command_refuses_bad_options_with_exit_2(
     assert run_cli("token", *args) == (2, "", message)
 
 
+WITHOUT_JWT = FreshPython(
+    "-c",
+    "import sys; sys.modules['jwt'] = None\n"
+    "import gr4vy_fn\n"
+    "try:\n    import gr4vy_fn.auth\nexcept ImportError as e:\n    print(e)\n",
+)
+
+
+@pytest.mark.fresh_python(WITHOUT_JWT)
 def test_without_the_extra_auth_says_which_extra_to_install() -> None:
     """Without PyJWT, gr4vy_fn imports and gr4vy_fn.auth raises ImportError naming the jwt extra."""
-    code = (
-        "import sys; sys.modules['jwt'] = None\n"
-        "import gr4vy_fn\n"
-        "try:\n    import gr4vy_fn.auth\nexcept ImportError as e:\n    print(e)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert result.stdout.strip() == "gr4vy_fn.auth needs the jwt extra: pip install 'gr4vy_fn[jwt]'"
+    assert WITHOUT_JWT.output().strip() == "gr4vy_fn.auth needs the jwt extra: pip install 'gr4vy_fn[jwt]'"

@@ -13,17 +13,12 @@ from typing import Any
 import pytest
 import urllib3
 from conftest import SESSION_ID, run_cli
+from fresh_python import FreshPython
 
 import gr4vy_fn as g
 from gr4vy_fn._cli import serve_emulator
 from gr4vy_fn.testing import ServedEmulator
 from gr4vy_fn.testing.pytest_plugin import TOKEN
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gr4vy_fn", *args], capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 def free_port() -> int:
@@ -33,11 +28,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+DEMO = FreshPython("-m", "gr4vy_fn", "demo")
+
+
+@pytest.mark.fresh_python(DEMO)
 def test_demo_runs_every_operation_and_ends_on_the_404_value() -> None:
     """The README's first command, run as a user runs it, prints the six steps and exits 0."""
-    result = run("demo")
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    shown = DEMO.output()
+    lines = shown.splitlines()
     steps = [line for line in lines if line[:2] in {f"{n}." for n in range(1, 7)}]
     assert [step.split(" ")[1] for step in steps] == [
         "new_checkout_session",
@@ -47,10 +45,10 @@ def test_demo_runs_every_operation_and_ends_on_the_404_value() -> None:
         "delete_checkout_session",
         "get_checkout_session",
     ]
-    assert "payment method: visa …1111 (credit)" in result.stdout
+    assert "payment method: visa …1111 (credit)" in shown
     assert "Error404NotFound: get_checkout_session(" in lines[-3]
     assert "404 not_found" in lines[-3]
-    assert "4111111111111111" not in result.stdout
+    assert "4111111111111111" not in shown
 
 
 @pytest.mark.parametrize(
@@ -283,14 +281,14 @@ def test_the_emulator_command_serves_until_interrupted() -> None:
     assert process.returncode == 0
 
 
+HEAVY = "('argparse', 'http.server', 'jwt', 'gr4vy_fn.testing', 'gr4vy_fn._cli', 'gr4vy_fn._signing')"
+IMPORTED = FreshPython("-c", f"import sys, gr4vy_fn; print(sorted(m for m in {HEAVY} if m in sys.modules))")
+
+
+@pytest.mark.fresh_python(IMPORTED)
 def test_startup_is_not_slowed_by_the_command_line_parser() -> None:
     """`import gr4vy_fn` loads neither argparse, http.server, the emulator nor jwt."""
-    heavy = "('argparse', 'http.server', 'jwt', 'gr4vy_fn.testing', 'gr4vy_fn._cli', 'gr4vy_fn._signing')"
-    code = f"import sys, gr4vy_fn; print(sorted(m for m in {heavy} if m in sys.modules))"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert result.stdout.strip() == "[]"
+    assert IMPORTED.output().strip() == "[]"
 
 
 def test_the_demo_runs_in_process_too() -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
+import pytest
 from conftest import SAMPLES
+from fresh_python import FreshPython
 
 # In a fresh process (a test run has made most hooks already), count the readers and cattrs
 # unstructure functions made by a first and a second round of the same calls.
@@ -49,15 +49,13 @@ print(json.dumps(rounds))
 """
 
 
+HOOKS_RUN = FreshPython("-c", HOOKS_MADE, str(SAMPLES / "session_201.json"))
+
+
+@pytest.mark.fresh_python(HOOKS_RUN)
 def test_the_second_decode_and_create_body_make_no_hook() -> None:
     """Decoding a session and writing a create body make their hooks on the first call only."""
-    shown = subprocess.run(
-        [sys.executable, "-c", HOOKS_MADE, str(SAMPLES / "session_201.json")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    first, second = json.loads(shown.stdout)
+    first, second = json.loads(HOOKS_RUN.output())
     assert {"CheckoutSession", "CheckoutSessionCreateRequest", "CartItem"} <= set(first)
     assert "<class 'gr4vy_fn.models.CheckoutSession'>" in first  # the reader, seen by the count
     assert second == []

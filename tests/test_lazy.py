@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import pickle
 import pydoc
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import SAMPLES
+from fresh_python import FreshPython
 
 import gr4vy_fn
 from gr4vy_fn import _converter, models
@@ -47,21 +46,15 @@ print(json.dumps(seen))
 """
 
 
+FRESH_RUN = FreshPython(
+    "-c", FRESH, str(SAMPLES / "session_201.json"), str(SAMPLES / "session_with_card.json")
+)
+
+
+@pytest.mark.fresh_python(FRESH_RUN)
 def test_a_call_without_buyer_or_airline_makes_neither() -> None:
     """Importing, decoding a plain session and writing a create body make none of those classes."""
-    shown = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            FRESH,
-            str(SAMPLES / "session_201.json"),
-            str(SAMPLES / "session_with_card.json"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    seen = json.loads(shown.stdout)
+    seen = json.loads(FRESH_RUN.output())
     assert seen["import"] == []
     assert seen["calls"] == []
     assert seen["decoded"] == ["GuestBuyer", "Airline"]  # made when an answer holds them
@@ -196,10 +189,7 @@ def test_pickles_naming_either_module_load_in_a_fresh_process(module: str, tmp_p
         assert f"c{module}\n".encode() in made
     path = tmp_path / "values.pickle"
     path.write_bytes(made)
-    shown = subprocess.run(
-        [sys.executable, "-c", UNPICKLE, str(path), SESSION_UUID], capture_output=True, text=True, check=True
-    )
-    assert shown.stdout.split() == ["['gr4vy_fn.models']"]
+    assert FreshPython("-c", UNPICKLE, str(path), SESSION_UUID).output().split() == ["['gr4vy_fn.models']"]
 
 
 # In a fresh process: what tools that read annotations see, after `first` (argv[1]) has run.
@@ -231,17 +221,20 @@ print(json.dumps(seen))
 """
 
 
-def annotations_seen(first: str) -> dict[str, Any]:
-    """What the annotation readers give in a fresh process after running `first`."""
-    shown = subprocess.run(
-        [sys.executable, "-c", ANNOTATIONS, first], capture_output=True, text=True, check=True
-    )
-    return json.loads(shown.stdout)  # type: ignore[no-any-return]
+AFTER_MAKE_ALL = FreshPython("-c", ANNOTATIONS, "models.make_all()")
+AFTER_BUYER_AND_AIRLINE = FreshPython("-c", ANNOTATIONS, "gr4vy_fn.GuestBuyer, gr4vy_fn.Airline")
+AFTER_BUYER = FreshPython("-c", ANNOTATIONS, "gr4vy_fn.GuestBuyer")
 
 
+def annotations_seen(run: FreshPython) -> dict[str, Any]:
+    """What the annotation readers give in the fresh process `run`."""
+    return json.loads(run.output())  # type: ignore[no-any-return]
+
+
+@pytest.mark.fresh_python(AFTER_MAKE_ALL)
 def test_make_all_lets_annotation_readers_resolve_every_model() -> None:
     """After make_all(), get_type_hints, resolve_types and signature(eval_str=True) resolve every name."""
-    seen = annotations_seen("models.make_all()")
+    seen = annotations_seen(AFTER_MAKE_ALL)
     assert seen == {
         "made": ["gr4vy_fn._airline", "gr4vy_fn._buyer", "gr4vy_fn._secure_fields"],
         "hints": True,
@@ -253,18 +246,20 @@ def test_make_all_lets_annotation_readers_resolve_every_model() -> None:
     }
 
 
+@pytest.mark.fresh_python(AFTER_BUYER_AND_AIRLINE)
 def test_a_class_made_on_first_use_is_known_to_annotation_readers_once_made() -> None:
     """Asking for GuestBuyer and Airline is enough: the session's annotations and theirs resolve."""
-    seen = annotations_seen("gr4vy_fn.GuestBuyer, gr4vy_fn.Airline")
+    seen = annotations_seen(AFTER_BUYER_AND_AIRLINE)
     assert seen["made"] == ["gr4vy_fn._airline", "gr4vy_fn._buyer"]  # not the secure fields
     assert [seen[name] for name in ("hints", "resolved", "signature", "body hints", "buyer hints")] == [
         True
     ] * 5
 
 
+@pytest.mark.fresh_python(AFTER_BUYER)
 def test_annotation_readers_name_a_class_not_made_yet() -> None:
     """Before the classes are made, the readers raise NameError for them, as models' docstring says."""
-    seen = annotations_seen("gr4vy_fn.GuestBuyer")
+    seen = annotations_seen(AFTER_BUYER)
     assert seen["made"] == ["gr4vy_fn._buyer"]  # asking the package for one home makes no other
     assert seen["buyer hints"] is True  # its home's other classes are known once one of them is made
     assert seen["hints"] == seen["resolved"] == seen["body hints"] == "name 'Airline' is not defined"
