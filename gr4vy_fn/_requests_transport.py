@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3 import exceptions as u3
+from urllib3 import exceptions as urllib3_errors
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -268,7 +268,7 @@ class RequestsTransport:
                 allow_redirects=False,
                 stream=True,
             )
-        except (requests.RequestException, u3.HTTPError, OSError) as exc:
+        except (requests.RequestException, urllib3_errors.HTTPError, OSError) as exc:
             return None, _mapped(exc, attempt)
         return answer, None
 
@@ -282,7 +282,7 @@ class RequestsTransport:
                 status=answer.status_code,
                 attempt=attempt,
             )
-        except (u3.HTTPError, requests.RequestException, OSError) as exc:
+        except (urllib3_errors.HTTPError, requests.RequestException, OSError) as exc:
             error = _mapped(exc, attempt)
         raise error
 
@@ -305,14 +305,14 @@ def _connecting(exc: BaseException) -> bool:
     kinds = (
         requests.ConnectTimeout,
         requests.exceptions.SSLError,
-        u3.NewConnectionError,
-        u3.ConnectTimeoutError,
+        urllib3_errors.NewConnectionError,
+        urllib3_errors.ConnectTimeoutError,
     )
     return any(isinstance(e, kinds) for e in causes(exc))
 
 
 def _after_sending(exc: BaseException) -> TransportError:
-    if isinstance(exc, (requests.Timeout, u3.TimeoutError, TimeoutError)):
+    if isinstance(exc, (requests.Timeout, urllib3_errors.TimeoutError, TimeoutError)):
         return ReadTimeout(message="no answer in time")
     return ConnectionDropped(message=f"the connection broke ({type(exc).__name__})", request_sent=True)
 
@@ -323,10 +323,10 @@ def _before_sending(exc: BaseException) -> TransportError:
     if tls is not None:
         return tls
     # urllib3's NewConnectionError (and NameResolutionError) derive from its timeout error: test them first.
-    if any(isinstance(e, (u3.NameResolutionError, socket.gaierror)) for e in chain):
+    if any(isinstance(e, (urllib3_errors.NameResolutionError, socket.gaierror)) for e in chain):
         return ConnectError(message="the host name did not resolve")
-    if any(isinstance(e, (u3.NewConnectionError, ConnectionRefusedError)) for e in chain):
+    if any(isinstance(e, (urllib3_errors.NewConnectionError, ConnectionRefusedError)) for e in chain):
         return ConnectError(message="the connection was refused or failed")
-    if any(isinstance(e, (requests.Timeout, u3.TimeoutError, TimeoutError)) for e in chain):
+    if any(isinstance(e, (requests.Timeout, urllib3_errors.TimeoutError, TimeoutError)) for e in chain):
         return ConnectTimeout(message="no connection in time")
     return ConnectError(message="the connection failed")
