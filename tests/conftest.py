@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from collections.abc import Iterator
@@ -131,6 +132,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if any(_awaits_the_type_check(item) for item in session.items):
         TYPE_CHECK.start()
     fresh_python.start_marked(session.items)
+    # What collection made (modules, strategies, the schema) lives for the whole run: frozen, it is
+    # left out of the full collections that would otherwise walk it again some twenty times.
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_sessionfinish() -> None:
