@@ -34,6 +34,11 @@ from gr4vy_fn import aio
 
 SESSION = sample("session_201.json")
 HELD = 10.0  # seconds a slow server holds its answer (until it closes): far past every timeout below
+# A read timeout runs from when the request is written, which on loopback the kernel completes whatever
+# the server does: nothing has to happen before it runs out, and the server holds its answer HELD seconds.
+SHORT_READ = 0.05
+# A deadline covers connecting and writing the request too, and the rows using it check that the server
+# read the request: it is not shortened, as building a fresh httpx client inside it takes tens of ms.
 DEADLINE = 0.1
 
 
@@ -136,14 +141,14 @@ FAULTS: dict[str, Fault] = {
         "create",
         g.ReadTimeout,
         request_sent=True,
-        keywords={"timeout": g.Timeout(connect=1, read=0.1)},
+        keywords={"timeout": g.Timeout(connect=1, read=SHORT_READ)},
     ),
     "read timeout, get retried": Fault(
         (Reply(200, SESSION, delay=HELD), Reply(200, SESSION)),
         "get",
         g.CheckoutSession,
         sends=2,
-        keywords={"timeout": g.Timeout(connect=1, read=0.1)},
+        keywords={"timeout": g.Timeout(connect=1, read=SHORT_READ)},
     ),
     "truncated body": Fault((Truncated(201, SESSION, 10),), "create", g.ConnectionDropped, request_sent=True),
     "oversized body": Fault((Endless(200),), "get", g.ResponseTooLarge, request_sent=True),

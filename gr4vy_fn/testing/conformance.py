@@ -98,6 +98,17 @@ _UNRESOLVABLE = "https://gr4vy-conformance.invalid"
 _MARGIN = 0.5
 """Seconds a transport may take past the timeout that bounds a check (scheduling, closing)."""
 _QUICK = Timeout(connect=2.0, read=2.0, total=5.0)
+# The read timeout of the read_timeout check. It starts once the request is written, and on loopback
+# writing it completes in the kernel whatever the server does: nothing has to happen before it runs out.
+_SHORT_READ = 0.05
+# The trickled_headers check: its Timeout.total, and how long its trickle of headers lasts. Nothing has
+# to happen before that total runs out (an error raised before the request went out is an error too).
+# The trickle must outlast the total plus the margin, so that a transport that looks at its deadline
+# only once the head is complete answers too late and fails; the server sends the last byte no sooner
+# than that, so such a transport fails every time, by the 0.15 s to spare.
+_TRICKLE_TOTAL = 0.05
+_TRICKLE_SECONDS = _TRICKLE_TOTAL + _MARGIN + 0.15
+_TRICKLED_HEAD = b"HTTP/1.1 201 Created\r\nX-Slow: " + b"s" * 20 + b"\r\n\r\n"
 
 _SESSION = b'{"type":"checkout-session","id":"' + _SESSION_ID.encode() + b'"}'
 _HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
@@ -204,7 +215,7 @@ def _within(seconds: float, verdict: Callable[[Outcome], None]) -> Callable[[Out
     def timed(outcome: Outcome) -> None:
         verdict(outcome)
         if outcome.elapsed > seconds + _MARGIN:
-            _fail(outcome, f"an outcome within {seconds + _MARGIN:.1f} s")
+            _fail(outcome, f"an outcome within {seconds + _MARGIN:.2f} s")
 
     return timed
 
@@ -321,8 +332,8 @@ def checks(max_response_bytes: int = MAX_RESPONSE_BYTES) -> list[Check]:
             "read_timeout",
             "no answer within the read timeout: ReadTimeout, request_sent=True",
             (Reply(201, _SESSION, delay=5),),
-            _within(0.1, _raised(ReadTimeout, request_sent=True)),
-            timeout=Timeout(connect=2, read=0.1, total=5),
+            _within(_SHORT_READ, _raised(ReadTimeout, request_sent=True)),
+            timeout=Timeout(connect=2, read=_SHORT_READ, total=5),
         ),
         Check(
             "truncated_body",
@@ -399,10 +410,9 @@ def checks(max_response_bytes: int = MAX_RESPONSE_BYTES) -> list[Check]:
         Check(
             "trickled_headers",
             "headers one byte at a time, each within the read timeout: an error within Timeout.total",
-            # The trickle (54 bytes, one every 20 ms) outlasts Timeout.total plus the margin by half a second.
-            (Trickle(b"HTTP/1.1 201 Created\r\n" + b"X-Slow: " + b"s" * 20 + b"\r\n\r\n", interval=0.02),),
-            _within(0.1, _raised(TransportError)),
-            timeout=Timeout(connect=2, read=1, total=0.1),
+            (Trickle(_TRICKLED_HEAD, interval=_TRICKLE_SECONDS / len(_TRICKLED_HEAD)),),
+            _within(_TRICKLE_TOTAL, _raised(TransportError)),
+            timeout=Timeout(connect=2, read=1, total=_TRICKLE_TOTAL),
         ),
         Check(
             "untrusted_certificate",
