@@ -182,20 +182,41 @@ def fresh_defaults() -> Iterator[None]:
     defaults.reset_defaults()
 
 
+class CountingLock:
+    """A lock that counts the threads that have come to take it."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.lock = lock
+        self.arrived = 0
+        self.changed = threading.Condition()
+
+    def __enter__(self) -> bool:
+        with self.changed:
+            self.arrived += 1
+            self.changed.notify_all()
+        return self.lock.__enter__()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.lock.release()
+
+
 @pytest.mark.usefixtures("fresh_defaults")
 def test_the_default_transport_is_made_once_for_all_threads(mocker: MockerFixture) -> None:
     """Eight threads asking at once for the default transport all get one Urllib3Transport, made once."""
     made: list[object] = []
     entered = threading.Event()
+    door = CountingLock(defaults._lock)
 
     def slow_transport() -> object:
         made.append(object())
         entered.set()
-        # Hold the door long enough for the other threads to reach it: without the
-        # lock they would each make a transport of their own.
-        threading.Event().wait(0.05)
+        # Hold the door until the other threads have reached it: without the lock, or
+        # without looking again once inside it, they would each make a transport of their own.
+        with door.changed:
+            door.changed.wait_for(lambda: door.arrived == 8, timeout=5)
         return made[-1]
 
+    mocker.patch("gr4vy_fn.defaults._lock", door)
     mocker.patch("gr4vy_fn.transports.Urllib3Transport", side_effect=slow_transport)
     seen: list[object] = []
     barrier = threading.Barrier(8)
