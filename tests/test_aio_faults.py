@@ -39,7 +39,7 @@ HELD = 10.0  # seconds a slow server holds its answer (until it closes): far pas
 # the server does: nothing has to happen before it runs out, and the server holds its answer HELD seconds.
 SHORT_READ = 0.05
 # A deadline covers connecting and writing the request too, and the rows using it check that the server
-# read the request: it is not shortened, as building a fresh httpx client inside it takes tens of ms.
+# read the request: it is not shortened, as a first httpx request in a fresh process takes ~20 ms to go out.
 DEADLINE = 0.1
 
 

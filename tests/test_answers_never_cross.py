@@ -102,7 +102,7 @@ def test_interim_answers_are_read_through_to_the_final_one(tagged: TaggedServer,
 
 def test_a_create_behind_102_processing_returns_the_session(tagged: TaggedServer) -> None:
     """A create answered by 102 Processing, then 201, returns the created session, sent once."""
-    # The pause puts the 102 in a segment of its own, as the intruder below is put in one: 10 ms is enough.
+    # The pause puts the 102 in a segment of its own: on loopback, 10 ms is enough.
     tagged.script = lambda tag: [INTERIM[102], Pause(0.01), answer("created", status=201)]
     config = make_config(tagged.url, retry=g.RetryPolicy.none())
     created = g.new_checkout_session(config=config, transport=Urllib3Transport())
