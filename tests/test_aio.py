@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib.util
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from conftest import SESSION_ID, FakeTime, fast_policy, make_config, sample
 from loopback import Endless, LoopbackServer, Reply
@@ -193,6 +195,28 @@ def test_cancellation_is_never_swallowed(where: str) -> None:
             await task
 
     asyncio.run(cancel_it())
+
+
+def test_the_httpx_clients_of_two_loops_share_one_trust_store(
+    server: LoopbackServer, mocker: MockerFixture
+) -> None:
+    """The client each event loop opens verifies against one context, loaded once per process."""
+    server.then(Reply(200, SESSION), Reply(200, SESSION))
+    config = make_config(server.url)
+    opened = mocker.spy(httpx, "AsyncClient")
+
+    async def call() -> object:
+        transport = aio.HttpxTransport()
+        try:
+            return await aio.get_checkout_session(SESSION_ID, config=config, transport=transport)
+        finally:
+            await transport.aclose()
+
+    assert [type(asyncio.run(call())) for _ in range(2)] == [g.CheckoutSession] * 2
+    first, second = (made.kwargs["verify"] for made in opened.call_args_list)
+    assert isinstance(first, ssl.SSLContext)
+    assert first is second
+    assert (first.verify_mode, first.check_hostname) == (ssl.CERT_REQUIRED, True)
 
 
 @pytest.mark.parametrize("adapter", ["aiohttp", "httpx"])
