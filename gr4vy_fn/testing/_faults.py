@@ -222,6 +222,9 @@ class FaultServer:
             if self._stop.is_set():
                 conn.close()
                 return
+            # Each write goes out when made: under Nagle's algorithm a write behind one not yet
+            # acknowledged (an answer behind TLS session tickets) waits out the peer's delayed ACK, ~40 ms.
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self.connections += 1
                 self._open.append(conn)
