@@ -41,7 +41,12 @@ SESSION = sample("session_201.json")
 HELD = 10.0  # seconds a slow server holds its answer: far past every timeout and deadline below
 # A read timeout that expires in a fraction of a second, yet leaves a prompt loopback answer ample time.
 SHORT_READ = g.Timeout(connect=1, read=0.1)
-DEADLINE = 0.1  # as short: nothing needs to come back before it
+# A read timeout that no answer is meant to beat: the request is written (into the kernel, on
+# loopback) before the read and its timeout begin, so nothing has to happen within it.
+NO_ANSWER_READ = g.Timeout(connect=1, read=0.03)
+# Before it, the request must be written (tests check it went out): a few milliseconds of Python
+# and kernel work, even on a loaded machine. Nothing needs to come back before it.
+DEADLINE = 0.05
 CREATE = "create"
 IDEMPOTENT = ["get", "delete", "fields", "update"]
 CALLS: dict[str, Callable[..., Any]] = {
@@ -69,8 +74,10 @@ SUCCESS = {
 
 
 def quick(url: str, **kwargs: Any) -> g.Config:
-    """A config with real, short waits, so deadlines are measured in real time."""
-    retry = g.RetryPolicy(initial_delay=0.01, max_delay=0.02, **kwargs.pop("retry", {}))
+    """A config whose timeouts and deadlines run on the real clock; waits between attempts are not slept."""
+    retry = g.RetryPolicy(
+        initial_delay=0.01, max_delay=0.02, sleep=FakeTime().sleep, **kwargs.pop("retry", {})
+    )
     return make_config(
         url, retry=retry, timeout=kwargs.pop("timeout", g.Timeout(connect=1, read=1)), **kwargs
     )
@@ -112,7 +119,7 @@ def test_connect_timeouts_are_retried(operation: str, mocker: MockerFixture) -> 
 def test_a_slow_create_is_never_sent_twice(server: LoopbackServer) -> None:
     """A create whose answer does not come in time returns ReadTimeout, request_sent=True, sent once."""
     server.then(Reply(201, SESSION, delay=HELD))
-    result = call(CREATE, server.url, timeout=SHORT_READ)
+    result = call(CREATE, server.url, timeout=NO_ANSWER_READ)
     assert result == g.ReadTimeout(message="no answer in time", request_sent=True, attempts=1)
     assert len(server.wait_received(1)) == 1
 
@@ -187,7 +194,7 @@ def test_a_declared_oversized_body_is_refused_without_reading(server: LoopbackSe
 
 def test_a_trickling_body_stops_at_the_deadline(server: LoopbackServer) -> None:
     """A body that arrives a few bytes at a time cannot hold a call past its deadline."""
-    server.then(Endless(200, chunk=b"x" * 16, interval=0.05))
+    server.then(Endless(200, chunk=b"x" * 16, interval=0.01))  # each piece well within the read timeout
     started = time.monotonic()
     result = call("get", server.url, retry={"deadline": DEADLINE})
     elapsed = time.monotonic() - started
@@ -317,7 +324,7 @@ def tls_server(certificate_authority: trustme.CA) -> Iterator[LoopbackServer]:
 
 
 def trusting(certificate_authority: trustme.CA) -> Urllib3Transport:
-    context = ssl.create_default_context()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, trusting the test's CA alone
     certificate_authority.configure_trust(context)
     return Urllib3Transport(urllib3.PoolManager(ssl_context=context))
 
@@ -367,7 +374,9 @@ def test_a_stalled_handshake_alone(tls_server: LoopbackServer, certificate_autho
         CREATE,
         tls_server.url,
         transport=trusting(certificate_authority),
-        timeout=g.Timeout(connect=0.1, read=1),
+        # Only the TCP connect must finish within it, and on loopback the kernel completes that
+        # at once; the handshake is never answered, however long the wait.
+        timeout=g.Timeout(connect=0.03, read=1),
         retry={"max_attempts": 2},
     )
     assert result == g.ConnectTimeout(message="the TLS handshake timed out", request_sent=False, attempts=2)
