@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import ssl
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +23,11 @@ import gr4vy_fn as g
 SAMPLES = Path(__file__).parent / "samples"
 OPENAPI = Path(__file__).parent / "data" / "checkout-sessions.openapi.json"  # MIT, Gr4vy: see data/
 SESSION_ID = "8724fd24-5489-4a5d-90fd-0604df7d3b83"
+
+
+# For HTTP clients that only ever talk plain http to loopback: one context, built once, trusting
+# nothing (a client's default context loads the system's certificate store, ~25 ms each time).
+PLAIN_HTTP_TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def sample(name: str) -> bytes:

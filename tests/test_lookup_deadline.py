@@ -2,7 +2,7 @@
 
 getaddrinfo takes no timeout: a resolver that never answers would hold the
 call for as long as the system keeps retrying. Here the lookup of `localhost`
-hangs for 10 s (released when the test ends); a call with a 0.1 s deadline
+hangs for 10 s (released when the test ends); a call with a 0.05 s deadline
 must come back within 1.5 s, unsent, and never be written later.
 """
 
@@ -15,21 +15,27 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
-from conftest import make_config
+from conftest import PLAIN_HTTP_TLS, make_config
 from pytest_mock import MockerFixture
 from tagged_server import TaggedServer, answer
 
 import gr4vy_fn as g
 from gr4vy_fn.transports import HttpxTransport, RequestsTransport, Urllib3Transport
 
-DEADLINE = 0.1
+# Before it, a call only has to reach its lookup (a few milliseconds of Python, even on a loaded
+# machine); the lookup itself never answers in time, however long the deadline.
+DEADLINE = 0.05
 BOUND = 1.5  # far below the 10 s the lookup would take
+# A connect that is not answered (its SYN dropped) fails after this; on loopback one that is
+# answered completes in the kernel within the connect call, so a short wait is as sure as a long one.
+SILENT_CONNECT = 0.03
 
 TRANSPORTS: dict[str, Callable[[], g.Transport]] = {
     "urllib3": Urllib3Transport,
     "requests": RequestsTransport,
-    "httpx": HttpxTransport,
+    "httpx": lambda: HttpxTransport(httpx.Client(verify=PLAIN_HTTP_TLS)),
 }
 
 
@@ -55,35 +61,50 @@ def config_for(url: str) -> g.Config:
     return make_config(url, retry=g.RetryPolicy(deadline=DEADLINE, initial_delay=0.01))
 
 
+@pytest.fixture
+def unaccepted() -> Iterator[socket.socket]:
+    """A listener on loopback that accepts nothing: a connection made to it waits in its queue.
+
+    On loopback the handshake completes within the connecting thread's connect call, so once
+    that thread has ended, a connection it made can be seen here without waiting.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    with listener:
+        yield listener
+
+
 def test_a_hanging_lookup_ends_at_the_deadline_unsent(
-    tagged: TaggedServer, transport: g.Transport, mocker: MockerFixture
+    unaccepted: socket.socket, transport: g.Transport, mocker: MockerFixture
 ) -> None:
     """A lookup that would take 10 s: the create returns at its deadline, unsent, and is never written."""
     real_getaddrinfo = socket.getaddrinfo
     released = threading.Event()
-    answered = threading.Event()
+    lookups: list[threading.Thread] = []
 
     def hanging_lookup(host: str, *args: Any, **kwargs: Any) -> Any:
         if host != "localhost":
             return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(threading.current_thread())
         released.wait(10.0)
-        try:
-            return real_getaddrinfo("127.0.0.1", *args, **kwargs)
-        finally:
-            answered.set()
+        return real_getaddrinfo("127.0.0.1", *args, **kwargs)
 
     mocker.patch("socket.getaddrinfo", side_effect=hanging_lookup)
+    url = f"http://localhost:{unaccepted.getsockname()[1]}"
     started = time.monotonic()
-    result = g.new_checkout_session(config=config_for(localhost_url(tagged)), transport=transport)
+    result = g.new_checkout_session(config=config_for(url), transport=transport)
     elapsed = time.monotonic() - started
     released.set()
     assert isinstance(result, g.DeadlineExceeded), result
     assert not result.request_sent
     assert result.message == "the deadline passed before the request was sent"  # from every transport
     assert elapsed < BOUND
-    assert answered.wait(BOUND)  # the lookup's late answer arrived; nothing may use it
-    time.sleep(0.05)
-    assert tagged.requests == []
+    for lookup in lookups:  # the lookup's late answer arrives, and its thread ends
+        lookup.join(BOUND)
+    assert lookups
+    assert not any(lookup.is_alive() for lookup in lookups)
+    with pytest.raises(BlockingIOError):  # nothing used the answer: no connection was even made
+        unaccepted.accept()
 
 
 def test_a_name_is_resolved_and_every_address_tried(
@@ -138,7 +159,7 @@ def silent_address(tagged: TaggedServer) -> Iterator[str]:
         queued.append(waiting)
     probe = socket.create_connection  # the listener must drop new connections, or the test proves nothing
     with pytest.raises(TimeoutError):
-        probe(("127.0.0.2", port), timeout=0.1).close()
+        probe(("127.0.0.2", port), timeout=SILENT_CONNECT).close()
     yield "127.0.0.2"
     for sock in (*queued, listener):
         sock.close()
@@ -160,7 +181,8 @@ def test_an_address_that_never_answers_leaves_the_next_to_try(
     mocker.patch("socket.getaddrinfo", side_effect=silent_first)
     tagged.script = lambda tag: [answer(tag)]
     config = make_config(localhost_url(tagged), retry=g.RetryPolicy(deadline=5.0, max_attempts=1))
-    result = g.get_checkout_session("s", config=config, transport=transport, timeout=g.Timeout(connect=0.1))
+    timeout = g.Timeout(connect=SILENT_CONNECT)
+    result = g.get_checkout_session("s", config=config, transport=transport, timeout=timeout)
     assert isinstance(result, g.CheckoutSession), result
     assert tagged.requests == ["s"]
 
@@ -223,7 +245,7 @@ def test_a_child_process_never_waits_on_its_parents_lookup(
 
     mocker.patch("socket.getaddrinfo", side_effect=hanging_in_parent)
     with pytest.raises(LookupAbandoned):
-        resolve("localhost", 80, socket.AF_INET, 0.05)  # now under way, held in the parent
+        resolve("localhost", 80, socket.AF_INET, 0.0)  # under way (its thread started), held in the parent
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through its exit code
         code = 1
