@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import requests
-from conftest import SESSION_ID, make_config, sample
+from conftest import PLAIN_HTTP_TLS, SESSION_ID, make_config, sample
 from fresh_python import FreshPython
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,7 +27,7 @@ from gr4vy_fn.transports import HttpxTransport, RequestsTransport
 SESSION = sample("session_201.json")
 ADAPTERS: dict[str, Callable[[], RequestsTransport | HttpxTransport]] = {
     "requests": RequestsTransport,
-    "httpx": HttpxTransport,
+    "httpx": lambda: HttpxTransport(httpx.Client(verify=PLAIN_HTTP_TLS)),
 }
 
 
@@ -78,9 +78,10 @@ def test_every_operation_through_the_adapter(adapter: g.Transport, server: Loopb
 def test_a_slow_create_is_reported_once_and_not_retried(adapter: g.Transport, server: LoopbackServer) -> None:
     """Through send's retry policy, an adapter's ConnectionDropped(request_sent=True) stops a create."""
     server.default = Reply(201, SESSION, delay=5)  # released when the server closes
-    result = g.new_checkout_session(
-        config=make_config(server.url, timeout=g.Timeout(connect=1, read=0.1)), transport=adapter
-    )
+    # No answer has to beat the read timeout: the request is written (into the kernel, on
+    # loopback) before the read and its timeout begin, so a short one is as sure as a long one.
+    timeout = g.Timeout(connect=1, read=0.03)
+    result = g.new_checkout_session(config=make_config(server.url, timeout=timeout), transport=adapter)
     assert isinstance(result, g.ReadTimeout)
     assert (result.request_sent, result.attempts) == (True, 1)
     assert len(server.wait_received(1)) == 1
@@ -104,7 +105,7 @@ def test_a_users_session_keeps_its_settings(server: LoopbackServer) -> None:
 
 def test_a_users_client_is_bounded_by_the_deadline() -> None:
     """A client given to HttpxTransport gets deadline-bounded network streams (httpx's layout is known)."""
-    with httpx.Client(headers={"X-Team": "payments"}) as client:
+    with httpx.Client(headers={"X-Team": "payments"}, verify=PLAIN_HTTP_TLS) as client:
         assert HttpxTransport(client).bounded
         assert HttpxTransport(client).bounded  # wrapping twice is a no-op
 
@@ -210,7 +211,8 @@ def unhooked_requests() -> RequestsTransport:
 
 def mounted_httpx() -> HttpxTransport:
     """An HttpxTransport whose client sends http:// through a mounted transport the hooks do not reach."""
-    return HttpxTransport(httpx.Client(mounts={"http://": httpx.HTTPTransport()}))
+    mounted = httpx.HTTPTransport(verify=PLAIN_HTTP_TLS)
+    return HttpxTransport(httpx.Client(verify=PLAIN_HTTP_TLS, mounts={"http://": mounted}))
 
 
 JUDGED_BY_THE_EXCEPTION = ["refused_connection", "closed_after_reading", "read_timeout", "truncated_body"]
@@ -230,7 +232,7 @@ def test_without_the_hooks_request_sent_is_judged_by_the_exception(
     ("make_transport", "connector"),
     [
         (RequestsTransport, "urllib3.util.connection.create_connection"),
-        (HttpxTransport, "socket.create_connection"),
+        (ADAPTERS["httpx"], "socket.create_connection"),
     ],
     ids=["requests", "httpx"],
 )
@@ -239,14 +241,18 @@ def test_a_request_is_never_written_after_its_deadline(
 ) -> None:
     """A connection opened only after the deadline carries nothing: DeadlineExceeded, request_sent=False."""
     real = pkgutil.resolve_name(connector)
+    total = 0.05  # before it, the attempt only has to reach its connect: a few milliseconds of Python
 
     def slow(*args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.15)  # the connection opens three times the attempt's total after it began
+        # The attempt's total began before this connect was called: once it has slept the
+        # total (and a little more), the deadline has passed when the connection opens.
+        time.sleep(total * 1.2)
         return real(*args, **kwargs)
 
-    mocker.patch(connector, side_effect=slow)
+    connect = mocker.patch(connector, side_effect=slow)
     request = g.HttpRequest(method="POST", url=f"{server.url}/checkout/sessions", body=b"{}")
     with pytest.raises(g.DeadlineExceeded) as raised:
-        make_transport().send(request, g.Timeout(connect=1, read=1, total=0.05))
+        make_transport().send(request, g.Timeout(connect=1, read=1, total=total))
+    assert connect.called  # the connection did open: the deadline was not found passed before it
     assert not raised.value.request_sent
     assert server.received == []
