@@ -23,7 +23,7 @@ stands in the original text.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 REDACTED = "[redacted]"
@@ -35,14 +35,16 @@ _ESCAPE = r'\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8}|["\\/bfnrt])'
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 # A digit, then (up to three separators, a digit) repeated: where card numbers may hide.
+# Only runs of enough digits to hold a card are found (the regular expression
+# passes over shorter ones: amounts, dates, times), each whole.
 _SEPARATOR = r"[\s.,/_\-\u2010-\u2015\u2212]"
 _MAX_SEPARATORS = 3
-_DIGIT_RUN = rf"\d(?:{_SEPARATOR}{{0,{_MAX_SEPARATORS}}}\d)*"
+_CARD_DIGITS = range(12, 20)
+_DIGIT_RUN = rf"\d(?:{_SEPARATOR}{{0,{_MAX_SEPARATORS}}}\d){{{_CARD_DIGITS.start - 1},}}"
 _DIGITS = r"\d+"
-_NOT_DIGIT = r"\D+"
+_A_DIGIT = r"\d"
 # Stretches of digit groups tried, per text, before the scan stops checking.
 _CARD_BUDGET = 20_000
-_CARD_DIGITS = range(12, 20)
 # The request's own card number: its digits with up to this many characters
 # that are not letters or digits between any two (a pretty-printed JSON array
 # of groups puts a quote, a comma, a line break and an indent there).
@@ -50,18 +52,23 @@ _OWN_CARD_GAP = 16
 _OWN_GAP = rf"[\W_]{{0,{_OWN_CARD_GAP}}}"
 # The request's own security code (or any short secret of digits), as a whole number only:
 # `123` inside a session id, an amount or a time is not the code.
-_WHOLE_NUMBER = r"(?<![^\W_]){}(?![^\W_])"
+# (Each pattern here that must not follow some character tests that after its first
+# character, `x(?<!\wx)`, not before it: a pattern that starts with a character
+# is tried only where that character stands, not at every position.)
+_WHOLE_NUMBER = r"{0}(?<![^\W_]{0}){1}(?![^\W_])"
 # A bearer token (the part after the word) when it looks like one: sixteen
 # characters or more, or anything but a plain lower-case word ("bearer of bad news").
 _BEARER_CHAR = r"[^\s\"'<>,;]"
-_BEARER = rf"\b(?i:bearer)[\s:=]+({_BEARER_CHAR}{{16,}}|(?=[a-z]*[^a-z\s\"'<>,;]){_BEARER_CHAR}+)"
+_BEARER = rf"[bB](?<!\w[bB])(?i:earer)[\s:=]+({_BEARER_CHAR}{{16,}}|(?=[a-z]*[^a-z\s\"'<>,;]){_BEARER_CHAR}+)"
 # Tried only where a token can begin: from every `eyJ` inside a long word, the
 # scan to the word's end would make a text of `eyJeyJeyJ...` cost its length squared.
-_JWT = r"(?<![\w-])eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*"
+_JWT = r"eyJ(?<![\w-]eyJ)[\w-]*\.eyJ[\w-]*\.[\w-]*"
 # A UUID (a session id) is never a card number, though its digits can pass the check.
-_UUID = r"(?<![\w-])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w-])"
+_HEX = "[0-9a-fA-F]"
+_UUID = rf"{_HEX}{{8}}-(?<![\w-]{_HEX}{{8}}-){_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}(?![\w-])"
 # Three or four digits just after a security-code field name: `"security_code": "123"`, `cvv=123`.
-_SECURITY_CODE = r"(?i)(?:security[\s_-]?code|cvv2?|cvc2?|csc)[^\w]{0,6}?(\d{3,4})(?!\d)"
+# The look-ahead names the characters a field name can start with (case-blind, U+017F, a long s, is an s too).
+_SECURITY_CODE = r"(?=[sScC\u017f])(?i:security[\s_-]?code|cvv2?|cvc2?|csc)[^\w]{0,6}?(\d{3,4})(?!\d)"
 
 # The longest text one card number can take: 19 escaped digits and 18 gaps of
 # three escaped separators.
@@ -71,49 +78,51 @@ _CARD_REACH = 19 * 6 + 18 * _MAX_SEPARATORS * 6
 class _View:
     """The text with its escapes read, and the way back to positions in the original."""
 
-    __slots__ = ("_pieces", "_starts", "text")
+    __slots__ = ("_escapes", "_original", "text")
 
     def __init__(self, original: str) -> None:
-        # Pieces of the view: where each starts in the view, and where it stands in the original.
-        self._starts: list[int] = []
-        self._pieces: list[tuple[int, int, bool]] = []  # original start, original end, is an escape
-        if "\\" not in original:
-            self.text = original
-            return
-        parts: list[str] = []
-        at = 0  # in the original
-        length = 0  # of the view so far
-        for escape in re.finditer(_ESCAPE, original):
-            if escape.start() > at:
-                self._add(length, at, escape.start(), escaped=False)
-                parts.append(original[at : escape.start()])
-                length += escape.start() - at
-            self._add(length, escape.start(), escape.end(), escaped=True)
-            code = escape.group()[1:]
-            parts.append(chr(min(int(code[1:], 16), 0x10FFFF)) if code[0] in "uxU" else _SIMPLE_ESCAPES[code])
-            length += 1
-            at = escape.end()
-        self._add(length, at, len(original), escaped=False)
-        parts.append(original[at:])
-        self.text = "".join(parts)
+        self._original = original
+        # Where each escape stands, in the view and in the original: worked out
+        # only when something is found, which most texts never need.
+        self._escapes: tuple[list[int], list[int], list[int]] | None = None
+        self.text = original if "\\" not in original else re.sub(_ESCAPE, _read_escape, original)
 
-    def _add(self, start: int, original_start: int, original_end: int, *, escaped: bool) -> None:
-        self._starts.append(start)
-        self._pieces.append((original_start, original_end, escaped))
+    def _escape_positions(self) -> tuple[list[int], list[int], list[int]]:
+        if self._escapes is None:
+            starts: list[int] = []  # in the view
+            original_starts: list[int] = []
+            original_ends: list[int] = []
+            shrunk = 0  # characters the escapes so far took beyond the one each reads as
+            for escape in re.finditer(_ESCAPE, self._original):
+                starts.append(escape.start() - shrunk)
+                original_starts.append(escape.start())
+                original_ends.append(escape.end())
+                shrunk += escape.end() - escape.start() - 1
+            self._escapes = starts, original_starts, original_ends
+        return self._escapes
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Return where the view's `text[start:end]` (not empty) stands in the original text."""
-        if not self._starts:
+        if self.text is self._original:
             return start, end
-        first = bisect_right(self._starts, start) - 1
-        original_start, _, escaped = self._pieces[first]
-        if not escaped:
-            original_start += start - self._starts[first]
-        last = bisect_right(self._starts, end - 1) - 1
-        piece_start, original_end, escaped = self._pieces[last]
-        if not escaped:
-            original_end = piece_start + end - self._starts[last]
-        return original_start, original_end
+        return self._character(start)[0], self._character(end - 1)[1]
+
+    def _character(self, at: int) -> tuple[int, int]:
+        # Where the view's character `at` stands in the original: the escape it
+        # was read from, or plain text after the escape last before it.
+        starts, original_starts, original_ends = self._escape_positions()
+        escape = bisect_right(starts, at) - 1
+        if escape < 0:
+            return at, at + 1
+        if starts[escape] == at:
+            return original_starts[escape], original_ends[escape]
+        plain = original_ends[escape] + at - starts[escape] - 1
+        return plain, plain + 1
+
+
+def _read_escape(escape: re.Match[str]) -> str:
+    code = escape.group()[1:]
+    return chr(min(int(code[1:], 16), 0x10FFFF)) if code[0] in "uxU" else _SIMPLE_ESCAPES[code]
 
 
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its two digits added
@@ -130,9 +139,8 @@ def _card_spans(text: str, own_cards: frozenset[str]) -> Iterable[tuple[int, int
     for run in re.finditer(_DIGIT_RUN, text):
         if budget <= 0:
             # Past the budget (text no answer needs, made to cost time), every
-            # run long enough to hold a card is hidden whole, without the check.
-            if len(re.sub(_NOT_DIGIT, "", run.group())) >= _CARD_DIGITS.start:
-                yield run.span()
+            # run (each long enough to hold a card) is hidden whole, without the check.
+            yield run.span()
             continue
         groups = [(group.start(), group.end(), group.group()) for group in re.finditer(_DIGITS, run.group())]
         offset = run.start()
@@ -148,6 +156,18 @@ def _card_spans(text: str, own_cards: frozenset[str]) -> Iterable[tuple[int, int
                     break
                 if len(digits) in _CARD_DIGITS and (digits in own_cards or _luhn(digits)):
                     yield offset + groups[first][0], offset + groups[last][1]
+
+
+def _cards_outside_ids(text: str, own_cards: frozenset[str]) -> Iterable[tuple[int, int]]:
+    """Yield the card spans of `text` that share no character with a UUID (its digits can pass the check)."""
+    ids = list(re.finditer(_UUID, text))
+    id_starts = [match.start() for match in ids]
+    id_ends = [match.end() for match in ids]  # ascending too: the ids do not overlap
+    for start, end in _card_spans(text, own_cards):
+        # Of the ids that start before the span ends, the last reaches furthest.
+        last = bisect_left(id_starts, end) - 1
+        if last < 0 or id_ends[last] <= start:
+            yield start, end
 
 
 def _is_number(secret: str) -> bool:
@@ -166,7 +186,7 @@ def _secret_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
             # However the server groups the digits: any gap without letters or digits.
             alternatives.append(_OWN_GAP.join(secret))
         elif _is_number(secret):
-            alternatives.append(_WHOLE_NUMBER.format(secret))
+            alternatives.append(_WHOLE_NUMBER.format(secret[0], secret[1:]))
         elif secret:
             alternatives.append(re.escape(secret))
     if not alternatives:
@@ -183,16 +203,12 @@ def _spans(text: str, secrets: Iterable[str]) -> list[tuple[int, int]]:
     pattern = _secret_pattern(secrets)
     if pattern is not None:
         found.extend(match.span() for match in pattern.finditer(seen))
-    own_cards = frozenset(secret for secret in secrets if _is_own_card(secret))
-    ids = [match.span() for match in re.finditer(_UUID, seen)]
-    found.extend(
-        (start, end)
-        for start, end in _card_spans(seen, own_cards)
-        if not any(start < id_end and id_start < end for id_start, id_end in ids)  # digits of an id
-    )
+    if re.search(_A_DIGIT, seen):  # card numbers and security codes: none without a digit
+        own_cards = frozenset(secret for secret in secrets if _is_own_card(secret))
+        found.extend(_cards_outside_ids(seen, own_cards))
+        found.extend(match.span(1) for match in re.finditer(_SECURITY_CODE, seen))
     found.extend(match.span(1) for match in re.finditer(_BEARER, seen))
     found.extend(match.span() for match in re.finditer(_JWT, seen))
-    found.extend(match.span(1) for match in re.finditer(_SECURITY_CODE, seen))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(view.span(start, end) for start, end in found if end > start):
         if merged and start <= merged[-1][1]:
