@@ -26,7 +26,11 @@ _DIGITS = "0123456789"
 
 def chars(alphabet: str, size: int, max_size: int | None = None) -> st.SearchStrategy[str]:
     """`size` (to `max_size`) characters of `alphabet`: the pattern `[alphabet]{size,max_size}`."""
-    return st.text(alphabet, min_size=size, max_size=size if max_size is None else max_size)
+    if max_size is None or max_size == size:
+        return st.text(alphabet, min_size=size, max_size=size)
+    # The longest values as often as all the others: the edge a rule's upper bound is tested at.
+    longest = st.text(alphabet, min_size=max_size, max_size=max_size)
+    return longest | st.text(alphabet, min_size=size, max_size=max_size)
 
 
 def joined(*parts: st.SearchStrategy[str] | str) -> st.SearchStrategy[str]:
