@@ -77,6 +77,15 @@ def card_numbers(draw: st.DrawFn) -> str:
     return payload + _check_digit(payload)
 
 
+def gaps_of(number: str, gap: st.SearchStrategy[str]) -> st.SearchStrategy[list[str]]:
+    """A gap for each pair of neighbouring digits of `number`, drawn at once."""
+    return st.lists(gap, min_size=len(number) - 1, max_size=len(number) - 1)
+
+
+def with_gaps(number: str, gaps: list[str]) -> str:
+    return number[0] + "".join(gap + digit for gap, digit in zip(gaps, number[1:], strict=True))
+
+
 # A gap between two digits: none half the time, else any separator; one draw, not two.
 GAPS = st.sampled_from(("",) * len(SEPARATORS) + SEPARATORS)
 
@@ -84,8 +93,7 @@ GAPS = st.sampled_from(("",) * len(SEPARATORS) + SEPARATORS)
 @st.composite
 def spellings(draw: st.DrawFn, number: str) -> str:
     """`number` in digit groups of any size, each gap written with any of the separators."""
-    gaps = draw(st.lists(GAPS, min_size=len(number) - 1, max_size=len(number) - 1))
-    return number[0] + "".join(gap + digit for gap, digit in zip(gaps, number[1:], strict=True))
+    return with_gaps(number, draw(gaps_of(number, GAPS)))
 
 
 # Random-looking however hypothesis shrinks the seed, so that no part of a token
@@ -375,9 +383,8 @@ def test_the_requests_own_card_is_hidden_however_wide_its_gaps(
     data: st.DataObject, number: str, token: str
 ) -> None:
     """The request's own card number, its digits split by any gaps without letters or digits, never shows."""
-    gaps = st.lists(st.sampled_from(("", *WIDE_GAPS)), min_size=len(number) - 1, max_size=len(number) - 1)
-    spelled = number[0] + "".join(gap + digit for gap, digit in zip(data.draw(gaps), number[1:], strict=True))
-    for text in (f"x {spelled} y", f'{{"message": "card [{spelled}] refused"}}'):
+    wide = with_gaps(number, data.draw(gaps_of(number, st.sampled_from(("", *WIDE_GAPS)))))
+    for text in (f"x {wide} y", f'{{"message": "card [{wide}] refused"}}'):
         shown = scrub(text, (token, number, "737"))
         digits = re.sub(r"\D", "", _unescaped(shown))
         assert [number[i : i + 6] for i in range(len(number) - 5) if number[i : i + 6] in digits] == []
