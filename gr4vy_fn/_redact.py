@@ -29,7 +29,10 @@ from collections.abc import Iterable
 REDACTED = "[redacted]"
 
 # Patterns are kept as text: `re` compiles each on first use and caches it, so
-# importing this module (every cold start) compiles nothing.
+# importing this module (every cold start) compiles nothing. A pattern that must
+# not follow some character looks back after its first character (`x(?<!\wx)`),
+# not before it: one that starts with a character is tried only where that
+# character stands, not at every position of the text.
 # JSON's escapes, and the ones a Python repr adds (\xa0 for a no-break space).
 _ESCAPE = r'\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8}|["\\/bfnrt])'
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -52,9 +55,6 @@ _OWN_CARD_GAP = 16
 _OWN_GAP = rf"[\W_]{{0,{_OWN_CARD_GAP}}}"
 # The request's own security code (or any short secret of digits), as a whole number only:
 # `123` inside a session id, an amount or a time is not the code.
-# (Each pattern here that must not follow some character tests that after its first
-# character, `x(?<!\wx)`, not before it: a pattern that starts with a character
-# is tried only where that character stands, not at every position.)
 _WHOLE_NUMBER = r"{0}(?<![^\W_]{0}){1}(?![^\W_])"
 # A bearer token (the part after the word) when it looks like one: sixteen
 # characters or more, or anything but a plain lower-case word ("bearer of bad news").
@@ -67,7 +67,7 @@ _JWT = r"eyJ(?<![\w-]eyJ)[\w-]*\.eyJ[\w-]*\.[\w-]*"
 _HEX = "[0-9a-fA-F]"
 _UUID = rf"{_HEX}{{8}}-(?<![\w-]{_HEX}{{8}}-){_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}(?![\w-])"
 # Three or four digits just after a security-code field name: `"security_code": "123"`, `cvv=123`.
-# The look-ahead names the characters a field name can start with (case-blind, U+017F, a long s, is an s too).
+# The look-ahead names every character a field name can start with (case-blind, U+017F is an s too).
 _SECURITY_CODE = r"(?=[sScC\u017f])(?i:security[\s_-]?code|cvv2?|cvc2?|csc)[^\w]{0,6}?(\d{3,4})(?!\d)"
 
 # The longest text one card number can take: 19 escaped digits and 18 gaps of
