@@ -135,8 +135,9 @@ def wire(schema: dict[str, Any], value: Any) -> Any:
             spec = schema["properties"].get(name)
             if spec is None or "const" in spec:  # a tag written by the class, or left out
                 continue
-            if wire(spec, item) is not None:
-                kept[name] = wire(spec, item)
+            kept_item = wire(spec, item)
+            if kept_item is not None:
+                kept[name] = kept_item
         return kept
     if schema.get("type") == "array":
         return [wire(schema["items"], item) for item in value]
