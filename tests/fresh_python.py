@@ -33,15 +33,16 @@ class FreshPython:
     def start(self) -> None:
         """Queue the run in the background, unless it is queued already."""
         if self._run is None:
-            # The environment as it is now: a test may be changing os.environ when the run starts.
-            environment = dict(os.environ)
+            # The environment and directory as they are when queued: by the time the run
+            # starts, a test may have changed os.environ or the working directory for itself.
             self._run = _ONE_AT_A_TIME.submit(
                 subprocess.run,
                 [sys.executable, *self.args],
                 capture_output=True,
                 text=True,
                 timeout=60,
-                env=environment,
+                env=dict(os.environ),
+                cwd=os.getcwd(),
             )
 
     def output(self) -> str:
