@@ -172,23 +172,18 @@ def holding_the_body(inner: g.Transport, request: g.HttpRequest, timeout: g.Time
         raise error from None
 
 
-def holding_numbers(inner: g.Transport, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
-    reading, code = 28317.4, 8317  # the security code's digits inside a larger number, and alone
-    try:
-        return inner.send(request, timeout)
-    except g.TransportError as error:
-        assert reading
-        assert code
-        raise error from None
+def holding(value: object) -> Callable[[g.Transport, g.HttpRequest, g.Timeout], g.HttpResponse]:
+    """A flaw: the frame that raises keeps `value` in its local `held`."""
 
+    def flaw(inner: g.Transport, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+        held = value
+        try:
+            return inner.send(request, timeout)
+        except g.TransportError as error:
+            assert held is not None
+            raise error from None
 
-def holding_a_reading(inner: g.Transport, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
-    reading = 28317.4
-    try:
-        return inner.send(request, timeout)
-    except g.TransportError as error:
-        assert reading
-        raise error from None
+    return flaw
 
 
 def unverified() -> g.Transport:
@@ -242,12 +237,20 @@ def test_a_secret_in_a_local_of_the_raising_frame_fails() -> None:
         run_check(check, lambda: Wrapping(holding_the_body))
 
 
-def test_a_secret_made_of_digits_counts_only_as_a_whole_number() -> None:
-    """A clock reading holding the security code's digits is no leak; the code as a number of its own is."""
+def test_a_clock_reading_holding_the_codes_digits_is_no_leak() -> None:
+    """A number that holds the security code's four digits among others (28317.4) is not the code."""
     [check] = [c for c in CHECKS if c.name == "closed_after_reading"]
-    run_check(check, lambda: Wrapping(holding_a_reading))
-    with pytest.raises(ConformanceFailure, match="the local 'code' of holding_numbers"):
-        run_check(check, lambda: Wrapping(holding_numbers))
+    run_check(check, lambda: Wrapping(holding(28317.4)))
+
+
+@pytest.mark.parametrize(
+    "held", [8317, "40128888888818818317"], ids=["the code alone", "the card, digits after"]
+)
+def test_the_code_alone_and_the_card_anywhere_are_leaks(held: object) -> None:
+    """The security code as a number of its own is a leak, and the card number is one wherever it stands."""
+    [check] = [c for c in CHECKS if c.name == "closed_after_reading"]
+    with pytest.raises(ConformanceFailure, match="the local 'held' of flaw"):
+        run_check(check, lambda: Wrapping(holding(held)))
 
 
 def test_failure_messages_never_show_a_secret() -> None:

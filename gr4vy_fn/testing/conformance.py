@@ -89,9 +89,9 @@ _CARD = "4012888888881881"
 _SECURITY_CODE = "8317"
 _TOKEN = "conformance-token-5b8e1c0f9d2a"  # noqa: S105 - made up, to be looked for
 _SECRETS = (_CARD, _SECURITY_CODE, _TOKEN)
-# A secret made of digits counts only as a whole number: a clock reading such as 28317.4 in a
-# local holds the security code's digits by chance, not the code.
-_A_SECRET = re.compile("|".join(rf"(?<!\d){s}(?!\d)" if s.isdigit() else re.escape(s) for s in _SECRETS))
+# The security code counts only as a whole number: a clock reading such as 28317.4 in a local
+# holds its four digits by chance, not the code. The card and the token count anywhere.
+_A_SECRET = re.compile(rf"{_CARD}|(?<!\d){_SECURITY_CODE}(?!\d)|{re.escape(_TOKEN)}")
 _SESSION_ID = "8724fd24-5489-4a5d-90fd-0604df7d3b83"
 _UNRESOLVABLE = "https://gr4vy-conformance.invalid"
 
