@@ -71,13 +71,11 @@ def resolve(host: str, port: int, family: int, left: float | None) -> list[Addre
         lookup = _under_way.get(key)
         if lookup is None:
             lookup = _under_way[key] = _Lookup()
+            helper = threading.Thread(target=_look_up, args=(key, lookup), name="gr4vy_fn-dns", daemon=True)
             try:
-                threading.Thread(
-                    target=_look_up, args=(key, lookup), name="gr4vy_fn-dns", daemon=True
-                ).start()
-            except (
-                BaseException
-            ):  # no thread (none left, or the interpreter is exiting): nothing is under way
+                helper.start()
+            except BaseException:
+                # No thread (none left, or the interpreter is exiting): nothing is under way.
                 del _under_way[key]
                 raise
     if not lookup.done.wait(max(left, 0.0)):
