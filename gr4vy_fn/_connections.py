@@ -33,12 +33,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
 from ._dns import LookupAbandoned, resolve
+from ._fork import set_aside
 
 # A Content-Length is ASCII digits; more than 18 of them is no size anyone sends.
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
@@ -264,6 +266,17 @@ class DeadlineHTTPSConnectionPool(HTTPSConnectionPool):
     """A pool of DeadlineHTTPSConnection."""
 
     ConnectionCls = DeadlineHTTPSConnection
+
+
+def forget_pools_of_parent(manager: PoolManager) -> None:
+    """In a forked child, start `manager` with no pools: the parent's sockets are the parent's.
+
+    The inherited pools are set aside untouched, not closed: their locks may
+    have been held, at the fork, by a thread of the parent that the child does
+    not have, and closing them would wait on those locks forever.
+    """
+    set_aside(manager.pools)
+    manager.pools = type(manager.pools)(manager.pools._maxsize)
 
 
 POOL_CLASSES = {"http": DeadlineHTTPConnectionPool, "https": DeadlineHTTPSConnectionPool}

@@ -9,6 +9,7 @@ deadline has passed); bodies are read in bounded steps.
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import httpx
 
 from ._dns import LookupAbandoned, resolve
 from ._http import Headers, HttpRequest, HttpResponse, Timeout
+from ._httpx_pool import close_if_surplus, forget_connections_of_parent, pool_of
 from ._limits import Attempt, causes, current, read_body, tls_failure
 from .errors import (
     ConnectError,
@@ -127,13 +129,13 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 def _bound(client: httpx.Client) -> bool:
     """Wrap the network backend of the client's default transport; say whether it could be found."""
-    pool = getattr(getattr(client, "_transport", None), "_pool", None)
+    pool = pool_of(client)
     backend = getattr(pool, "_network_backend", None)
     if isinstance(backend, _DeadlineBackend):
         return True
     if not isinstance(backend, httpcore.NetworkBackend):
         return False
-    pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+    pool._network_backend = _DeadlineBackend(backend)
     return True
 
 
@@ -145,7 +147,10 @@ class HttpxTransport:
     by the deadline). The whole attempt ends by `Timeout.total` (the host name
     lookup included),
     bodies over `max_response_bytes` are refused without being read in full,
-    and gzip bodies are inflated in bounded steps.
+    and gzip bodies are inflated in bounded steps. A connection whose answer
+    is followed by bytes the server should not have sent is closed, never
+    pooled; after `os.fork()`, the child never uses a connection the parent
+    opened.
     """
 
     def __init__(
@@ -154,6 +159,7 @@ class HttpxTransport:
         self.client = client if client is not None else httpx.Client(follow_redirects=False)
         self.max_response_bytes = max_response_bytes
         self.bounded = _bound(self.client)
+        self._pid = os.getpid()
 
     def close(self) -> None:
         """Close the client's connections."""
@@ -161,6 +167,9 @@ class HttpxTransport:
 
     def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         """Send `request` once and return the whole response, or raise a TransportError."""
+        if self._pid != os.getpid():  # a forked child: the pool's connections are the parent's
+            self._pid = os.getpid()
+            forget_connections_of_parent(pool_of(self.client))
         with Attempt(timeout.total) as attempt:
             answer, error = self._request(request, timeout, attempt)
             if error is not None:
@@ -168,6 +177,7 @@ class HttpxTransport:
             assert answer is not None
             try:
                 body = self._read(answer, attempt)
+                close_if_surplus(pool_of(self.client), answer)
             finally:
                 answer.close()
         return HttpResponse(

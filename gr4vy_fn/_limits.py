@@ -90,58 +90,103 @@ def read_body(
     DeadlineExceeded past the deadline, and ConnectionDropped for a body that
     does not inflate; anything `chunks` raises passes through.
     """
-    declared = declared_length(length)
-    if declared is not None and declared > limit:
-        msg = f"the body ({declared} bytes) is over the limit of {limit}"
-        raise ResponseTooLarge(message=msg, status=status)
-    try:
-        return _gathered(_decoded(iter(chunks), encoding), limit=limit, status=status, attempt=attempt)
-    except zlib.error:
-        pass
-    raise ConnectionDropped(message="the body did not inflate", request_sent=True)  # with no context
-
-
-def _gathered(pieces: Iterator[bytes], *, limit: int, status: int, attempt: Attempt) -> bytes:
-    body = bytearray()
-    for piece in pieces:
-        body += piece
-        if len(body) > limit:
-            msg = f"the body is over the limit of {limit} bytes"
-            raise ResponseTooLarge(message=msg, status=status)
+    refuse_declared_over(length, limit, status)
+    body = Body(encoding, limit=limit, status=status)
+    for chunk in chunks:
+        body.add(chunk)
         if attempt.expired():
             raise DeadlineExceeded(message="the body did not arrive in time", request_sent=True)
-    return bytes(body)
+    return body.whole()
 
 
-def _decoded(chunks: Iterator[bytes], encoding: str) -> Iterator[bytes]:
-    """Undo the content codings in `encoding` (applied in order, so undone last first)."""
-    for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
-        if coding in ("gzip", "x-gzip", "deflate"):
-            chunks = _inflated(chunks)
-        elif coding != "identity":
-            return chunks  # a coding we did not ask for and cannot undo: the bytes as they came
-    return chunks
+def refuse_declared_over(length: str | None, limit: int, status: int) -> None:
+    """Raise ResponseTooLarge when the Content-Length `length` declares more than `limit` bytes."""
+    declared = declared_length(length)
+    if declared is not None and declared > limit:
+        # The declared number is the server's text (it may be a card number): the message keeps only ours.
+        raise ResponseTooLarge(message=f"the declared body is over the limit of {limit} bytes", status=status)
 
 
-def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Inflate gzip (any number of members) or zlib data, never more than a step of output at a time."""
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # 32: recognise the gzip or zlib header
-    fed = False
-    for chunk in chunks:
-        data, fed = chunk, fed or bool(chunk)
-        while True:
-            out = inflater.decompress(data, _STEP)
-            if out:
-                yield out
-            data = inflater.unconsumed_tail
-            if inflater.eof and inflater.unused_data:  # another gzip member follows
-                data = inflater.unused_data
-                inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)
-            elif not data and len(out) < _STEP:  # a full step may leave output pending: ask again
+class Body:
+    """A body read as it arrives: its content codings undone in bounded steps, refused once over `limit`.
+
+    Each coding (gzip, x-gzip, deflate, applied in order and so undone last
+    first) inflates at most 64 KiB at a time, and the size is checked after
+    each step, so neither a ratio bomb nor stacked codings (`gzip, gzip`) can
+    fill memory. More than five codings, as urllib3 counts, are refused; a
+    coding nobody asked for and none can undo leaves the bytes as they came.
+    """
+
+    __slots__ = ("_limit", "_parts", "_stages", "_status")
+
+    def __init__(self, encoding: str, *, limit: int, status: int) -> None:
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip()] if encoding else []
+        if len(codings) > _MAX_CODINGS:
+            raise ConnectionDropped(message="too many content codings", request_sent=True)
+        self._stages: list[_Inflater] = []
+        for coding in reversed(codings):
+            if coding in ("gzip", "x-gzip", "deflate"):
+                self._stages.append(_Inflater())
+            elif coding != "identity":
+                self._stages = []
                 break
-    if fed and not inflater.eof:
-        msg = "the compressed body ended early"
-        raise zlib.error(msg)
+        self._parts = bytearray()
+        self._limit = limit
+        self._status = status
+
+    def add(self, chunk: bytes) -> None:
+        """Take the next bytes as sent. Raise ResponseTooLarge or ConnectionDropped (no inflating)."""
+        pieces: Iterable[bytes] = (chunk,)
+        for stage in self._stages:
+            pieces = stage.inflated(pieces)
+        try:
+            for piece in pieces:
+                self._parts += piece
+                if len(self._parts) > self._limit:
+                    msg = f"the body is over the limit of {self._limit} bytes"
+                    raise ResponseTooLarge(message=msg, status=self._status)
+        except zlib.error:
+            pass
+        else:
+            return
+        raise ConnectionDropped(message="the body did not inflate", request_sent=True)  # with no context
+
+    def whole(self) -> bytes:
+        """Return the body, once every chunk was added; raise ConnectionDropped if a coding ended early."""
+        if any(stage.fed and not stage.done for stage in self._stages):
+            raise ConnectionDropped(message="the body did not inflate: it ended early", request_sent=True)
+        return bytes(self._parts)
+
+
+_MAX_CODINGS = 5
+
+
+class _Inflater:
+    """Inflate gzip (any number of members) or zlib data, never more than a step of output at a time."""
+
+    __slots__ = ("_zlib", "fed")
+
+    def __init__(self) -> None:
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 32)  # 32: recognise the gzip or zlib header
+        self.fed = False
+
+    @property
+    def done(self) -> bool:
+        return self._zlib.eof
+
+    def inflated(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        for data in chunks:
+            self.fed = self.fed or bool(data)
+            while True:
+                out = self._zlib.decompress(data, _STEP)
+                if out:
+                    yield out
+                data = self._zlib.unconsumed_tail
+                if self._zlib.eof and self._zlib.unused_data:  # another gzip member follows
+                    data = self._zlib.unused_data
+                    self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 32)
+                elif not data and len(out) < _STEP:  # a full step may leave output pending: ask again
+                    break
 
 
 def causes(exc: BaseException) -> list[BaseException]:

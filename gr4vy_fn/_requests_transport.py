@@ -24,7 +24,7 @@ from urllib3 import exceptions as urllib3_errors
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from ._connections import open_socket
+from ._connections import forget_pools_of_parent, open_socket
 from ._http import Headers, HttpRequest, HttpResponse, Timeout
 from ._limits import Attempt, causes, current, read_body, tls_failure
 from .errors import (
@@ -205,7 +205,8 @@ class RequestsTransport:
 
     Give it your own session for its proxies, certificates or mounted adapters
     (its HTTP adapters' pools are made to report to the attempt: the deadline
-    covers connections they make from then on). The whole attempt ends by
+    covers connections they make from then on). After `os.fork()`, the child
+    never uses a connection the parent opened. The whole attempt ends by
     `Timeout.total` (the host name lookup included), bodies over `max_response_bytes` are refused
     without being read in full, and gzip bodies are inflated in bounded steps.
     """
@@ -216,13 +217,23 @@ class RequestsTransport:
         self.session = session if session is not None else requests.Session()
         self.max_response_bytes = max_response_bytes
         _watch(self.session)
+        self._pid = os.getpid()
 
     def close(self) -> None:
         """Close the session's connections."""
         self.session.close()
 
+    def _forget_connections_of_parent(self) -> None:
+        """In a forked child: the pooled connections of the session's adapters are the parent's."""
+        self._pid = os.getpid()
+        for adapter in self.session.adapters.values():
+            if isinstance(adapter, HTTPAdapter):
+                forget_pools_of_parent(adapter.poolmanager)
+
     def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         """Send `request` once and return the whole response, or raise a TransportError."""
+        if self._pid != os.getpid():
+            self._forget_connections_of_parent()
         attempt = _WatchedAttempt(timeout.total)
         try:
             with attempt:

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 import urllib3
 from urllib3 import exceptions as urllib3_errors
 
-from ._connections import POOL_CLASSES, DeadlinePassed, NotSentInTime, attempt_deadline, plain_length
+from ._connections import (
+    POOL_CLASSES,
+    DeadlinePassed,
+    NotSentInTime,
+    attempt_deadline,
+    forget_pools_of_parent,
+    plain_length,
+)
 from ._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout, Transport
 from .config import is_loopback_url
 from .errors import (
@@ -192,7 +199,6 @@ class Urllib3Transport:
         self._last_used = time.monotonic()
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._pools_of_parent: list[object] = []
         self._last_timeout: tuple[tuple[float | None, float | None], urllib3.Timeout] | None = None
 
     def close(self) -> None:
@@ -225,16 +231,10 @@ class Urllib3Transport:
         return manager
 
     def _forget_connections_of_parent(self) -> None:
-        """In a forked child, start with empty pools: the parent's sockets are the parent's.
-
-        The inherited pools are set aside untouched, not closed: their locks may
-        have been held, at the fork, by a thread of the parent that the child
-        does not have, and closing them would wait on those locks forever.
-        """
+        """In a forked child, start with empty pools (and a lock of the child's own)."""
         self._lock = threading.Lock()
         for manager in self._managers.values():
-            self._pools_of_parent.append(manager.pools)
-            manager.pools = type(manager.pools)(manager.pools._maxsize)
+            forget_pools_of_parent(manager)
         self._pid = os.getpid()
 
     def _drop_idle_connections(self, now: float) -> None:
@@ -294,9 +294,9 @@ class Urllib3Transport:
         declared = plain_length(response.headers.get("content-length"))
         if declared is not None and declared > limit:
             response.close()
+            # The declared number is the server's text (it may be a card number): the message keeps only ours.
             raise ResponseTooLarge(
-                message=f"the body ({declared} bytes) is over the limit of {limit}",
-                status=response.status,
+                message=f"the declared body is over the limit of {limit} bytes", status=response.status
             )
         expected = -1 if declared is None else declared
         # Nothing asked for compression; only a body that says it is encoded goes through a decoder.

@@ -32,6 +32,7 @@ from ..models import CheckoutSession, CheckoutSessionCreateRequest
 from ..operations import Request
 from ._default import aclose, default_async_transport
 from ._limit import time_limit
+from ._loops import note_loop
 
 if TYPE_CHECKING:
     from ..models import CheckoutSessionSecureFieldsUpdate  # made on first use
@@ -69,12 +70,17 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(msg)
 
 
+_GRACE = 0.05
+"""Seconds past an attempt's total before it is stopped from outside: a transport that keeps the total
+itself says first, and better, whether its request went out."""
+
+
 async def _attempt(transport: AsyncTransport, step: Send) -> Outcome:
     """Await one attempt, never past its timeout's total (which the engine clips to the deadline)."""
     try:
         if step.timeout.total is None:
             return await transport.send(step.request, step.timeout)
-        async with time_limit(step.timeout.total):
+        async with time_limit(step.timeout.total + _GRACE):
             return await transport.send(step.request, step.timeout)
     except TransportError as exc:
         return exc
@@ -114,6 +120,7 @@ async def send(
     """
     checked_keywords(config, timeout, deadline)
     config = config if config is not None else default_config()
+    note_loop(asyncio.get_running_loop())
     if transport is None:
         transport = await default_async_transport()
     else:

@@ -3,26 +3,97 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
 
+from .._fork import emptied
 from .._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout
-from ..errors import ConnectError, ConnectionDropped, ConnectTimeout, ReadTimeout, TlsError, TransportError
+from ..errors import (
+    ConnectError,
+    ConnectionDropped,
+    ConnectTimeout,
+    ReadTimeout,
+    TlsError,
+    TransportError,
+    _deadline_exceeded,
+)
 from ._body import read_limited
+from ._limit import time_limit
 
 
-def _mapped(exc: BaseException) -> TransportError:
+class _OnTheWire:
+    """One send, as aiohttp's tracing reports it: how many connections it took, and whether one was made."""
+
+    __slots__ = ("connected", "tries")
+
+    def __init__(self) -> None:
+        self.tries = 0
+        self.connected = False
+
+
+class _ResendRefused(Exception):
+    """aiohttp set out to send the request a second time: the attempt ends here instead."""
+
+
+async def _trying(session: object, context: SimpleNamespace, params: object) -> None:
+    sending = context.trace_request_ctx
+    if isinstance(sending, _OnTheWire):
+        sending.tries += 1
+        if sending.tries > 1:
+            raise _ResendRefused
+
+
+async def _connected(session: object, context: SimpleNamespace, params: object) -> None:
+    sending = context.trace_request_ctx
+    if isinstance(sending, _OnTheWire):
+        sending.connected = True
+
+
+async def _reused(session: object, context: SimpleNamespace, params: object) -> None:
+    await _trying(session, context, params)
+    await _connected(session, context, params)
+
+
+def _tracing() -> aiohttp.TraceConfig:
+    """The trace hooks that count a send's connections, and stop a second one (aiohttp's own resend)."""
+    tracing = aiohttp.TraceConfig()
+    # aiohttp 3.11's annotations of these signals take the callback for its argument (3.12 fixed them).
+    tracing.on_connection_create_start.append(_trying)  # type: ignore[arg-type, unused-ignore]
+    tracing.on_connection_create_end.append(_connected)  # type: ignore[arg-type, unused-ignore]
+    tracing.on_connection_reuseconn.append(_reused)  # type: ignore[arg-type, unused-ignore]
+    tracing.freeze()
+    return tracing
+
+
+_TRACING = _tracing()
+
+
+def _send_once(session: aiohttp.ClientSession) -> None:
+    """Make `session` send each request at most once: its own resend off, and our trace hooks on guard."""
+    # aiohttp re-sends an idempotent request itself when a connection drops (ServerDisconnectedError),
+    # under gr4vy_fn's attempt engine; the hooks refuse such a resend should this switch ever go.
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
+    if _TRACING not in session.trace_configs:
+        session.trace_configs.append(_TRACING)
+
+
+def _mapped(exc: BaseException, sending: _OnTheWire) -> TransportError:
     """Map an aiohttp failure to the TransportError saying whether the request may have been sent."""
-    # The connector's errors come before a byte is written; everything else may come after.
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return TlsError(message="the certificate did not verify", verification=True)
-    if isinstance(exc, aiohttp.ClientConnectorSSLError):
-        return TlsError(message="the TLS handshake failed")
-    if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return ConnectError(message="the host name did not resolve")
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return ConnectError(message="the connection was refused or failed")
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+    if isinstance(exc, _ResendRefused):
+        return ConnectionDropped(message="the connection broke", request_sent=True)
+    if not sending.connected:  # no connection was made: nothing was written
+        if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+            return TlsError(message="the certificate did not verify", verification=True)
+        if isinstance(exc, aiohttp.ClientConnectorSSLError):
+            return TlsError(message="the TLS handshake failed")
+        if isinstance(exc, aiohttp.ClientConnectorDNSError):
+            return ConnectError(message="the host name did not resolve")
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return ConnectError(message="the connection was refused or failed")
         return ConnectTimeout(message="no connection in time")
     if isinstance(exc, (aiohttp.ServerTimeoutError, asyncio.TimeoutError, TimeoutError)):
         return ReadTimeout(message="no answer in time")
@@ -34,10 +105,14 @@ class AiohttpTransport:
 
     Made without a session, it opens one on first use in the running event loop
     and closes it in `aclose()`; it then belongs to that loop. Given a session,
-    it uses it and leaves closing it to you. A connection idle for more than
-    `idle_timeout` seconds is not reused, and a connection whose answer was not
-    read to the end (an error, a cancellation) is closed, never pooled.
-    Bodies over `max_response_bytes` are refused without being read in full.
+    it uses it and leaves closing it to you; the session's own resend of an
+    idempotent request on a dropped connection is turned off (retrying is
+    gr4vy_fn's), and a trace hook of gr4vy_fn's is added to it. A connection
+    idle for more than `idle_timeout` seconds is not reused, and a connection
+    whose answer was not read to the end (an error, a cancellation) is closed,
+    never pooled. Bodies over `max_response_bytes` are refused without being
+    read in full; compressed bodies are inflated here, in bounded steps. After
+    `os.fork()`, the child never uses a connection the parent opened.
     """
 
     def __init__(
@@ -53,21 +128,45 @@ class AiohttpTransport:
         self.max_response_bytes = max_response_bytes
         self._limit = limit
         self._idle_timeout = idle_timeout
+        self._pid = os.getpid()
+        if session is not None:
+            _send_once(session)
 
     def _client(self) -> aiohttp.ClientSession:
+        if self._pid != os.getpid():
+            self._forget_connections_of_parent()
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._limit, keepalive_timeout=self._idle_timeout)
             # Nothing asks for compression, as in the sync transport; the User-Agent is prepare's.
             self._session = aiohttp.ClientSession(
-                connector=connector, skip_auto_headers=("Accept-Encoding", "User-Agent")
+                connector=connector,
+                skip_auto_headers=("Accept-Encoding", "User-Agent"),
+                auto_decompress=False,
             )
+            _send_once(self._session)
         return self._session
+
+    def _forget_connections_of_parent(self) -> None:
+        """In a forked child: the idle connections in the pool are the parent's; set them aside."""
+        self._pid = os.getpid()
+        connector: Any = self._session.connector if self._session is not None else None
+        if connector is not None and hasattr(connector, "_conns"):
+            connector._conns = emptied(connector._conns)
 
     async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         """Send `request` once and return the whole response, or raise a TransportError."""
-        limits = aiohttp.ClientTimeout(
-            total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
-        )
+        sending = _OnTheWire()
+        try:
+            if timeout.total is None:
+                return await self._exchange(request, timeout, sending)
+            async with time_limit(timeout.total):
+                return await self._exchange(request, timeout, sending)
+        except (TimeoutError, asyncio.TimeoutError):
+            pass
+        raise _deadline_exceeded(sending.connected)  # outside the except block: no library frames
+
+    async def _exchange(self, request: HttpRequest, timeout: Timeout, sending: _OnTheWire) -> HttpResponse:
+        limits = aiohttp.ClientTimeout(sock_connect=timeout.connect, sock_read=timeout.read)
         try:
             response = await self._client().request(
                 request.method,
@@ -76,20 +175,28 @@ class AiohttpTransport:
                 headers=request.headers.to_dict(),
                 allow_redirects=False,
                 timeout=limits,
+                auto_decompress=False,
+                trace_request_ctx=sending,
             )
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise _mapped(exc) from None
+        except (aiohttp.ClientError, _ResendRefused) as exc:
+            error = _mapped(exc, sending)
+        else:
+            return await self._read(response, sending)
+        raise error
+
+    async def _read(self, response: aiohttp.ClientResponse, sending: _OnTheWire) -> HttpResponse:
         try:
             body = await read_limited(
                 response.content.iter_any(),
                 declared=response.headers.get("Content-Length"),
+                encoding=response.headers.get("Content-Encoding", ""),
                 status=response.status,
                 limit=self.max_response_bytes,
             )
         except BaseException as exc:
             response.close()  # not read to the end: the connection must not go back to the pool
-            if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError)):
-                raise _mapped(exc) from None
+            if isinstance(exc, aiohttp.ClientError):
+                raise _mapped(exc, sending) from None
             raise
         response.release()
         return HttpResponse(status=response.status, headers=Headers.deferred(response.headers), body=body)

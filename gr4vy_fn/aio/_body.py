@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from ..errors import ResponseTooLarge
+from .._limits import Body, refuse_declared_over
 
 
 async def read_limited(
-    chunks: AsyncIterator[bytes], *, declared: str | None, status: int, limit: int
+    chunks: AsyncIterator[bytes], *, declared: str | None, encoding: str, status: int, limit: int
 ) -> bytes:
-    """Return the whole body, or raise ResponseTooLarge as soon as it is known to be over `limit` bytes.
+    """Return the whole body, inflated, or raise ResponseTooLarge once it is known to be over `limit` bytes.
 
-    A declared Content-Length over the limit is refused before reading a byte.
-    The caller closes the connection when this raises: it was not read to the end.
+    `chunks` are the bytes as sent; `encoding` is the Content-Encoding, undone
+    here in bounded steps (see gr4vy_fn._limits.Body). A declared Content-Length
+    over the limit is refused before reading a byte. The caller closes the
+    connection when this raises: it was not read to the end.
     """
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ResponseTooLarge(
-            message=f"the body ({declared} bytes) is over the limit of {limit}", status=status
-        )
-    parts: list[bytes] = []
-    size = 0
+    refuse_declared_over(declared, limit, status)
+    body = Body(encoding, limit=limit, status=status)
     async for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            raise ResponseTooLarge(message=f"the body is over the limit of {limit} bytes", status=status)
-        parts.append(chunk)
-    return b"".join(parts)
+        body.add(chunk)
+    return body.whole()

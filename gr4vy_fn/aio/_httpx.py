@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import os
 import socket
 import ssl
+from typing import Any
 
 import httpx
 
 from .._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout
-from ..errors import ConnectError, ConnectionDropped, ConnectTimeout, ReadTimeout, TlsError, TransportError
+from .._httpx_pool import close_if_surplus, forget_connections_of_parent, pool_of
+from ..errors import (
+    ConnectError,
+    ConnectionDropped,
+    ConnectTimeout,
+    ReadTimeout,
+    TlsError,
+    TransportError,
+    _deadline_exceeded,
+)
 from ._body import read_limited
+from ._limit import time_limit
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -22,14 +35,32 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
+class _Writes:
+    """httpcore's trace of one send: whether the request's head started out on the wire."""
+
+    __slots__ = ("started",)
+
+    def __init__(self) -> None:
+        self.started = False
+
+    async def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event.endswith("send_request_headers.started"):
+            self.started = True
+
+
+def _tls_failure(exc: ssl.SSLError) -> TlsError:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TlsError(message="the certificate did not verify", verification=True)
+    return TlsError(message="the TLS handshake failed")
+
+
 def _mapped(exc: httpx.HTTPError) -> TransportError:
     """Map an httpx failure to the TransportError saying whether the request may have been sent."""
     if isinstance(exc, httpx.ConnectError):  # no connection: nothing was written
         causes = _causes(exc)
-        if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes):
-            return TlsError(message="the certificate did not verify", verification=True)
-        if any(isinstance(cause, ssl.SSLError) for cause in causes):
-            return TlsError(message="the TLS handshake failed")
+        tls = next((cause for cause in causes if isinstance(cause, ssl.SSLError)), None)
+        if tls is not None:
+            return _tls_failure(tls)
         if any(isinstance(cause, socket.gaierror) for cause in causes):
             return ConnectError(message="the host name did not resolve")
         return ConnectError(message="the connection was refused or failed")
@@ -59,8 +90,12 @@ class HttpxTransport:
     SSL_CERT_FILE and SSL_CERT_DIR are read then). Given a
     client, it uses it and leaves closing it to you. A connection idle for more
     than `idle_timeout` seconds is not reused, and a connection whose answer
-    was not read to the end (an error, a cancellation) is closed, never pooled.
-    Bodies over `max_response_bytes` are refused without being read in full.
+    was not read to the end (an error, a cancellation), or was followed by
+    bytes the server should not have sent, is closed, never pooled. Bodies
+    over `max_response_bytes` are refused without being read in full;
+    compressed bodies are inflated here, in bounded steps. The whole attempt
+    ends by `Timeout.total`. After `os.fork()`, the child never uses a
+    connection the parent opened.
     """
 
     def __init__(
@@ -77,8 +112,13 @@ class HttpxTransport:
         self._limits = httpx.Limits(
             max_connections=limit, max_keepalive_connections=limit, keepalive_expiry=idle_timeout
         )
+        self._pid = os.getpid()
 
     def _open(self) -> httpx.AsyncClient:
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            if self._client is not None:
+                forget_connections_of_parent(pool_of(self._client))
         if self._client is None:
             self._client = httpx.AsyncClient(limits=self._limits, follow_redirects=False, verify=_trust())
             # Nothing asks for compression, as in the sync transport.
@@ -87,6 +127,17 @@ class HttpxTransport:
 
     async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         """Send `request` once and return the whole response, or raise a TransportError."""
+        writes = _Writes()
+        try:
+            if timeout.total is None:
+                return await self._exchange(request, timeout, writes)
+            async with time_limit(timeout.total):
+                return await self._exchange(request, timeout, writes)
+        except (TimeoutError, asyncio.TimeoutError):
+            pass
+        raise _deadline_exceeded(writes.started)  # outside the except block: no library frames
+
+    async def _exchange(self, request: HttpRequest, timeout: Timeout, writes: _Writes) -> HttpResponse:
         client = self._open()
         limits = httpx.Timeout(
             connect=timeout.connect, read=timeout.read, write=timeout.read, pool=timeout.connect
@@ -97,15 +148,22 @@ class HttpxTransport:
             headers=request.headers.to_dict(),
             content=request.body,
             timeout=limits,
+            extensions={"trace": writes},
         )
         try:
             response = await client.send(built, stream=True)
         except httpx.HTTPError as exc:
-            raise _mapped(exc) from None
+            error = _mapped(exc)
+            if not writes.started and error.request_sent:  # the trace saw nothing go out
+                error = ConnectError(message=error.message, request_sent=False)
+            raise error from None
+        except ssl.SSLError as exc:  # httpcore 1.0.0 lets the TLS handshake's own error through
+            raise _tls_failure(exc) from None
         try:
             body = await read_limited(
-                response.aiter_bytes(),
+                response.aiter_raw(),
                 declared=response.headers.get("Content-Length"),
+                encoding=response.headers.get("Content-Encoding", ""),
                 status=response.status_code,
                 limit=self.max_response_bytes,
             )
@@ -114,6 +172,7 @@ class HttpxTransport:
             if isinstance(exc, httpx.HTTPError):
                 raise _mapped(exc) from None
             raise
+        close_if_surplus(pool_of(client), response)
         await response.aclose()
         return HttpResponse(
             status=response.status_code, headers=Headers.deferred(response.headers.multi_items()), body=body

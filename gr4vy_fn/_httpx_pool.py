@@ -1,0 +1,55 @@
+"""What the httpx adapters (sync and async) do to the connection pool of httpcore under a client.
+
+- An answer followed by bytes the server should not have sent (a second
+  answer in the same write) leaves them in h11's buffer, where the next request
+  on the connection would read them as its own answer: such a connection is
+  closed when its answer is, never pooled.
+- In a forked child, the pool's connections are the parent's: they are set
+  aside, unused and unclosed (see gr4vy_fn._fork), and the pool starts empty.
+
+Both reach into httpcore 1.0's layout (a pool's connection list, an HTTP/1.1
+connection's h11 state); where that layout is not found (a transport mounted
+on the client), nothing is done.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ._fork import emptied, set_aside
+
+
+def pool_of(client: httpx.Client | httpx.AsyncClient) -> Any:
+    """Return the httpcore pool of the client's default transport, or None."""
+    return getattr(getattr(client, "_transport", None), "_pool", None)
+
+
+def close_if_surplus(pool: Any, answer: httpx.Response) -> None:
+    """Have the connection of `answer` (read to its end, not yet closed) closed with it if bytes follow it."""
+    stream = answer.extensions.get("network_stream")
+    for connection in getattr(pool, "connections", ()):
+        http11 = getattr(connection, "_connection", None)
+        if stream is None or getattr(http11, "_network_stream", None) is not stream:
+            continue
+        h11_state = getattr(http11, "_h11_state", None)
+        if h11_state is not None and h11_state.trailing_data[0]:
+            # Closing the answer calls this: the connection is then closed, not made idle for reuse.
+            http11._response_closed = getattr(http11, "aclose", None) or http11.close  # type: ignore[union-attr]
+        return
+
+
+def forget_connections_of_parent(pool: Any) -> None:
+    """In a forked child: set the pool's connections aside and start it empty (httpcore 1.0.0 and later)."""
+    if pool is None:
+        return
+    for name in ("_connections", "_pool", "_requests"):  # 1.0.0 calls the list of connections _pool
+        held = getattr(pool, name, None)
+        if isinstance(held, list):
+            setattr(pool, name, emptied(held))
+    for name in ("_optional_thread_lock", "_pool_lock"):  # a thread of the parent may have held it
+        lock = getattr(pool, name, None)
+        if lock is not None:
+            set_aside(lock)
+            setattr(pool, name, type(lock)())
