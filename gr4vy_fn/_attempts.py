@@ -24,6 +24,7 @@ from attrs import evolve, frozen
 
 from ._decode import decode
 from ._http import HeadersInput, HttpRequest, HttpResponse, Timeout
+from ._log_scrub import attempt_secrets, scrub_library_logs
 from ._prepare import prepare
 from .config import Config
 from .errors import (
@@ -40,6 +41,7 @@ from .retry import next_delay
 T = TypeVar("T")
 
 logger = logging.getLogger("gr4vy_fn")
+scrub_library_logs()
 
 
 @frozen
@@ -117,7 +119,10 @@ def attempts(
             return _named(expired, request, attempt - 1, may_have_acted)
         http_request = prepare(request, config, headers)
         attempt_timeout = base_timeout if remaining is None else base_timeout.clipped(remaining)
+        # Named for the log filter while the transport works (see gr4vy_fn._log_scrub).
+        attempt_secrets.set((request.secrets, http_request.headers.get("authorization", "")))
         outcome = yield Send(http_request, attempt_timeout)
+        attempt_secrets.set(None)
         assert outcome is not None  # a driver answers every Send with its outcome
         if debug:
             _log(request, outcome, attempt, clock() - started)

@@ -70,6 +70,49 @@ def plain_length(declared: str | None) -> int | None:
     return int(declared)
 
 
+def refuse_unreadable_head(response: http.client.HTTPResponse, *, cut: bool) -> None:
+    """Raise HTTPException for a head http.client read only in part, or whose end is a guess.
+
+    `cut` says the connection ended while the head was read (http.client then
+    takes what came as the whole head). A header line that is no header (no
+    colon) is refused here, before urllib3 would log the raw line, which may
+    echo the request's secrets. A Content-Length that is not one plain number
+    (`+112`, `11_2`, two values) leaves where the body ends a guess.
+    """
+    if cut:
+        raise http.client.HTTPException("the answer's head was cut short")
+    headers = response.msg
+    if headers.defects or (not headers.is_multipart() and headers.get_payload()):
+        raise http.client.HTTPException("the answer's head holds a line that is not a header")
+    if not response.chunked:
+        declared = headers.get_all("content-length") or []
+        if declared and not (len(set(declared)) == 1 and _CONTENT_LENGTH.fullmatch(declared[0].strip())):
+            raise http.client.HTTPException("the answer's Content-Length is not one plain number")
+
+
+class EndNoting(io.RawIOBase):
+    """A raw reader that notes when its stream ended (a read of no bytes)."""
+
+    def __init__(self, raw: io.RawIOBase) -> None:
+        super().__init__()
+        self._raw = raw
+        self.ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        count = self._raw.readinto(buffer)
+        if count == 0:
+            self.ended = True
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
 def _time_left() -> float | None:
     at = attempt_deadline.at
     return None if at is None else at - time.monotonic()
@@ -126,6 +169,7 @@ class _DeadlineReader(io.RawIOBase):
         self._deadline = deadline
         self._timeout = self._read_timeout = sock.gettimeout()
         self.probing = False
+        self.ended = False
 
     def readable(self) -> bool:
         return True
@@ -133,6 +177,12 @@ class _DeadlineReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int | None:
         if self.probing:
             return None  # "no data now": lets the buffer be inspected without waiting
+        count = self._read_by_deadline(buffer)
+        if count == 0:
+            self.ended = True
+        return count
+
+    def _read_by_deadline(self, buffer: Any) -> int | None:
         if self._deadline is None:
             return self._raw.readinto(buffer)
         left = self._deadline - time.monotonic()
@@ -181,12 +231,7 @@ class FinalAnswerResponse(http.client.HTTPResponse):
 
     def begin(self) -> None:
         super().begin()
-        if self.length is None and not self.chunked:  # no length, or one http.client could not read
-            declared = self.headers.get_all("content-length") or []
-            if declared and not (len(set(declared)) == 1 and _CONTENT_LENGTH.fullmatch(declared[0])):
-                # Where such an answer ends is a guess: refused before anyone reads it.
-                msg = "the answer's Content-Length is not one plain number"
-                raise http.client.HTTPException(msg)
+        refuse_unreadable_head(self, cut=self._reader.ended)
 
     def _read_status(self) -> tuple[str, int, str]:
         version, status, reason = super()._read_status()  # type: ignore[misc]

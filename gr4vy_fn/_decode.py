@@ -170,7 +170,7 @@ def _api_error(request: Request[Any], response: HttpResponse) -> ErrorValue:
     extra: dict[str, Any] = {}
     if cls is Error409DuplicateRecord:
         resource_id = data.get("resource_id")
-        extra["resource_id"] = resource_id if isinstance(resource_id, str) else None
+        extra["resource_id"] = _text(resource_id, secrets) if isinstance(resource_id, str) else None
     elif cls is Error429TooManyRequests:
         extra["retry_after"] = retry_after(response.headers)
     make: Callable[..., ApiError] = cls

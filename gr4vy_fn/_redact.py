@@ -72,6 +72,7 @@ _SECURITY_CODE = r"(?=[sScC\u017f])(?i:security[\s_-]?code|cvv2?|cvc2?|csc)[^\w]
 
 # The longest text one card number can take: 19 escaped digits and 18 gaps of
 # three escaped separators.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CARD_REACH = 19 * 6 + 18 * _MAX_SEPARATORS * 6
 
 
@@ -233,8 +234,17 @@ def _render(text: str, spans: list[tuple[int, int]], stop: int) -> str:
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """Return `text` with the request's `secrets`, card numbers, bearer tokens and security codes replaced."""
+    """Return `text` with the request's `secrets`, card numbers, bearer tokens and security codes replaced.
+
+    A lone surrogate (JSON can spell one: `\\ud800`) becomes U+FFFD, so that the text is always valid
+    UTF-8 and a log handler writing it does not drop the line.
+    """
+    text = _printable(text)
     return _render(text, _spans(text, secrets), len(text))
+
+
+def _printable(text: str) -> str:
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def reach(secrets: Iterable[str] = ()) -> int:
@@ -281,7 +291,7 @@ def _clipped(text: str, secrets: tuple[str, ...], limit: int, *, more: bool) -> 
     # the window, so it is found and hidden whole.
     window = _window(secrets, limit)
     cut = more or len(text) > window
-    text = text[:window]
+    text = _printable(text[:window])
     stop = window - reach(secrets) if cut else len(text)
     shown = _render(text, _spans(text, secrets), stop)
     if cut or len(shown) > limit:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import http.client
+import io
 import os
 import socket
 import threading
@@ -24,7 +25,7 @@ from urllib3 import exceptions as urllib3_errors
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from ._connections import forget_pools_of_parent, open_socket
+from ._connections import EndNoting, forget_pools_of_parent, open_socket, refuse_unreadable_head
 from ._http import Headers, HttpRequest, HttpResponse, Timeout
 from ._limits import Attempt, causes, current, read_body, tls_failure
 from .errors import (
@@ -48,7 +49,17 @@ class _FinalResponse(http.client.HTTPResponse):
 
     http.client skips `100 Continue` only: any other 1xx would be taken as the
     answer, and the real answer left on the connection for the next request.
+    A head cut short, or one whose end is a guess, is refused (see refuse_unreadable_head).
     """
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self._reader = EndNoting(self.fp.detach())  # nothing was read from fp yet
+        self.fp = io.BufferedReader(self._reader)
+
+    def begin(self) -> None:
+        super().begin()
+        refuse_unreadable_head(self, cut=self._reader.ended)
 
     def _read_status(self) -> tuple[str, int, str]:
         while True:
@@ -295,6 +306,11 @@ class RequestsTransport:
             )
         except (urllib3_errors.HTTPError, requests.RequestException, OSError) as exc:
             error = _mapped(exc, attempt)
+        except (
+            ValueError,
+            http.client.HTTPException,
+        ):  # framing urllib3 does not check (a negative chunk size)
+            error = ConnectionDropped(message="the answer's framing is not HTTP", request_sent=True)
         raise error
 
 

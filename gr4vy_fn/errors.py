@@ -55,6 +55,10 @@ def _server_text(value: str) -> str:
     return clip(value, limit=TEXT_LIMIT) if isinstance(value, str) else value
 
 
+def _optional_server_text(value: str | None) -> str | None:
+    return None if value is None else _server_text(value)
+
+
 def _shown_text(value: object) -> str:
     # Text was scrubbed when the value was made; anything else is scrubbed as it is shown.
     return repr(value) if isinstance(value, str) else clip(repr(value), limit=TEXT_LIMIT)
@@ -105,7 +109,7 @@ class Error404NotFound(ApiError):
 class Error409DuplicateRecord(ApiError):
     """409: a record with these details exists already."""
 
-    resource_id: str | None = None
+    resource_id: str | None = field(default=None, converter=_optional_server_text, repr=_shown_text)
 
 
 @define(eq=False, repr=False, auto_exc=False, kw_only=True)
