@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from ._converter import structure_answer
 from ._http import Headers, HttpResponse
-from ._redact import Scrubbed, clip, excerpt, scrub
+from ._redact import Scrubbed, clip, excerpt, reach
 from ._retry_after import retry_after
 from ._structure import ShapeError
 from .errors import (
@@ -73,8 +73,17 @@ def _unexpected(request: Request[Any], response: HttpResponse, reason: str) -> U
 
 
 def _shown_headers(headers: Headers, secrets: tuple[str, ...]) -> Headers:
-    """Return the headers an error value keeps, with what a server echoed of the secrets scrubbed."""
-    return Headers([(scrub(name, secrets), scrub(value, secrets)) for name, value in headers.items()])
+    """Return the headers an error value keeps, with what a server echoed of the secrets scrubbed.
+
+    They are read within a budget of their own (HEADERS_SCAN_BUDGET): past it, the rest are dropped.
+    """
+    reading = _Reading(secrets, HEADERS_SCAN_BUDGET)
+    kept: list[tuple[str, str]] = []
+    for name, value in headers.items():
+        if reading.spent:
+            break
+        kept.append((reading.text(name), reading.text(value)))
+    return Headers(kept)
 
 
 def _parsed_body(request: Request[Any], response: HttpResponse) -> Any:
@@ -100,46 +109,83 @@ def _structure(request: Request[T], response: HttpResponse, cls: type[T]) -> T |
         return _unexpected(request, response, f"not a {cls.__name__}: {exc}")
 
 
-def _location(value: object, secrets: tuple[str, ...]) -> str:
-    # An enum that grows over time: a value this version does not know is kept, as for every enum.
-    return _text(value, secrets) if isinstance(value, str) and value else "unknown"
+SCAN_BUDGET = 17_000
+"""The most characters of one error answer's texts (code, message, details), or headers, scrubbed.
+
+Scrubbing a hostile text costs up to some 4 µs a character, so a body of a
+thousand details would cost seconds past the call's deadline; three whole
+texts (2,000 characters each, and the reach of a secret around them) fit. The texts are
+read in order (code, message, resource id, then each detail); one that does
+not fit in what is left is cut shorter, and once the budget is spent no
+further detail is kept."""
 
 
-def _text(value: object, secrets: tuple[str, ...]) -> str:
-    # Clipped: only the start of a long text is scanned, and no secret is cut in part.
-    return Scrubbed(clip(value, secrets, limit=TEXT_LIMIT)) if isinstance(value, str) else ""
+HEADERS_SCAN_BUDGET = 6_000
+"""The most characters of one error answer's header names and values scrubbed (typically 1,000 are)."""
 
 
-def _details(items: object, secrets: tuple[str, ...]) -> tuple[ErrorDetail, ...]:
-    if not isinstance(items, list):
-        return ()
-    return tuple(
-        ErrorDetail(
-            location=_location(item.get("location"), secrets),
-            type=_text(item.get("type"), secrets),
-            pointer=_text(item.get("pointer"), secrets),
-            message=_text(item.get("message"), secrets),
-        )
-        for item in items
-        if isinstance(item, dict)
-    )
+class _Reading:
+    """The texts of one error answer, scrubbed of the request's secrets within SCAN_BUDGET."""
+
+    __slots__ = ("left", "reach", "secrets")
+
+    def __init__(self, secrets: tuple[str, ...], budget: int = SCAN_BUDGET) -> None:
+        self.secrets = secrets
+        self.reach = reach(secrets)
+        self.left = budget
+
+    @property
+    def spent(self) -> bool:
+        return self.left <= self.reach
+
+    def text(self, value: object) -> str:
+        # Clipped: only the start of a long text is scanned, and no secret is cut in part.
+        if not isinstance(value, str):
+            return ""
+        limit = min(TEXT_LIMIT, (self.left - self.reach) // 2)
+        if limit <= 0:
+            return "…" if value else ""
+        self.left -= min(len(value), 2 * limit + self.reach)
+        return Scrubbed(clip(value, self.secrets, limit=limit))
+
+    def location(self, value: object) -> str:
+        # An enum that grows over time: a value this version does not know is kept, as for every enum.
+        return self.text(value) if isinstance(value, str) and value else "unknown"
 
 
-def _validation_details(items: list[Any], secrets: tuple[str, ...]) -> tuple[ErrorDetail, ...]:
+def _details(items: object, reading: _Reading) -> tuple[ErrorDetail, ...]:
+    details: list[ErrorDetail] = []
+    for item in items if isinstance(items, list) else ():
+        if reading.spent:
+            break
+        if isinstance(item, dict):
+            details.append(
+                ErrorDetail(
+                    location=reading.location(item.get("location")),
+                    type=reading.text(item.get("type")),
+                    pointer=reading.text(item.get("pointer")),
+                    message=reading.text(item.get("message")),
+                )
+            )
+    return tuple(details)
+
+
+def _validation_details(items: list[Any], reading: _Reading) -> tuple[ErrorDetail, ...]:
     """Read a 422 `detail` list; its `input` and `ctx` may echo the request and are dropped."""
     details = []
     for item in items:
+        if reading.spent:
+            break
         if not isinstance(item, dict):
             continue
         parts = item.get("loc")
         loc = [str(part) for part in parts if isinstance(part, (str, int))] if isinstance(parts, list) else []
-        location = _location(loc[0] if loc else None, secrets)
         details.append(
             ErrorDetail(
-                location=location,
-                type=_text(item.get("type"), secrets),
-                pointer=_text("/" + "/".join(loc[1:]), secrets),
-                message=_text(item.get("msg"), secrets),
+                location=reading.location(loc[0] if loc else None),
+                type=reading.text(item.get("type")),
+                pointer=reading.text("/" + "/".join(loc[1:])),
+                message=reading.text(item.get("msg")),
             )
         )
     return tuple(details)
@@ -150,10 +196,12 @@ def _api_error(request: Request[Any], response: HttpResponse) -> ErrorValue:
     if isinstance(data, UnexpectedResponse):
         return data
     secrets = request.secrets
+    reading = _Reading(secrets)
     if isinstance(data, dict) and isinstance(data.get("detail"), list):
-        details = _validation_details(data["detail"], secrets)
+        details = _validation_details(data["detail"], reading)
         joined = "; ".join(f"{d.pointer}: {d.message}" for d in details)
-        message = _text(joined, secrets) or "validation failed"
+        # Made of scrubbed texts: scanned again only for a secret the joining spelled, within the window.
+        message = Scrubbed(clip(joined, secrets, limit=TEXT_LIMIT)) or "validation failed"
         return ErrorGeneric(
             status=response.status,
             code="validation_error",
@@ -167,18 +215,19 @@ def _api_error(request: Request[Any], response: HttpResponse) -> ErrorValue:
     if not looks_like_error:
         return _unexpected(request, response, f"status {response.status} without an error object")
     cls = _API_ERRORS.get(response.status, ErrorGeneric)
+    code, message = reading.text(data.get("code")), reading.text(data.get("message"))
     extra: dict[str, Any] = {}
     if cls is Error409DuplicateRecord:
         resource_id = data.get("resource_id")
-        extra["resource_id"] = _text(resource_id, secrets) if isinstance(resource_id, str) else None
+        extra["resource_id"] = reading.text(resource_id) if isinstance(resource_id, str) else None
     elif cls is Error429TooManyRequests:
         extra["retry_after"] = retry_after(response.headers)
     make: Callable[..., ApiError] = cls
     return make(
         status=response.status,
-        code=_text(data.get("code"), secrets),
-        message=_text(data.get("message"), secrets),
-        details=_details(data.get("details"), secrets),
+        code=code,
+        message=message,
+        details=_details(data.get("details"), reading),
         headers=_shown_headers(response.headers, secrets),
         **extra,
     )
