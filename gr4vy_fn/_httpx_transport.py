@@ -13,7 +13,7 @@ import os
 import socket
 import ssl
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpcore
 import httpx
@@ -228,7 +228,9 @@ class HttpxTransport:
 
 
 def _raw(answer: httpx.Response) -> Iterator[bytes]:
-    return answer.iter_raw(64 << 10)
+    # The stream itself, not iter_raw: that closes the answer once read, and the connection goes back to
+    # the pool before close_if_surplus can look at what follows the answer.
+    return iter(cast(httpx.SyncByteStream, answer.stream))
 
 
 def _mapped(exc: httpx.HTTPError, attempt: Attempt) -> TransportError:

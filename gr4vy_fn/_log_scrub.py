@@ -6,9 +6,9 @@ server may echo the bearer token or the card number there. While an attempt is
 under way, the attempt engine names its secrets (`attempt_secrets`), and a
 filter on each of these libraries' loggers scrubs every record they make (its
 message, its traceback's text, its stack) as error values are scrubbed
-(gr4vy_fn._redact). A record made outside a call is left as it is; a logger
-that logs nothing at its level costs nothing, since filters run only on the
-records made.
+(gr4vy_fn._redact); a record made outside an attempt (a transport used on its
+own) is scrubbed by the rules that need no request. A logger that logs nothing
+at its level costs nothing: filters run only on the records made.
 """
 
 from __future__ import annotations
@@ -47,15 +47,15 @@ attempt_secrets: contextvars.ContextVar[tuple[tuple[str, ...], str] | None] = co
 
 
 class _ScrubSecrets(logging.Filter):
-    """Scrub every record made during an attempt; let every record through."""
+    """Scrub every record (of the call's secrets too, during an attempt); let every record through."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         in_call = attempt_secrets.get()
-        if in_call is None:
-            return True
-        secrets, authorization = in_call
-        token = authorization.removeprefix("Bearer ")
-        secrets = (*secrets, token) if token else secrets
+        secrets: tuple[str, ...] = ()
+        if in_call is not None:
+            secrets, authorization = in_call
+            token = authorization.removeprefix("Bearer ")
+            secrets = (*secrets, token) if token else secrets
         try:
             message = record.getMessage()
         except Exception:  # a record whose arguments do not fit its message: shown as the library made it

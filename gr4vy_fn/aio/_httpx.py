@@ -7,7 +7,7 @@ import functools
 import os
 import socket
 import ssl
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -161,7 +161,8 @@ class HttpxTransport:
             raise _tls_failure(exc) from None
         try:
             body = await read_limited(
-                response.aiter_raw(),
+                # The stream itself, not aiter_raw: that closes the answer once read (see close_if_surplus).
+                aiter(cast(httpx.AsyncByteStream, response.stream)),
                 declared=response.headers.get("Content-Length"),
                 encoding=response.headers.get("Content-Encoding", ""),
                 status=response.status_code,

@@ -29,6 +29,7 @@ import contextlib
 import functools
 import gzip
 import inspect
+import logging
 import re
 import socket
 import ssl
@@ -112,6 +113,13 @@ _TRICKLE_SECONDS = _TRICKLE_TOTAL + _MARGIN + 0.15
 _TRICKLED_HEAD = b"HTTP/1.1 201 Created\r\nX-Slow: " + b"s" * 20 + b"\r\n\r\n"
 
 _SESSION = b'{"type":"checkout-session","id":"' + _SESSION_ID.encode() + b'"}'
+_OTHER_SESSION = b'{"type":"checkout-session","id":"0d6f2a7e-5b3c-4c1e-9a8f-2e4b6c8d0a1f"}'
+# A server that echoes what it was sent, where the transports' libraries log it.
+_ECHOED = f"Bearer {_TOKEN} {_CARD} cvv {_SECURITY_CODE}".encode()
+_ECHOING_HEAD = (
+    b"HTTP/1.1 201 Created\r\nX-Echo: " + _ECHOED + b"\r\n" + _ECHOED + b"\r\n"
+    b"Content-Length: %d\r\n\r\n" % len(_SESSION)
+)
 _HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 
 
@@ -136,6 +144,8 @@ class Outcome:
     elapsed: float
     server: FaultServer | None
     peak_memory: int | None = None
+    logs: tuple[str, ...] = ()
+    """Every log record any logger made during the sends, as a handler would write it."""
 
     @property
     def requests(self) -> int:
@@ -157,6 +167,8 @@ class Check:
     timeout: Timeout = _QUICK
     target: Target = "loopback"
     measure_memory: bool = False
+    send_again: bool = False
+    """Send the request a second time on the same transport; the verdict sees that answer (or error)."""
 
     def __str__(self) -> str:
         return self.name
@@ -260,6 +272,17 @@ def _the_request_as_given(outcome: Outcome) -> None:
 
 
 # --- the table ---
+
+
+def _answer(body: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        + body
+    )
+
+
+def _any_outcome(outcome: Outcome) -> None:
+    """Any answer or TransportError will do (the runner's own requirements still hold)."""
 
 
 def _gzip_bomb(inflated: int) -> bytes:
@@ -416,6 +439,51 @@ def checks(max_response_bytes: int = MAX_RESPONSE_BYTES) -> list[Check]:
             timeout=Timeout(connect=2, read=1, total=_TRICKLE_TOTAL),
         ),
         Check(
+            "surplus_bytes",
+            "an answer, a second behind it in the same write, then another send: never that second answer",
+            (Raw(_answer(_SESSION) + _answer(_OTHER_SESSION), close=False), Reply(201, _SESSION)),
+            _answered(201, _SESSION),
+            send_again=True,
+        ),
+        Check(
+            "head_cut_short",
+            "a status line and part of a header, then a close: ConnectionDropped, request_sent=True",
+            (Raw(b"HTTP/1.1 201 Created\r\nContent-Ty"),),
+            dropped,
+        ),
+        Check(
+            "signed_content_length",
+            "Content-Length: +N (int() reads it, HTTP does not): ConnectionDropped, request_sent=True",
+            (Raw(b"HTTP/1.1 201 Created\r\nContent-Length: +%d\r\n\r\n" % len(_SESSION) + _SESSION),),
+            dropped,
+        ),
+        Check(
+            "underscored_content_length",
+            "Content-Length: 1_0 (int() reads it, HTTP does not): ConnectionDropped, request_sent=True",
+            (Raw(b"HTTP/1.1 201 Created\r\nContent-Length: 1_0\r\n\r\n" + _SESSION[:10]),),
+            dropped,
+        ),
+        Check(
+            "negative_chunk_size",
+            "a chunk size of -1: ConnectionDropped, request_sent=True",
+            (Raw(b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n" + _SESSION),),
+            dropped,
+        ),
+        Check(
+            "echoed_secrets",
+            "the request's token and card echoed in the head, in a header and in a line that is no header: "
+            "no secret in any log record",
+            (Raw(_ECHOING_HEAD + _SESSION),),
+            _any_outcome,
+        ),
+        Check(
+            "stacked_gzip_bomb",
+            "Content-Encoding: gzip, gzip, each layer a bomb: ResponseTooLarge, in bounded memory",
+            (Reply(200, gzip.compress(_gzip_bomb(huge)), (("Content-Encoding", "gzip, gzip"),)),),
+            _bounded(memory, too_large),
+            measure_memory=True,
+        ),
+        Check(
             "untrusted_certificate",
             "a certificate no trusted authority signed: TlsError(verification=True), request_sent=False",
             expect=_verification(_raised(TlsError, request_sent=False)),
@@ -496,10 +564,14 @@ def _judge(check: Check, outcome: Outcome) -> None:
     try:
         if outcome.error is not None and not isinstance(outcome.error, TransportError):
             _fail(outcome, "a TransportError subclass or an answer, never another exception")
-        if outcome.server is not None and outcome.requests > 1:
-            _fail(outcome, f"exactly one request on the wire, not {outcome.requests}")
+        sends = 2 if check.send_again else 1
+        if outcome.server is not None and outcome.requests > sends:
+            _fail(outcome, f"exactly one request on the wire per send, not {outcome.requests} for {sends}")
         if outcome.error is not None:
             _no_secrets(outcome)
+        for line in outcome.logs:
+            if any(secret in line for secret in _SECRETS) and _A_SECRET.search(line):
+                _fail(outcome, "no card number, security code or token in any log record")
         check.expect(outcome)
     except ConformanceFailure as failure:
         msg = f"{check.name}: {check.behaviour}\n  {failure}"
@@ -556,19 +628,26 @@ def run_check(check: Check, make_transport: Callable[[], Transport]) -> None:
         request = _request(url)
         transport = make_transport()
         try:
-            with _memory(check.measure_memory) as peak:
+            with _memory(check.measure_memory) as peak, _logs() as logs:
                 started = time.monotonic()
-                try:
-                    response: HttpResponse | None = transport.send(request, check.timeout)
-                    error: BaseException | None = None
-                except Exception as raised:
-                    response, error = None, raised
+                response, error = _sent(transport, request, check.timeout)
+                if check.send_again and error is None:
+                    response, error = _sent(transport, request, check.timeout)
                 elapsed = time.monotonic() - started
         finally:
             _close(transport)
-        outcome = Outcome(response, error, elapsed, server, peak[0] if peak else None)
+        outcome = Outcome(response, error, elapsed, server, peak[0] if peak else None, tuple(logs))
         del error
         _judge(check, outcome)
+
+
+def _sent(
+    transport: Transport, request: HttpRequest, timeout: Timeout
+) -> tuple[HttpResponse | None, Exception | None]:
+    try:
+        return transport.send(request, timeout), None
+    except Exception as raised:
+        return None, raised
 
 
 async def arun_check(check: Check, make_transport: Callable[[], _AsyncTransport]) -> None:
@@ -577,19 +656,51 @@ async def arun_check(check: Check, make_transport: Callable[[], _AsyncTransport]
         request = _request(url)
         transport = make_transport()
         try:
-            with _memory(check.measure_memory) as peak:
+            with _memory(check.measure_memory) as peak, _logs() as logs:
                 started = time.monotonic()
-                try:
-                    response: HttpResponse | None = await transport.send(request, check.timeout)
-                    error: BaseException | None = None
-                except Exception as raised:
-                    response, error = None, raised
+                response, error = await _asent(transport, request, check.timeout)
+                if check.send_again and error is None:
+                    response, error = await _asent(transport, request, check.timeout)
                 elapsed = time.monotonic() - started
         finally:
             await _aclose(transport)
-        outcome = Outcome(response, error, elapsed, server, peak[0] if peak else None)
+        outcome = Outcome(response, error, elapsed, server, peak[0] if peak else None, tuple(logs))
         del error
         _judge(check, outcome)
+
+
+async def _asent(
+    transport: _AsyncTransport, request: HttpRequest, timeout: Timeout
+) -> tuple[HttpResponse | None, Exception | None]:
+    try:
+        return await transport.send(request, timeout), None
+    except Exception as raised:
+        return None, raised
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@contextlib.contextmanager
+def _logs() -> Iterator[list[str]]:
+    """Record what every logger writes, at every level, as a handler would write it."""
+    root = logging.getLogger()
+    recorder = _Recorder()
+    level = root.level
+    root.addHandler(recorder)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield recorder.lines
+    finally:
+        root.setLevel(level)
+        root.removeHandler(recorder)
 
 
 async def _aclose(transport: object) -> None:
