@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from tagged_server import Close, Pause, Step, TaggedServer, answer, plain, session_body
 
 import gr4vy_fn as g
-from gr4vy_fn.transports import Urllib3Transport
+from gr4vy_fn.transports import HttpxTransport, RequestsTransport, Urllib3Transport
 
 INTERIM = {
     100: b"HTTP/1.1 100 Continue\r\n\r\n",
@@ -232,8 +232,8 @@ def test_no_call_is_ever_handed_an_answer_for_another_request(
             assert result.id == tag
 
 
-def _calls_in(server: TaggedServer, prefix: str, count: int) -> int:
-    """Make `count` gets on the default transport from two threads; return how many came back crossed."""
+def _calls_in(server: TaggedServer, prefix: str, count: int, transport: g.Transport | None = None) -> int:
+    """Make `count` gets on `transport` (None: the default) from two threads; return how many went wrong."""
     crossed = 0
     lock = threading.Lock()
     config = make_config(server.url, retry=g.RetryPolicy(max_attempts=1))
@@ -242,8 +242,8 @@ def _calls_in(server: TaggedServer, prefix: str, count: int) -> int:
         nonlocal crossed
         for index in range(start, count, 2):
             tag = f"{prefix}-{index}"
-            result = g.get_checkout_session(tag, config=config)
-            if isinstance(result, g.CheckoutSession) and result.id != tag:
+            result = g.get_checkout_session(tag, config=config, transport=transport)
+            if not (isinstance(result, g.CheckoutSession) and result.id == tag):
                 with lock:
                     crossed += 1
 
@@ -255,10 +255,20 @@ def _calls_in(server: TaggedServer, prefix: str, count: int) -> int:
     return crossed
 
 
+def _transport(kind: str) -> g.Transport | None:
+    if kind == "requests":
+        return RequestsTransport()
+    if kind == "httpx":
+        return HttpxTransport()
+    return None  # the process-wide default transport
+
+
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
-def test_after_a_fork_parent_and_child_never_share_a_connection(tagged: TaggedServer) -> None:
-    """One call, os.fork(), then both processes call at once on the default transport: no answer crosses."""
-    assert isinstance(get(tagged, "warm-up", None), g.CheckoutSession)  # type: ignore[arg-type]
+@pytest.mark.parametrize("kind", ["default", "requests", "httpx"])
+def test_after_a_fork_parent_and_child_never_share_a_connection(tagged: TaggedServer, kind: str) -> None:
+    """One call, os.fork(), then both processes call at once on the same transport: each gets its own."""
+    transport = _transport(kind)
+    assert isinstance(get(tagged, "warm-up", transport), g.CheckoutSession)  # type: ignore[arg-type]
     go_read, go_write = os.pipe()
     result_read, result_write = os.pipe()
     pid = os.fork()
@@ -266,16 +276,19 @@ def test_after_a_fork_parent_and_child_never_share_a_connection(tagged: TaggedSe
         code = 1
         try:
             os.read(go_read, 1)
-            os.write(result_write, str(_calls_in(tagged, "child", 200)).encode())
+            os.write(result_write, str(_calls_in(tagged, "child", 200, transport)).encode())
             code = 0
         finally:
             os._exit(code)
     os.write(go_write, b"x")
-    crossed_in_parent = _calls_in(tagged, "parent", 200)
+    crossed_in_parent = _calls_in(tagged, "parent", 200, transport)
     _, status = os.waitpid(pid, 0)
     crossed_in_child = int(os.read(result_read, 64) or b"-1")
     for fd in (go_read, go_write, result_read, result_write):
         os.close(fd)
+    close = getattr(transport, "close", None)
+    if close is not None:
+        close()
     assert os.waitstatus_to_exitcode(status) == 0
     assert (crossed_in_parent, crossed_in_child) == (0, 0)
 
