@@ -6,8 +6,6 @@ module-level calls below do all three, with retries by policy;
 `gr4vy_fn.aio` has the same calls for asyncio.
 """
 
-from typing import TYPE_CHECKING
-
 from ._clear import CLEAR, Clear
 from ._decode import decode
 from ._http import AsyncTransport, Headers, HttpRequest, HttpResponse, Timeout, Transport
@@ -46,6 +44,13 @@ from .errors import (
     ValidationError,
 )
 from .models import (
+    Address,
+    AgeGroup,
+    Airline,
+    AirlineLeg,
+    AirlinePassenger,
+    BillingDetails,
+    CardPaymentMethod,
     CardScheme,
     CardType,
     CartItem,
@@ -53,31 +58,21 @@ from .models import (
     CheckoutSessionCreateRequest,
     CheckoutSessionPaymentMethod,
     CheckoutSessionPaymentMethodDetails,
+    CheckoutSessionSecureFieldsUpdate,
+    ClickToPayPaymentMethod,
+    GuestBuyer,
+    IdPaymentMethod,
     Intent,
     PaymentSource,
     ProductType,
+    RouteType,
+    ShippingDetails,
+    TaxId,
+    TaxIdKind,
+    TicketDeliveryMethod,
 )
 from .operations import Request
 from .retry import RetryPolicy
-
-if TYPE_CHECKING:  # to type checkers, as if imported above
-    from .models import Address as Address
-    from .models import AgeGroup as AgeGroup
-    from .models import Airline as Airline
-    from .models import AirlineLeg as AirlineLeg
-    from .models import AirlinePassenger as AirlinePassenger
-    from .models import BillingDetails as BillingDetails
-    from .models import CardPaymentMethod as CardPaymentMethod
-    from .models import CheckoutSessionSecureFieldsUpdate as CheckoutSessionSecureFieldsUpdate
-    from .models import ClickToPayPaymentMethod as ClickToPayPaymentMethod
-    from .models import GuestBuyer as GuestBuyer
-    from .models import IdPaymentMethod as IdPaymentMethod
-    from .models import RouteType as RouteType
-    from .models import ShippingDetails as ShippingDetails
-    from .models import TaxId as TaxId
-    from .models import TaxIdKind as TaxIdKind
-    from .models import TicketDeliveryMethod as TicketDeliveryMethod
-
 
 __all__ = [
     "Address",
@@ -150,12 +145,6 @@ __all__ = [
     "update_checkout_session",
     "update_checkout_session_fields",
 ]
-
-if not TYPE_CHECKING:  # the buyer, airline and secure-fields models are made on first use (see models)
-    from ._lazy import made_on_first_use as _made_on_first_use
-    from .models import MADE_ON_FIRST_USE as _MADE_ON_FIRST_USE
-
-    __getattr__, __dir__ = _made_on_first_use(__name__, dict.fromkeys(_MADE_ON_FIRST_USE, ".models"))
 
 # help(gr4vy_fn.get_checkout_session) shows where users find it, not a private module.
 for _call in (

@@ -1,8 +1,4 @@
-"""The airline models (`Airline`, its legs and passengers), made on first use: most calls never need them.
-
-`gr4vy_fn.models` and `gr4vy_fn` import this module when a name of it is
-first asked for; import the names from there.
-"""
+"""The airline models: `Airline`, its legs and passengers; import them from gr4vy_fn.models."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The buyer models (`GuestBuyer` and its details), made on first use: most calls never need them.
-
-`gr4vy_fn.models` and `gr4vy_fn` import this module when a name of it is
-first asked for; import the names from there.
-"""
+"""The buyer models: `GuestBuyer` and its details; import them from gr4vy_fn.models."""
 
 from __future__ import annotations
 

@@ -1,19 +1,18 @@
-"""Models to wire JSON and back, in one place: cattrs writes, the generated readers read; no I/O.
+"""Models to wire JSON and back, in one place: one cattrs Converter reads and writes; no I/O.
 
-`converter` writes request bodies and answers: wire names, unset (None)
-fields left out, `CLEAR` as null, date-times in ISO 8601 with `Z` for UTC,
-enums as their wire values. `structure_answer` reads what a server sends
+`make_converter` registers every rule, each a cattrs hook or hook factory:
+writing gives wire names, leaves unset (None) fields out, `CLEAR` as null,
+date-times in ISO 8601 with `Z` for UTC, enums as their wire values; reading
+follows the rules of `_readers`. `structure_answer` reads what a server sends
 (types only, unknown fields ignored); `structure_request` reads a dict given
 by a user, the emulator or the command line (unknown fields refused, the
-request models' wire rules applied). Both use the one set of reading rules in
-`_structure`.
+request models' wire rules applied). Both are `converter.structure`.
 """
 
 from __future__ import annotations
 
-import sys
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from types import UnionType
 from typing import Any, TypeVar
@@ -25,9 +24,24 @@ from cattrs.gen import make_dict_unstructure_fn_from_attrs, override
 
 from . import models
 from ._clear import Clear
-from ._lazy import field_types, names_later
+from ._readers import (
+    OpenEnumReader,
+    Readers,
+    ShapeError,
+    is_strict,
+    is_string_map,
+    open_enum,
+    read_bool,
+    read_date,
+    read_datetime,
+    read_int,
+    read_number,
+    read_str,
+    read_string_map,
+    strict,
+)
 from ._rules import FrozenMap
-from ._structure import Engine, ShapeError
+from ._secure_fields import SecureFieldsPaymentMethod, payment_method_class
 from .errors import ValidationError
 
 T = TypeVar("T")
@@ -39,27 +53,7 @@ def format_datetime(value: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-class _TaggedUnions(Mapping[Any, Callable[[Any], type | None]]):
-    """Each tagged union, with the function choosing its class from a value: the secure fields'
-    payment method, once its module is made (no annotation can name the union before)."""
-
-    def _made(self) -> Mapping[Any, Callable[[Any], type | None]]:
-        secure_fields = sys.modules.get(f"{__package__}._secure_fields")
-        if secure_fields is None:
-            return {}
-        return {secure_fields.SecureFieldsPaymentMethod: secure_fields.payment_method_class}
-
-    def __getitem__(self, tp: Any) -> Callable[[Any], type | None]:
-        return self._made()[tp]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._made())
-
-    def __len__(self) -> int:
-        return len(self._made())
-
-
-_UNIONS = _TaggedUnions()
+_TAGGED_UNIONS: Mapping[Any, Callable[[Any], type | None]] = {SecureFieldsPaymentMethod: payment_method_class}
 _RESPONSE_ONLY = frozenset(
     {
         models.CheckoutSession,
@@ -67,19 +61,17 @@ _RESPONSE_ONLY = frozenset(
         models.CheckoutSessionPaymentMethodDetails,
     }
 )
-_answers = Engine(strict=False, unions=_UNIONS, response_only=_RESPONSE_ONLY)
-_requests = Engine(strict=True, unions=_UNIONS, response_only=_RESPONSE_ONLY)
 
 
 def structure_answer(data: Any, cls: type[T]) -> T:
     """Read model `cls` from what a server sent; raise ShapeError with the path of a wrong type."""
-    return _answers.hook(cls)(data)  # type: ignore[no-any-return]
+    return converter.structure(data, cls)
 
 
 def structure_request(data: Any, cls: type[T]) -> T:
     """Read model `cls` from a dict with every wire rule; raise ValidationError at its path (`$.x`)."""
     try:
-        return _requests.hook(cls)(data)  # type: ignore[no-any-return]
+        return converter.structure(data, strict(cls))  # type: ignore[no-any-return]
     except ShapeError as exc:
         path, problem = exc.json_path, exc.problem
     # Raised outside the handler, so the ShapeError (whose frames hold the data) is not
@@ -90,6 +82,10 @@ def structure_request(data: Any, cls: type[T]) -> T:
 
 def _is_tuple(tp: Any) -> bool:
     return tp is tuple or typing.get_origin(tp) is tuple
+
+
+def _is_item_tuple(tp: Any) -> bool:
+    return typing.get_origin(tp) is tuple
 
 
 def _is_mapping(tp: Any) -> bool:
@@ -129,8 +125,9 @@ def _optional_tuple(tp: Any) -> Any:
 
 
 def make_converter() -> Converter:
-    """Build the converter that writes models as wire JSON."""
-    converter = Converter()
+    """Build the converter that reads and writes every model as wire JSON; takes nothing, raises nothing."""
+    converter = Converter(structure_fallback_factory=_no_reading_rule)
+    _register_readers(converter)
     converter.register_unstructure_hook(datetime, format_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
     # A plain str on the wire (WireEnum, not Enum: a str subclass would be written as itself).
@@ -165,16 +162,10 @@ def make_converter() -> Converter:
     converter.register_unstructure_hook_factory(lambda tp: _optional_tuple(tp) is not None, optional_tuple)
 
     def unstructure_model(cls: type) -> Callable[[Any], Any]:
-        types = field_types(cls)
-        fields = [field.evolve(type=types[field.name]) for field in attrs.fields(cls)]
-        # A field naming a class not made yet is written by its value's own class (made by then).
-        overrides: dict[str, Any] = {
-            name: override(unstruct_hook=converter.unstructure)
-            for name, tp in types.items()
-            if names_later(tp)
-        }
+        fields = attrs.fields(attrs.resolve_types(cls))
         # `method` tells the payment-method union apart: always sent, though it has a default.
-        if "method" in types:
+        overrides: dict[str, Any] = {}
+        if "method" in attrs.fields_dict(cls):
             overrides["method"] = override(omit_if_default=False)
         return make_dict_unstructure_fn_from_attrs(
             fields, cls, converter, _cattrs_omit_if_default=True, _cattrs_include_init_false=True, **overrides
@@ -182,6 +173,34 @@ def make_converter() -> Converter:
 
     converter.register_unstructure_hook_factory(attrs.has, unstructure_model)
     return converter
+
+
+def _no_reading_rule(tp: Any) -> Callable[[Any, Any], Any]:
+    """The hook of a type no rule reads (a mistake in the calling code): it raises TypeError."""
+    asked = typing.get_args(tp)[0] if is_strict(tp) else tp
+
+    def refuse(_: Any, __: Any = None) -> Any:
+        msg = f"no structuring rule for {asked!r}: only gr4vy_fn's models are read"
+        raise TypeError(msg)
+
+    return refuse
+
+
+def _register_readers(converter: Converter) -> None:
+    """Register the reading rules of `_readers` on `converter`, each as a hook or a hook factory."""
+    for tp, read in ((str, read_str), (bool, read_bool), (int, read_int), (float, read_number)):
+        converter.register_structure_hook(tp, read)
+    converter.register_structure_hook(datetime, read_datetime)
+    converter.register_structure_hook(date, read_date)
+    converter.register_structure_hook_func(is_string_map, read_string_map)
+    converter.register_structure_hook_factory(
+        lambda tp: open_enum(tp) is not None,
+        lambda tp: OpenEnumReader(open_enum(tp)),  # type: ignore[arg-type]
+    )
+    readers = Readers(converter.get_structure_hook, unions=_TAGGED_UNIONS, response_only=_RESPONSE_ONLY)
+    converter.register_structure_hook_factory(_is_item_tuple, readers.tuple)
+    converter.register_structure_hook_factory(readers.is_union, readers.union)
+    converter.register_structure_hook_factory(readers.is_model, readers.model)
 
 
 converter = make_converter()

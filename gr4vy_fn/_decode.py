@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 
 from ._converter import structure_answer
 from ._http import Headers, HttpResponse
+from ._readers import ShapeError
 from ._redact import Scrubbed, clip, excerpt, reach
 from ._retry_after import retry_after
-from ._structure import ShapeError
 from .errors import (
     TEXT_LIMIT,
     ApiError,

@@ -1,8 +1,4 @@
-"""The secure-fields models (a card, Click to Pay or a stored method), made on first use.
-
-Only a fields update needs them. `gr4vy_fn.models` and `gr4vy_fn` import this
-module when a name of it is first asked for; import the names from there.
-"""
+"""The secure-fields models (a card, Click to Pay or a stored method); import them from gr4vy_fn.models."""
 
 from __future__ import annotations
 

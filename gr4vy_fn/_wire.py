@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 import attrs
 
 from ._converter import converter, structure_request
-from ._lazy import field_types, is_later
 from .errors import ValidationError
 
 T = TypeVar("T")
@@ -79,11 +78,12 @@ def _refuse_secrets(value: Any, path: str) -> None:
 def _fields_to_search(cls: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The names of model `cls`'s fields marked secret, and of those whose type names a model."""
     secret = tuple(field.name for field in attrs.fields(cls) if field.metadata.get("secret"))
-    nested = tuple(name for name, tp in field_types(cls).items() if name not in secret and _names_a_model(tp))
+    hints = typing.get_type_hints(cls)
+    nested = tuple(name for name, tp in hints.items() if name not in secret and _names_a_model(tp))
     return secret, nested
 
 
 def _names_a_model(tp: Any) -> bool:
-    if isinstance(tp, type) and (attrs.has(tp) or is_later(tp)):
+    if isinstance(tp, type) and attrs.has(tp):
         return True
     return any(_names_a_model(arg) for arg in typing.get_args(tp))

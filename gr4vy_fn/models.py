@@ -6,39 +6,38 @@ builds) are checked for types only: the server is the authority on its data.
 Enum fields hold an enum member, or a plain `str` for a value this version
 does not know yet.
 
-The buyer, airline and secure-fields models live in modules of their own and
-are made when first asked for (`gr4vy_fn.models.Airline`, `from gr4vy_fn
-import GuestBuyer`, `from gr4vy_fn.models import *`, or an answer holding
-one): most calls never need them, and each class made costs a cold start.
-Their `__module__` is this module, where they are found by pickle and pydoc.
-
-Tools that read annotations (`typing.get_type_hints`, `attrs.resolve_types`,
-`inspect.signature(..., eval_str=True)`) find a class named in one
-(`CheckoutSession.buyer` names `GuestBuyer`) once it is made: call
-`make_all()` first. They cannot make it themselves: they look names up in
-this module's `__dict__` (and attrs, for `__init__`, in a copy of it), plain
-dicts whose look-ups call no code of ours and never reach `__getattr__`, so
-only a name already bound there is found, and binding it means making the class.
+Every model is an ordinary attrs class whose `__module__` is this module: tools
+that read annotations (`typing.get_type_hints`, `attrs.resolve_types`,
+`inspect.signature(..., eval_str=True)`, hypothesis' `from_type`, pydantic)
+resolve each one with no prior call, and pickles name this module.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime  # noqa: F401 - date: the airline models' annotations are read here too
-from typing import TYPE_CHECKING
 
 from attrs import field, frozen
 
+from ._airline import AgeGroup as AgeGroup
+from ._airline import Airline as Airline
+from ._airline import AirlineLeg as AirlineLeg
+from ._airline import AirlinePassenger as AirlinePassenger
+from ._airline import RouteType as RouteType
+from ._airline import TicketDeliveryMethod as TicketDeliveryMethod
+from ._buyer import Address as Address
+from ._buyer import BillingDetails as BillingDetails
+from ._buyer import GuestBuyer as GuestBuyer
+from ._buyer import ShippingDetails as ShippingDetails
+from ._buyer import TaxId as TaxId
+from ._buyer import TaxIdKind as TaxIdKind
 from ._clear import Clear
-from ._lazy import made_on_first_use
 from ._model_parts import AMOUNT as _AMOUNT
 from ._model_parts import ANY_TEXT as _ANY_TEXT
 from ._model_parts import COUNTRY as _COUNTRY
 from ._model_parts import WireEnum as WireEnum
 from ._rules import (
     UUID,
-    Check,
     Checked,
     boolean,
     instance,
@@ -52,49 +51,12 @@ from ._rules import (
     to_frozen_map,
     to_tuple,
 )
+from ._secure_fields import CardPaymentMethod as CardPaymentMethod
+from ._secure_fields import CheckoutSessionSecureFieldsUpdate as CheckoutSessionSecureFieldsUpdate
+from ._secure_fields import ClickToPayPaymentMethod as ClickToPayPaymentMethod
+from ._secure_fields import IdPaymentMethod as IdPaymentMethod
+from ._secure_fields import SecureFieldsPaymentMethod as SecureFieldsPaymentMethod
 from ._value import Value
-
-if TYPE_CHECKING:  # to type checkers, as if defined here
-    from ._airline import AgeGroup as AgeGroup
-    from ._airline import Airline as Airline
-    from ._airline import AirlineLeg as AirlineLeg
-    from ._airline import AirlinePassenger as AirlinePassenger
-    from ._airline import RouteType as RouteType
-    from ._airline import TicketDeliveryMethod as TicketDeliveryMethod
-    from ._buyer import Address as Address
-    from ._buyer import BillingDetails as BillingDetails
-    from ._buyer import GuestBuyer as GuestBuyer
-    from ._buyer import ShippingDetails as ShippingDetails
-    from ._buyer import TaxId as TaxId
-    from ._buyer import TaxIdKind as TaxIdKind
-    from ._secure_fields import CardPaymentMethod as CardPaymentMethod
-    from ._secure_fields import CheckoutSessionSecureFieldsUpdate as CheckoutSessionSecureFieldsUpdate
-    from ._secure_fields import ClickToPayPaymentMethod as ClickToPayPaymentMethod
-    from ._secure_fields import IdPaymentMethod as IdPaymentMethod
-    from ._secure_fields import SecureFieldsPaymentMethod as SecureFieldsPaymentMethod
-
-# The names made on first use, by the module that makes them.
-_HOMES = {
-    "._airline": (
-        "AgeGroup",
-        "Airline",
-        "AirlineLeg",
-        "AirlinePassenger",
-        "RouteType",
-        "TicketDeliveryMethod",
-    ),
-    "._buyer": ("Address", "BillingDetails", "GuestBuyer", "ShippingDetails", "TaxId", "TaxIdKind"),
-    "._secure_fields": (
-        "CardPaymentMethod",
-        "CheckoutSessionSecureFieldsUpdate",
-        "ClickToPayPaymentMethod",
-        "IdPaymentMethod",
-        "SecureFieldsPaymentMethod",
-    ),
-}
-MADE_ON_FIRST_USE = {name: home for home, names in _HOMES.items() for name in names}
-if not TYPE_CHECKING:  # a type checker sees the imports above, and no other name
-    __getattr__, __dir__ = made_on_first_use(__name__, MADE_ON_FIRST_USE)
 
 __all__ = [
     "Address",
@@ -130,16 +92,11 @@ __all__ = [
 
 
 def make_all() -> None:
-    """Make every model class now, those made on first use included; takes and returns nothing.
+    """Do nothing: every model class is made when this module is imported; takes and returns nothing.
 
-    For tools that read the models' annotations, which name those classes:
-    `typing.get_type_hints`, `attrs.resolve_types`, `inspect.signature(...,
-    eval_str=True)`, documentation and schema generators. Nothing else needs it.
-    Raises nothing.
+    Kept for code written when some classes were made on first use and annotation
+    readers needed this call first. Raises nothing.
     """
-    module = sys.modules[__name__]
-    for name in MADE_ON_FIRST_USE:
-        getattr(module, name)
 
 
 class ProductType(WireEnum):
@@ -210,18 +167,6 @@ class Intent(WireEnum):
     CAPTURE = "capture"
 
 
-def _made_instance(name: str) -> Check:
-    """`instance` of class `name`, made on first use: looked up when a value is first checked."""
-    found: list[Check] = []
-
-    def check(value: object, path: str) -> None:
-        if not found:
-            found.append(instance(getattr(sys.modules[__name__], name)))
-        found[0](value, path)
-
-    return check
-
-
 # One converter per item type (not one generic one) so type checkers see what __init__ takes.
 def _strings(value: Iterable[str] | None) -> tuple[str, ...] | None:
     return to_tuple(value)
@@ -281,11 +226,9 @@ class CheckoutSessionCreateRequest(Checked):
         default=None, converter=_metadata, metadata=rule(string_map, clearable=True)
     )
     buyer: GuestBuyer | Clear | None = field(
-        default=None, metadata=rule(_made_instance("GuestBuyer"), clearable=True)
+        default=None, metadata=rule(instance(GuestBuyer), clearable=True)
     )
-    airline: Airline | Clear | None = field(
-        default=None, metadata=rule(_made_instance("Airline"), clearable=True)
-    )
+    airline: Airline | Clear | None = field(default=None, metadata=rule(instance(Airline), clearable=True))
     amount: int | Clear | None = field(default=None, metadata=rule(_AMOUNT, clearable=True))
     currency: str | Clear | None = field(
         default=None, metadata=rule(text(pattern="[A-Z]{3}"), clearable=True)

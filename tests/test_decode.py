@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import gr4vy_fn as g
 from gr4vy_fn import operations as ops
-from gr4vy_fn._structure import _DATETIME, by_hand, parse_datetime
+from gr4vy_fn._readers import _DATETIME, by_hand, parse_datetime
 
 CARD = "4111111111111111"
 CARD_UPDATE = g.CheckoutSessionSecureFieldsUpdate(

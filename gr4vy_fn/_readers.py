@@ -1,20 +1,21 @@
-"""The one way JSON becomes a model: a structuring function generated per model class; no I/O.
+"""How JSON values are read into model fields: the reading rules, and the readers written per model class.
 
-Each field's annotation decides how its value is read, by the rules below,
-written once: `str`, `bool` exactly; `int`, or a float with an integer value
-(JSON Schema counts `1299.0` as an integer); a `float` field takes any finite
-number; date-times in RFC 3339 with any number of fractional digits
-(truncated to microseconds); dates `YYYY-MM-DD`; an `Enum | str` field gives
-the member, or keeps a value this version does not know as a plain `str`;
-lists become tuples; the payment-method union is chosen by its `method`.
+Each function here is a cattrs structure hook (it takes the value and,
+unused, the type asked for) or a hook factory; `_converter.make_converter`
+registers them all, and cattrs chooses one for each type. The rules: `str`,
+`bool` exactly; `int`, or a float with an integer value (JSON Schema counts
+`1299.0` as an integer); a `float` field takes any finite number; date-times
+in RFC 3339 with any number of fractional digits (truncated to
+microseconds); dates `YYYY-MM-DD`; an open enum (`E | str`) gives the
+member, or keeps a value this version does not know as a plain `str`; lists
+become tuples; the payment-method union is chosen by its `method`.
 
-Two ways of reading, from the same rules:
-
-- answers (what a server sends, for `decode`): unknown fields are ignored and
-  the instance is built without `__init__`, because the server is the
-  authority on its data and the request-side rules are not its to follow.
-- `strict` (a dict given to `from_dict`): an unknown field is refused, and a
-  request model is built through `__init__`, so its wire rules run.
+A model class is read by a function written for it (as cattrs' own `gen`
+writes one): it checks the fields whose hook is one of the exact checks above
+inline rather than calling it, and builds the instance through a draft class
+rather than `__init__` (see `_draft_of`). `Strict[cls]` reads the same class
+from a user's dict instead: unknown keys are refused, and request models are
+built through `__init__`, so their wire rules run.
 
 Every failure is a ShapeError naming the JSON path (`$.cart_items[3].quantity`).
 """
@@ -29,17 +30,21 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 
 from ._clear import Clear
-from ._lazy import field_types, is_later, made
 from ._rules import FrozenMap
 from .errors import ValidationError
 
-Hook = Callable[[Any], Any]
-_PRIMITIVES = (str, bool)
+T = TypeVar("T")
+Hook = Callable[..., Any]  # (value, the type asked for=None) -> the value read
+
+
+class Strict(Generic[T]):
+    """`Strict[cls]` asks the converter to read `cls` from a user's dict: unknown keys refused,
+    request models built through `__init__` (their wire rules run). Never instantiated."""
 
 
 class ShapeError(Exception):
@@ -113,22 +118,29 @@ def by_hand(match: re.Match[str]) -> datetime:
     return datetime(int(year), int(month), int(day_), int(hour), int(minute), int(second), micros, tzinfo=tz)
 
 
-def _datetime(value: Any) -> datetime:
-    if type(value) is not str:
-        raise _wrong("", "a date-time string", value)
-    try:
-        return parse_datetime(value)
-    except ValueError as exc:
-        raise ShapeError("", f"not a date-time Python can hold ({exc})") from None
+# The scalar rules, as cattrs hooks. A model's reader writes the first three inline (it knows
+# them by identity, see Readers._field_lines), so a field of those types costs no call.
 
 
-def _date(value: Any) -> date:
+def read_str(value: Any, _: Any = None) -> str:
+    """A `str`, exactly; ShapeError otherwise."""
     if type(value) is not str:
-        raise _wrong("", "a date string", value)
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ShapeError("", f"not a date ({exc})") from None
+        raise _wrong("", "str", value)
+    return value
+
+
+def read_bool(value: Any, _: Any = None) -> bool:
+    """A `bool`, exactly (not 0 or 1); ShapeError otherwise."""
+    if type(value) is not bool:
+        raise _wrong("", "bool", value)
+    return value
+
+
+def read_int(value: Any, _: Any = None) -> int:
+    """An `int` (not a bool), or a float with an integer value; ShapeError otherwise."""
+    if type(value) is int:
+        return value
+    return _integer(value)
 
 
 def _integer(value: Any) -> int:
@@ -138,13 +150,35 @@ def _integer(value: Any) -> int:
     raise _wrong("", "an integer", value)
 
 
-def _number(value: Any) -> float:
+def read_number(value: Any, _: Any = None) -> float:
+    """Any JSON number (an int or a float, not a bool); ShapeError otherwise."""
     if type(value) is float or type(value) is int:
         return typing.cast(float, value)
     raise _wrong("", "a number", value)
 
 
-def _string_map(value: Any) -> FrozenMap:
+def read_datetime(value: Any, _: Any = None) -> datetime:
+    """An RFC 3339 date-time string, read by `parse_datetime`; ShapeError otherwise."""
+    if type(value) is not str:
+        raise _wrong("", "a date-time string", value)
+    try:
+        return parse_datetime(value)
+    except ValueError as exc:
+        raise ShapeError("", f"not a date-time Python can hold ({exc})") from None
+
+
+def read_date(value: Any, _: Any = None) -> date:
+    """A `YYYY-MM-DD` date string; ShapeError otherwise."""
+    if type(value) is not str:
+        raise _wrong("", "a date string", value)
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ShapeError("", f"not a date ({exc})") from None
+
+
+def read_string_map(value: Any, _: Any = None) -> FrozenMap:
+    """An object of strings, as a read-only mapping; ShapeError naming the first other value."""
     if type(value) is not dict:
         raise _wrong("", "an object", value)
     for key, item in value.items():
@@ -153,92 +187,119 @@ def _string_map(value: Any) -> FrozenMap:
     return FrozenMap(value)
 
 
-def _open_enum(tp: Any) -> type[Enum] | None:
-    """For an annotation, the open enum in it (`E | str`, `E | str | None`), else None."""
-    args = [arg for arg in typing.get_args(tp) if arg is not type(None) and arg is not Clear]
-    enum = None
+def is_string_map(tp: Any) -> bool:
+    """Whether annotation `tp` is a mapping (`Mapping[str, str]`)."""
+    return typing.get_origin(tp) in (Mapping, dict)
+
+
+class OpenEnumReader:
+    """The hook of an open enum (`E | str`): the member of a known value, else the str itself."""
+
+    def __init__(self, enum: type[Enum]) -> None:
+        self.members: Mapping[str, Enum] = {member.value: member for member in enum}
+
+    def __call__(self, value: Any, _: Any = None) -> Any:
+        if type(value) is not str:
+            raise _wrong("", "str", value)
+        return self.members.get(value, value)
+
+
+def open_enum(tp: Any) -> type[Enum] | None:
+    """For an annotation, the open enum in it (`E | str`), else None."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    args = typing.get_args(tp)
     if len(args) == 2 and str in args:
         other = args[0] if args[1] is str else args[1]
         if isinstance(other, type) and issubclass(other, Enum):
-            enum = other
-    return enum
+            return other
+    return None
 
 
-def _inner(tp: Any) -> Any:
+def present(tp: Any) -> Any:
     """The type of a value that is present: X for `X | None` or `X | Clear | None`, else `tp` itself."""
     args = typing.get_args(tp)
     if typing.get_origin(tp) not in (typing.Union, types.UnionType) or type(None) not in args:
         return tp
-    present = tuple(arg for arg in args if arg is not type(None) and arg is not Clear)
-    return present[0] if len(present) == 1 else typing.Union[present]  # noqa: UP007 - built at run time
+    kept = tuple(arg for arg in args if arg is not type(None) and arg is not Clear)
+    return kept[0] if len(kept) == 1 else typing.Union[kept]  # noqa: UP007 - built at run time
 
 
-class Engine:
-    """The generated structuring functions for one way of reading, made on first use of each type.
+def strict(tp: Any) -> Any:
+    """`Strict[tp]`, for a type known only at run time."""
+    return _STRICT[tp]
 
-    `strict` refuses unknown fields and builds request models through
-    `__init__`; otherwise unknown fields are ignored and nothing but types is
-    checked. `unions` maps a union annotation to the function choosing its class from a
-    value; `response_only` are the classes only a server sends, never checked
-    by request rules.
+
+_STRICT: Any = Strict
+
+
+def is_strict(tp: Any) -> bool:
+    """Whether `tp` is `Strict[X]`."""
+    return typing.get_origin(tp) is Strict
+
+
+class Readers:
+    """The hook factories that need the converter: models, tuples and tagged unions.
+
+    `get_hook` is the converter's `get_structure_hook`; `unions` maps each tagged
+    union to the function choosing its class from a value; `response_only` are the
+    classes only a server sends, never held to request rules, even when strict.
     """
 
     def __init__(
         self,
+        get_hook: Callable[[Any], Hook],
         *,
-        strict: bool,
         unions: Mapping[Any, Callable[[Any], type | None]],
         response_only: frozenset[type],
     ) -> None:
-        self.strict = strict
+        self._get_hook = get_hook
         self._unions = unions
         self._response_only = response_only
-        self._hooks: dict[Any, Hook] = {}
 
-    def hook(self, tp: Any) -> Hook:
-        """The function that reads a value of annotation `tp`, raising ShapeError."""
-        found = self._hooks.get(tp)
-        if found is None:
-            found = self._hooks[tp] = self._make(tp)
-        return found
-
-    def _make(self, tp: Any) -> Hook:
-        if is_later(tp):
-            return self.hook(made(tp))  # a class made on first use: needed now, by a value
-        if tp in self._unions:
-            return self._union_hook(self._unions[tp])
-        if attrs.has(tp):
-            return self._model_hook(tp)
+    def strict_of(self, tp: Any) -> Any:
+        """The type to read a value of `tp` by, strictly: models and unions in it marked Strict."""
+        if attrs.has(tp) or tp in self._unions:
+            return strict(tp)
         if typing.get_origin(tp) is tuple:
-            return self._tuple_hook(typing.get_args(tp)[0])
-        # str, bool and int fields are checked inline by the generated code; these are the rest.
-        simple: dict[Any, Hook] = {datetime: _datetime, date: _date, float: _number}
-        if tp in simple:
-            return simple[tp]
-        if typing.get_origin(tp) in (Mapping, dict):
-            return _string_map
-        msg = f"no structuring rule for {tp!r}"
-        raise TypeError(msg)
+            return tuple[self.strict_of(typing.get_args(tp)[0]), ...]  # type: ignore[misc]
+        return tp
 
-    def _union_hook(self, choose: Callable[[Any], type | None]) -> Hook:
-        def structure(value: Any) -> Any:
+    def is_model(self, tp: Any) -> bool:
+        """Whether `tp` is a model class, strict or not (the predicate of `model`)."""
+        return attrs.has(typing.get_args(tp)[0] if is_strict(tp) else tp)
+
+    def is_union(self, tp: Any) -> bool:
+        """Whether `tp` is a tagged union, strict or not (the predicate of `union`)."""
+        return (typing.get_args(tp)[0] if is_strict(tp) else tp) in self._unions
+
+    def union(self, tp: Any) -> Hook:
+        """The hook of a tagged union: the class its `method` names, read by that class's hook."""
+        is_strict_union = is_strict(tp)
+        choose = self._unions[typing.get_args(tp)[0] if is_strict_union else tp]
+        get_hook = self._get_hook
+
+        def structure(value: Any, _: Any = None) -> Any:
             cls = choose(value)
             if cls is None:
                 raise ShapeError("method", "must be card, click-to-pay or id")
-            return self.hook(cls)(value)
+            return get_hook(strict(cls) if is_strict_union else cls)(value)
 
         return structure
 
-    def _tuple_hook(self, item_type: Any) -> Hook:
-        if item_type in _PRIMITIVES:
-            return _primitive_tuple_hook(item_type)
-        item: list[Hook] = []  # made on first use: nested shapes most answers never carry
+    def tuple(self, tp: Any) -> Hook:
+        """The hook of `tuple[X, ...]`: a JSON list, each item read by X's hook, as a tuple."""
+        item_type = typing.get_args(tp)[0]
+        if item_type is str or item_type is bool:
+            return _exact_tuple(item_type)
+        item: list[Hook] = []  # found on first use: nested shapes most answers never carry
+        get_hook = self._get_hook
 
-        def structure(value: Any) -> tuple[Any, ...]:
+        def structure(value: Any, _: Any = None) -> tuple[Any, ...]:
             if type(value) is not list:
                 raise _wrong("", "a list", value)
             if not item:
-                item.append(self.hook(item_type))
+                item.append(get_hook(item_type))
             read = item[0]
             try:
                 return tuple([read(each) for each in value])
@@ -253,9 +314,12 @@ class Engine:
 
         return structure
 
-    def _model_hook(self, cls: type) -> Hook:
-        type_of = field_types(cls)  # a class made on first use stays unmade until a value needs it
-        with_rules = self.strict and cls not in self._response_only
+    def model(self, tp: Any) -> Hook:
+        """The hook of model class `tp` (or `Strict[cls]`): a function written for that class."""
+        strict = is_strict(tp)
+        cls = typing.get_args(tp)[0] if strict else tp
+        hints = typing.get_type_hints(cls)
+        with_rules = strict and cls not in self._response_only
         fields = attrs.fields(cls)
         globs: dict[str, Any] = {
             "cls": cls,
@@ -270,17 +334,18 @@ class Engine:
             "integer": _integer,
         }
         lines = [
-            "def structure(o):",
+            "def structure(o, _=None):",
             "    if type(o) is not dict:",
             "        raise wrong('', 'an object', o)",
             "    get = o.get",
         ]
-        if self.strict:
+        if strict:
             lines += ["    if not known.issuperset(o):", "        unknown(min(set(o) - known, key=str))"]
         names: list[tuple[int, str]] = []
         for index, field in enumerate(fields):
             if field.init:
-                lines += self._field_lines(globs, index, field, type_of[field.name])
+                tp_of_field = hints[field.name]
+                lines += self._field_lines(globs, index, field, tp_of_field, strict=strict)
                 names.append((index, field.name))
             else:
                 globs[f"d{index}"] = field.default
@@ -304,17 +369,16 @@ class Engine:
                 lines.append(f"    o.{field.name} = {value}")
             lines += ["    o.__class__ = cls", "    return o"]
         source = "\n".join(lines) + "\n"
-        filename = f"<gr4vy_fn structure {cls.__qualname__}{' strict' if self.strict else ''}>"
+        filename = f"<gr4vy_fn structure {cls.__qualname__}{' strict' if strict else ''}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         exec(compile(source, filename, "exec"), globs)  # noqa: S102 - our own generated source
         return typing.cast(Hook, globs["structure"])
 
     def _field_lines(
-        self, globs: dict[str, Any], index: int, field: attrs.Attribute[Any], tp: Any
+        self, globs: dict[str, Any], index: int, field: attrs.Attribute[Any], tp: Any, *, strict: bool
     ) -> list[str]:
         name, value = field.name, f"v{index}"
-        enum = _open_enum(tp)
-        inner = _inner(tp)
+        inner = present(tp)
         nullable = inner is not tp
         lines = []
         if field.default is attrs.NOTHING:
@@ -329,20 +393,26 @@ class Engine:
         if nullable:
             lines.append(f"    if {value} is not None:")
             indent = "        "
-        if inner in _PRIMITIVES:
-            kind = inner.__name__
+        read_as = self.strict_of(inner) if strict else inner
+        if attrs.has(inner) or inner in self._unions or typing.get_origin(inner) is tuple:
+            # Nested shapes: their hooks are found on first use (most answers carry few of them).
+            globs[f"h{index}"] = _on_first_use(globs, f"h{index}", self._get_hook, read_as)
+            return lines + _guarded(indent, f"{value} = h{index}({value})", name)
+        hook = self._get_hook(read_as)
+        if hook is read_str or hook is read_bool:
+            kind = "str" if hook is read_str else "bool"
             lines.append(f"{indent}if type({value}) is not {kind}: raise wrong('{name}', '{kind}', {value})")
-        elif inner is int:
+        elif hook is read_int:
             lines.append(f"{indent}if type({value}) is not int:")
             lines += _guarded(indent + "    ", f"{value} = integer({value})", name)
-        elif enum is not None:
-            globs[f"m{index}"] = {member.value: member for member in enum}.get
+        elif isinstance(hook, OpenEnumReader):
+            globs[f"m{index}"] = hook.members.get
             lines += [
                 f"{indent}if type({value}) is not str: raise wrong('{name}', 'str', {value})",
                 f"{indent}{value} = m{index}({value}, {value})",
             ]
         else:
-            globs[f"h{index}"] = _on_first_use(globs, f"h{index}", self.hook, inner)
+            globs[f"h{index}"] = hook
             lines += _guarded(indent, f"{value} = h{index}({value})", name)
         return lines
 
@@ -356,8 +426,8 @@ def _guarded(indent: str, statement: str, name: str) -> list[str]:
     ]
 
 
-def _primitive_tuple_hook(kind: type) -> Hook:
-    def structure(value: Any) -> tuple[Any, ...]:
+def _exact_tuple(kind: type) -> Hook:
+    def structure(value: Any, _: Any = None) -> tuple[Any, ...]:
         if type(value) is not list:
             raise _wrong("", "a list", value)
         for index, each in enumerate(value):
@@ -373,12 +443,11 @@ def _rule_failure(exc: ValidationError) -> ShapeError:
     return ShapeError(exc.path.partition(".")[2], exc.rule)
 
 
-def _on_first_use(globs: dict[str, Any], key: str, make: Callable[[Any], Hook], tp: Any) -> Hook:
-    """A stand-in that makes the nested hook when first needed (most answers never need
-    the airline or buyer shapes), then puts it in its place."""
+def _on_first_use(globs: dict[str, Any], key: str, get_hook: Callable[[Any], Hook], tp: Any) -> Hook:
+    """A stand-in that finds the nested hook when first needed, then puts it in its place."""
 
     def first_use(value: Any) -> Any:
-        hook = globs[key] = make(tp)
+        hook = globs[key] = get_hook(tp)
         return hook(value)
 
     return first_use
