@@ -6,11 +6,11 @@ module-level calls below do all three, with retries by policy;
 `gr4vy_fn.aio` has the same calls for asyncio.
 """
 
-from ._clear import CLEAR, Clear
-from ._decode import decode
 from ._http import AsyncTransport, Headers, HttpRequest, HttpResponse, Timeout, Transport
-from ._prepare import prepare
-from ._send import (
+from ._version import __version__
+from .answer._decode import decode
+from .answer._wire import from_dict, to_dict, to_json
+from .calls._sync import (
     delete_checkout_session,
     get_checkout_session,
     new_checkout_session,
@@ -19,8 +19,6 @@ from ._send import (
     update_checkout_session,
     update_checkout_session_fields,
 )
-from ._version import __version__
-from ._wire import from_dict, to_dict, to_json
 from .config import Config
 from .errors import (
     ApiError,
@@ -71,7 +69,9 @@ from .models import (
     TaxIdKind,
     TicketDeliveryMethod,
 )
+from .models._clear import CLEAR, Clear
 from .operations import Request
+from .request._prepare import prepare
 from .retry import RetryPolicy
 
 __all__ = [

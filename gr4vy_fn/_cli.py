@@ -16,10 +16,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from . import _env, _send
-from ._converter import converter, structure_request
 from ._version import __version__
-from .config import Config
+from .answer._converter import converter, structure_request
+from .calls import _sync as _send
+from .config import Config, _env
 from .errors import Gr4vyError, TransportError, ValidationError
 from .models import (
     CardPaymentMethod,

@@ -14,12 +14,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from . import _env, _signing
 from ._http import Transport
-from ._send import new_checkout_session
-from ._signing import DEFAULT_SCOPES as DEFAULT_SCOPES  # importable from here, as before
-from ._signing import thumbprint as thumbprint
-from .config import TOKEN_ISSUER, Config
+from .calls._sync import new_checkout_session
+from .config import TOKEN_ISSUER, Config, _env, _signing
+from .config._signing import DEFAULT_SCOPES as DEFAULT_SCOPES  # importable from here, as before
+from .config._signing import thumbprint as thumbprint
 from .errors import ErrorValue, Gr4vyError, ValidationError
 from .models import CheckoutSessionCreateRequest
 

@@ -16,9 +16,8 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import _env
 from ._http import Transport
-from .config import Config
+from .config import Config, _env
 from .errors import ValidationError
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from typing import Any
 from attrs import Attribute, field, frozen
 
 from ._http import HttpResponse
-from ._retry_after import retry_after
 from ._value import Value
+from .answer._retry_after import retry_after
 from .errors import DeadlineExceeded, ResponseTooLarge, TlsError, TransportError, ValidationError
 
 __all__ = ["RetryPolicy", "next_delay", "retryable_error"]

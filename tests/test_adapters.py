@@ -20,9 +20,9 @@ from loopback import LoopbackServer, Reply
 from pytest_mock import MockerFixture
 
 import gr4vy_fn as g
-from gr4vy_fn import _limits, transports
+from gr4vy_fn import transports
 from gr4vy_fn.testing.conformance import CHECKS, run_check
-from gr4vy_fn.transports import HttpxTransport, RequestsTransport
+from gr4vy_fn.transports import HttpxTransport, RequestsTransport, _limits
 
 SESSION = sample("session_201.json")
 ADAPTERS: dict[str, Callable[[], RequestsTransport | HttpxTransport]] = {

@@ -19,10 +19,10 @@ from pytest_mock import MockerFixture
 import gr4vy_fn as g
 from gr4vy_fn import aio, defaults
 from gr4vy_fn import operations as ops
-from gr4vy_fn.aio import _default
 from gr4vy_fn.testing import Emulator
 from gr4vy_fn.testing.aio import AsyncEmulatorTransport
 from gr4vy_fn.transports import MockTransport
+from gr4vy_fn.transports import _async_default as _default
 
 T = TypeVar("T")
 SESSION = sample("session_201.json")
@@ -341,8 +341,8 @@ def test_aio_calls_are_documented(call: Callable[..., Awaitable[Any]]) -> None:
 
 def test_the_adapters_are_importable_from_aio() -> None:
     """aio.AiohttpTransport and aio.HttpxTransport come from their modules; other names do not exist."""
-    from gr4vy_fn.aio._aiohttp import AiohttpTransport
-    from gr4vy_fn.aio._httpx import HttpxTransport
+    from gr4vy_fn.transports._aiohttp import AiohttpTransport
+    from gr4vy_fn.transports._httpx_async import HttpxTransport
 
     assert aio.AiohttpTransport is AiohttpTransport
     assert aio.HttpxTransport is HttpxTransport

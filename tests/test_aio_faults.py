@@ -305,7 +305,8 @@ MAPPINGS = {
 @pytest.mark.parametrize("adapter", ["aiohttp", "httpx"])
 def test_failures_before_sending_map_to_not_sent(adapter: str, kind: str) -> None:
     """A TLS handshake, DNS or connect timeout failure of either client maps to request_sent=False."""
-    from gr4vy_fn.aio import _aiohttp, _httpx
+    from gr4vy_fn.transports import _aiohttp
+    from gr4vy_fn.transports import _httpx_async as _httpx
 
     if adapter == "aiohttp":
         mapped = _aiohttp._mapped(_aiohttp_error(kind), _aiohttp._OnTheWire())  # no connection made

@@ -281,7 +281,7 @@ def test_the_emulator_command_serves_until_interrupted() -> None:
     assert process.returncode == 0
 
 
-HEAVY = "('argparse', 'http.server', 'jwt', 'gr4vy_fn.testing', 'gr4vy_fn._cli', 'gr4vy_fn._signing')"
+HEAVY = "('argparse', 'http.server', 'jwt', 'gr4vy_fn.testing', 'gr4vy_fn._cli', 'gr4vy_fn.config._signing')"
 IMPORTED = FreshPython("-c", f"import sys, gr4vy_fn; print(sorted(m for m in {HEAVY} if m in sys.modules))")
 
 

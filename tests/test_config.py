@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import gr4vy_fn as g
-from gr4vy_fn import _env
+from gr4vy_fn.config import _env
 
 TOKEN = "secret-token-value"
 

@@ -13,14 +13,17 @@ from fresh_python import FreshPython
 from pytest_mock import MockerFixture
 
 import gr4vy_fn as g
-from gr4vy_fn import _converter, _readers, operations
+from gr4vy_fn import operations
+from gr4vy_fn.answer import _converter, _readers
 
 # In a fresh process (a test run has made most hooks already), count the readers and cattrs
 # unstructure functions made by a first and a second round of the same calls.
 HOOKS_MADE = """
 import json, sys
 import gr4vy_fn as g
-from gr4vy_fn import _converter, _readers, operations
+from gr4vy_fn import operations
+from gr4vy_fn.answer import _converter
+from gr4vy_fn.answer import _readers
 
 import linecache
 made = []

@@ -110,7 +110,7 @@ def test_a_reused_connection_writes_nothing_after_the_deadline(
     tagged: TaggedServer, mocker: MockerFixture
 ) -> None:
     """An attempt whose deadline passed before writing is refused as unsent, on a pooled connection too."""
-    from gr4vy_fn._connections import attempt_deadline
+    from gr4vy_fn.transports._connections import attempt_deadline
 
     transport = Urllib3Transport()
     tagged.script = lambda tag: [answer(tag)]

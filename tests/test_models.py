@@ -15,8 +15,8 @@ import strategies
 from hypothesis import given, settings
 
 import gr4vy_fn as g
-from gr4vy_fn._converter import converter
-from gr4vy_fn._rules import FrozenMap, quick_test
+from gr4vy_fn.answer._converter import converter
+from gr4vy_fn.models._rules import FrozenMap, quick_test
 
 CARD = "4111111111111111"
 

@@ -13,8 +13,9 @@ from conftest import SESSION_ID, FakeTime, fast_policy, make_config, sample
 from pytest_mock import MockerFixture
 
 import gr4vy_fn as g
-from gr4vy_fn import _attempts, defaults
+from gr4vy_fn import defaults
 from gr4vy_fn import operations as ops
+from gr4vy_fn.calls import _attempts
 from gr4vy_fn.transports import MockTransport, Urllib3Transport
 
 

@@ -17,27 +17,23 @@ using is closed, never reused.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from .. import operations as ops
-from .._attempts import Outcome, Send, Sleep, attempts, checked_keywords, checked_transport
-from .._http import AsyncTransport, HeadersInput, Timeout
-from .._send import documented, unwrap
-from ..config import Config
-from ..defaults import default_config
-from ..errors import ErrorValue, ReadTimeout, TransportError
-from ..models import CheckoutSession, CheckoutSessionCreateRequest
-from ..operations import Request
-from ._default import aclose, default_async_transport
-from ._limit import time_limit
-from ._loops import note_loop
+from .._http import AsyncTransport
+from ..calls._async import (
+    delete_checkout_session,
+    get_checkout_session,
+    new_checkout_session,
+    send,
+    update_checkout_session,
+    update_checkout_session_fields,
+)
+from ..calls._sync import unwrap
+from ..transports._async_default import aclose
 
 if TYPE_CHECKING:
-    from ..models import CheckoutSessionSecureFieldsUpdate  # made on first use
-    from ._aiohttp import AiohttpTransport
-    from ._httpx import HttpxTransport
+    from ..transports._aiohttp import AiohttpTransport
+    from ..transports._httpx_async import HttpxTransport
 
 __all__ = [
     "AiohttpTransport",
@@ -53,272 +49,29 @@ __all__ = [
     "update_checkout_session_fields",
 ]
 
-T = TypeVar("T")
-
 
 def __getattr__(name: str) -> Any:
     # The adapters import their HTTP client: only when asked for.
     if name == "AiohttpTransport":
-        from ._aiohttp import AiohttpTransport
+        from ..transports._aiohttp import AiohttpTransport
 
         return AiohttpTransport
     if name == "HttpxTransport":
-        from ._httpx import HttpxTransport
+        from ..transports._httpx_async import HttpxTransport
 
         return HttpxTransport
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
 
 
-_GRACE = 0.05
-"""Seconds past an attempt's total before it is stopped from outside: a transport that keeps the total
-itself says first, and better, whether its request went out."""
-
-
-async def _attempt(transport: AsyncTransport, step: Send) -> Outcome:
-    """Await one attempt, never past its timeout's total (which the engine clips to the deadline)."""
-    try:
-        if step.timeout.total is None:
-            return await transport.send(step.request, step.timeout)
-        async with time_limit(step.timeout.total + _GRACE):
-            return await transport.send(step.request, step.timeout)
-    except TransportError as exc:
-        return exc
-    except (TimeoutError, asyncio.TimeoutError):
-        # Stopped from outside, at any point of the exchange: it may have been sent.
-        return ReadTimeout(message="no complete answer in time", request_sent=True)
-
-
-@documented
-async def send(
-    request: Request[T],
-    *,
-    config: Config | None = None,
-    transport: AsyncTransport | None = None,
-    headers: HeadersInput | None = None,
-    timeout: Timeout | None = None,
-    deadline: float | None = None,
-) -> T | ErrorValue:
-    """Send a Request built by gr4vy_fn.operations, retrying by policy; return its value or an error value.
-
-    The async form of gr4vy_fn.send; `transport` is an AsyncTransport (None:
-    this event loop's default). Waits between attempts are `asyncio.sleep`,
-    unless the policy's `sleep` was replaced (a test's fake clock), which is called.
-
-    Args:
-        request: from a builder in gr4vy_fn.operations.
-        {keywords}
-    Returns:
-        What the request's operation returns, or an error value:
-        {network_errors}
-
-    {raises}
-    Example::
-
-        from gr4vy_fn import operations
-        result = await aio.send(operations.get_checkout_session(session_id), deadline=5)
-    """
-    checked_keywords(config, timeout, deadline)
-    config = config if config is not None else default_config()
-    note_loop(asyncio.get_running_loop())
-    if transport is None:
-        transport = await default_async_transport()
-    else:
-        checked_transport(transport)
-    engine = attempts(request, config, headers=headers, timeout=timeout, deadline=deadline)
-    sleep = config.retry.sleep
-    try:
-        step = next(engine)
-        while True:
-            if type(step) is Send:
-                step = engine.send(await _attempt(transport, step))
-            else:
-                assert isinstance(step, Sleep)
-                if sleep is time.sleep:
-                    await asyncio.sleep(step.seconds)
-                else:
-                    sleep(step.seconds)
-                step = engine.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-
-
-@documented
-async def new_checkout_session(
-    body: CheckoutSessionCreateRequest | None = None,
-    *,
-    config: Config | None = None,
-    transport: AsyncTransport | None = None,
-    headers: HeadersInput | None = None,
-    timeout: Timeout | None = None,
-    deadline: float | None = None,
-) -> CheckoutSession | ErrorValue:
-    """Create a checkout session; return it, or the error value. The async gr4vy_fn.new_checkout_session.
-
-    Never sent again once it may have reached the server.
-
-    Args:
-        body: the cart, metadata, buyer and transaction details; None for an empty session.
-        {keywords}
-    Returns:
-        The new CheckoutSession, or an error value:
-        Error401Unauthorized, Error429TooManyRequests;
-        {network_errors}
-
-    {raises}
-    Example::
-
-        session = gr4vy_fn.unwrap(await aio.new_checkout_session(cart))
-    """
-    return await send(
-        ops.new_checkout_session(body),
-        config=config,
-        transport=transport,
-        headers=headers,
-        timeout=timeout,
-        deadline=deadline,
-    )
-
-
-@documented
-async def get_checkout_session(
-    checkout_session_id: str,
-    *,
-    config: Config | None = None,
-    transport: AsyncTransport | None = None,
-    headers: HeadersInput | None = None,
-    timeout: Timeout | None = None,
-    deadline: float | None = None,
-) -> CheckoutSession | ErrorValue:
-    """Return the checkout session, or the error value. The async gr4vy_fn.get_checkout_session.
-
-    Args:
-        checkout_session_id: the session's id.
-        {keywords}
-    Returns:
-        The CheckoutSession, or an error value:
-        Error404NotFound once deleted or expired, Error401Unauthorized;
-        {network_errors}
-
-    {raises}
-    Example::
-
-        session = gr4vy_fn.unwrap(await aio.get_checkout_session(session_id))
-    """
-    return await send(
-        ops.get_checkout_session(checkout_session_id),
-        config=config,
-        transport=transport,
-        headers=headers,
-        timeout=timeout,
-        deadline=deadline,
-    )
-
-
-@documented
-async def delete_checkout_session(
-    checkout_session_id: str,
-    *,
-    config: Config | None = None,
-    transport: AsyncTransport | None = None,
-    headers: HeadersInput | None = None,
-    timeout: Timeout | None = None,
-    deadline: float | None = None,
-) -> ErrorValue | None:
-    """Delete the checkout session; return None, or the error value. The async delete_checkout_session.
-
-    Args:
-        checkout_session_id: the session's id.
-        {keywords}
-    Returns:
-        None once deleted, or an error value:
-        Error404NotFound when no such session existed, Error401Unauthorized;
-        {network_errors}
-
-    {raises}
-    Example::
-
-        gr4vy_fn.unwrap(await aio.delete_checkout_session(session_id))
-    """
-    return await send(
-        ops.delete_checkout_session(checkout_session_id),
-        config=config,
-        transport=transport,
-        headers=headers,
-        timeout=timeout,
-        deadline=deadline,
-    )
-
-
-@documented
-async def update_checkout_session_fields(
-    checkout_session_id: str,
-    body: CheckoutSessionSecureFieldsUpdate,
-    *,
-    config: Config | None = None,
-    transport: AsyncTransport | None = None,
-    headers: HeadersInput | None = None,
-    timeout: Timeout | None = None,
-    deadline: float | None = None,
-) -> ErrorValue | None:
-    """Put secure payment fields on the session; None or the error. The async update_checkout_session_fields.
-
-    Args:
-        checkout_session_id: the session's id.
-        body: the payment method, and optionally a postal code.
-        {keywords}
-    Returns:
-        None once stored, or an error value:
-        Error404NotFound when no such session exists (any more);
-        {network_errors}
-
-    {raises}
-    Example::
-
-        await aio.update_checkout_session_fields(session_id, fields)
-    """
-    return await send(
-        ops.update_checkout_session_fields(checkout_session_id, body),
-        config=config,
-        transport=transport,
-        headers=headers,
-        timeout=timeout,
-        deadline=deadline,
-    )
-
-
-@documented
-async def update_checkout_session(
-    checkout_session_id: str,
-    body: CheckoutSessionCreateRequest,
-    *,
-    config: Config | None = None,
-    transport: AsyncTransport | None = None,
-    headers: HeadersInput | None = None,
-    timeout: Timeout | None = None,
-    deadline: float | None = None,
-) -> CheckoutSession | ErrorValue:
-    """Update the session's details; return it, or the error value. The async update_checkout_session.
-
-    Args:
-        checkout_session_id: the session's id.
-        body: the same type as a create's.
-        {keywords}
-    Returns:
-        The updated CheckoutSession, or an error value:
-        Error404NotFound when no such session exists (any more);
-        {network_errors}
-
-    {raises}
-    Example::
-
-        session = gr4vy_fn.unwrap(await aio.update_checkout_session(session_id, update))
-    """
-    return await send(
-        ops.update_checkout_session(checkout_session_id, body),
-        config=config,
-        transport=transport,
-        headers=headers,
-        timeout=timeout,
-        deadline=deadline,
-    )
+# help(gr4vy_fn.aio.get_checkout_session) shows where users find it, not a private module.
+for _call in (
+    delete_checkout_session,
+    get_checkout_session,
+    new_checkout_session,
+    send,
+    update_checkout_session,
+    update_checkout_session_fields,
+):
+    _call.__module__ = __name__
+del _call

@@ -16,8 +16,8 @@ from typing import Any
 
 from attrs import evolve, frozen
 
-from .._converter import converter, structure_request
 from .._http import Headers, HttpRequest, HttpResponse, Timeout, _body_repr
+from ..answer._converter import converter, structure_request
 from ..errors import ConnectionDropped, ReadTimeout, ValidationError
 from ..models import (
     CardPaymentMethod,

@@ -41,9 +41,7 @@ from types import TracebackType
 from typing import Any, Literal, Protocol
 from unittest import mock
 
-from .. import operations
 from .._http import HttpRequest, HttpResponse, Timeout, Transport
-from .._prepare import prepare
 from ..config import Config
 from ..errors import (
     ConnectError,
@@ -54,6 +52,8 @@ from ..errors import (
     TransportError,
 )
 from ..models import CardPaymentMethod, CheckoutSessionSecureFieldsUpdate
+from ..request import _operations as operations
+from ..request._prepare import prepare
 from ._faults import (
     Action,
     DropAfterRead,

@@ -29,8 +29,8 @@ def emulator_environment(
     inside, `Config.from_env()` (and so every call made with no config) retries
     after milliseconds instead of the production back-off.
     """
-    from .. import _env, config
-    from ..config import Config
+    from .. import config
+    from ..config import Config, _env
     from ..retry import RetryPolicy
     from . import Emulator, ServedEmulator
 

@@ -34,9 +34,9 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._clear import Clear
-from ._rules import FrozenMap
-from .errors import ValidationError
+from ..errors import ValidationError
+from ..models._clear import Clear
+from ..models._rules import FrozenMap
 
 T = TypeVar("T")
 Hook = Callable[..., Any]  # (value, the type asked for=None) -> the value read

@@ -12,7 +12,6 @@ from typing import Any, cast
 import httpx
 
 from .._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout
-from .._httpx_pool import close_if_surplus, forget_connections_of_parent, pool_of
 from ..errors import (
     ConnectError,
     ConnectionDropped,
@@ -22,8 +21,9 @@ from ..errors import (
     TransportError,
     _deadline_exceeded,
 )
-from ._body import read_limited
-from ._limit import time_limit
+from ._async_body import read_limited
+from ._httpx_pool import close_if_surplus, forget_connections_of_parent, pool_of
+from ._time_limit import time_limit
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

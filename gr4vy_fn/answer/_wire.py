@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 import attrs
 
+from ..errors import ValidationError
 from ._converter import converter, structure_request
-from .errors import ValidationError
 
 T = TypeVar("T")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from attrs import field, frozen
 
-from ._model_parts import COUNTRY as _COUNTRY
-from ._model_parts import PHONE as _PHONE
-from ._model_parts import WireEnum, shown_in_models
 from ._rules import Checked, instance, one_of, rule, text
+from ._shared import COUNTRY as _COUNTRY
+from ._shared import PHONE as _PHONE
+from ._shared import WireEnum, shown_in_models
 
 
 class TaxIdKind(WireEnum):

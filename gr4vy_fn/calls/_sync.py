@@ -8,19 +8,16 @@ shared with gr4vy_fn.aio.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
-from . import operations as ops
+from .._http import HeadersInput, Timeout, Transport
+from ..config import Config
+from ..defaults import default_config, default_transport
+from ..errors import ErrorValue, Gr4vyError, TransportError
+from ..models import CheckoutSession, CheckoutSessionCreateRequest, CheckoutSessionSecureFieldsUpdate
+from ..request import _operations as ops
+from ..request._operations import Request
 from ._attempts import Send, attempts, checked_keywords, checked_transport
-from ._http import HeadersInput, Timeout, Transport
-from .config import Config
-from .defaults import default_config, default_transport
-from .errors import ErrorValue, Gr4vyError, TransportError
-from .models import CheckoutSession, CheckoutSessionCreateRequest
-from .operations import Request
-
-if TYPE_CHECKING:
-    from .models import CheckoutSessionSecureFieldsUpdate  # made on first use
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., object])

@@ -19,6 +19,7 @@ from datetime import date, datetime  # noqa: F401 - date: the airline models' an
 
 from attrs import field, frozen
 
+from .._value import Value
 from ._airline import AgeGroup as AgeGroup
 from ._airline import Airline as Airline
 from ._airline import AirlineLeg as AirlineLeg
@@ -32,10 +33,6 @@ from ._buyer import ShippingDetails as ShippingDetails
 from ._buyer import TaxId as TaxId
 from ._buyer import TaxIdKind as TaxIdKind
 from ._clear import Clear
-from ._model_parts import AMOUNT as _AMOUNT
-from ._model_parts import ANY_TEXT as _ANY_TEXT
-from ._model_parts import COUNTRY as _COUNTRY
-from ._model_parts import WireEnum as WireEnum
 from ._rules import (
     UUID,
     Checked,
@@ -56,7 +53,10 @@ from ._secure_fields import CheckoutSessionSecureFieldsUpdate as CheckoutSession
 from ._secure_fields import ClickToPayPaymentMethod as ClickToPayPaymentMethod
 from ._secure_fields import IdPaymentMethod as IdPaymentMethod
 from ._secure_fields import SecureFieldsPaymentMethod as SecureFieldsPaymentMethod
-from ._value import Value
+from ._shared import AMOUNT as _AMOUNT
+from ._shared import ANY_TEXT as _ANY_TEXT
+from ._shared import COUNTRY as _COUNTRY
+from ._shared import WireEnum as WireEnum
 
 __all__ = [
     "Address",

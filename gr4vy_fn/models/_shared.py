@@ -1,7 +1,7 @@
 """What the models share: the str enum of wire values, the wire rules several of them use, and their module.
 
-A leaf, so the modules whose models are made on first use (`_buyer`,
-`_airline`, `_secure_fields`) need not import `models`, which names them.
+A leaf, so the modules of the buyer, airline and secure-fields models need
+not import the package, which imports them.
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ AMOUNT = integer()
 def shown_in_models(*classes: type) -> None:
     """Give each of `classes` the module users import it from, `gr4vy_fn.models`, as its `__module__`.
 
-    For the classes made on first use there: repr, pydoc, error messages and
-    pickles then name the public module (unpickling makes them through its
-    `__getattr__`), and their annotations are read in its namespace.
+    For the classes defined in the package's private modules: repr, pydoc, error
+    messages and pickles name the public module, and their annotations are read
+    in its namespace.
     """
     for cls in classes:
-        cls.__module__ = f"{__package__}.models"
+        cls.__module__ = __package__  # gr4vy_fn.models
 
 
 shown_in_models(WireEnum)

@@ -25,9 +25,9 @@ from typing import Any, NoReturn, TypeVar
 
 import attrs
 
+from .._value import Value
+from ..errors import ValidationError
 from ._clear import CLEAR
-from ._value import Value
-from .errors import ValidationError
 
 Check = Callable[[Any, str], None]
 T = TypeVar("T")

@@ -36,7 +36,7 @@ def new_default_transport() -> ClosableTransport:
 
         return AiohttpTransport()
     if importlib.util.find_spec("httpx") is not None:
-        from ._httpx import HttpxTransport
+        from ._httpx_async import HttpxTransport
 
         return HttpxTransport()
     msg = "gr4vy_fn.aio needs an HTTP client: pip install 'gr4vy_fn[aiohttp]' (or 'gr4vy_fn[httpx]')"

@@ -9,7 +9,6 @@ from typing import Any
 
 import aiohttp
 
-from .._fork import emptied
 from .._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout
 from ..errors import (
     ConnectError,
@@ -20,8 +19,9 @@ from ..errors import (
     TransportError,
     _deadline_exceeded,
 )
-from ._body import read_limited
-from ._limit import time_limit
+from ._async_body import read_limited
+from ._fork import emptied
+from ._time_limit import time_limit
 
 
 class _OnTheWire:

@@ -10,12 +10,12 @@ from typing import Literal
 
 from attrs import field, frozen
 
+from .._http import Timeout
+from .._value import Value
+from .._version import __version__
+from ..errors import ValidationError
+from ..retry import RetryPolicy
 from . import _env
-from ._http import Timeout
-from ._value import Value
-from ._version import __version__
-from .errors import ValidationError
-from .retry import RetryPolicy
 
 USER_AGENT = f"gr4vy_fn/{__version__}"
 TOKEN_ISSUER = f"gr4vy_fn v{__version__}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from .._limits import Body, refuse_declared_over
+from ._limits import Body, refuse_declared_over
 
 
 async def read_limited(
@@ -13,7 +13,7 @@ async def read_limited(
     """Return the whole body, inflated, or raise ResponseTooLarge once it is known to be over `limit` bytes.
 
     `chunks` are the bytes as sent; `encoding` is the Content-Encoding, undone
-    here in bounded steps (see gr4vy_fn._limits.Body). A declared Content-Length
+    here in bounded steps (see gr4vy_fn.transports._limits.Body). A declared Content-Length
     over the limit is refused before reading a byte. The caller closes the
     connection when this raises: it was not read to the end.
     """

@@ -22,8 +22,11 @@ from cattrs import Converter
 from cattrs.fns import identity
 from cattrs.gen import make_dict_unstructure_fn_from_attrs, override
 
-from . import models
-from ._clear import Clear
+from .. import models
+from ..errors import ValidationError
+from ..models._clear import Clear
+from ..models._rules import FrozenMap
+from ..models._secure_fields import SecureFieldsPaymentMethod, payment_method_class
 from ._readers import (
     OpenEnumReader,
     Readers,
@@ -40,9 +43,6 @@ from ._readers import (
     read_string_map,
     strict,
 )
-from ._rules import FrozenMap
-from ._secure_fields import SecureFieldsPaymentMethod, payment_method_class
-from .errors import ValidationError
 
 T = TypeVar("T")
 

@@ -22,12 +22,10 @@ from typing import Any, TypeVar
 
 from attrs import evolve, frozen
 
-from ._decode import decode
-from ._http import HeadersInput, HttpRequest, HttpResponse, Timeout
-from ._log_scrub import attempt_secrets, scrub_library_logs
-from ._prepare import prepare
-from .config import Config
-from .errors import (
+from .._http import HeadersInput, HttpRequest, HttpResponse, Timeout
+from ..answer._decode import decode
+from ..config import Config
+from ..errors import (
     ApiError,
     DeadlineExceeded,
     ErrorValue,
@@ -35,8 +33,10 @@ from .errors import (
     UnexpectedResponse,
     ValidationError,
 )
-from .operations import Request
-from .retry import next_delay
+from ..request._operations import Request
+from ..request._prepare import prepare
+from ..retry import next_delay
+from ..transports._log_scrub import attempt_secrets, scrub_library_logs
 
 T = TypeVar("T")
 
@@ -119,7 +119,7 @@ def attempts(
             return _named(expired, request, attempt - 1, may_have_acted)
         http_request = prepare(request, config, headers)
         attempt_timeout = base_timeout if remaining is None else base_timeout.clipped(remaining)
-        # Named for the log filter while the transport works (see gr4vy_fn._log_scrub).
+        # Named for the log filter while the transport works (see gr4vy_fn.transports._log_scrub).
         attempt_secrets.set((request.secrets, http_request.headers.get("authorization", "")))
         outcome = yield Send(http_request, attempt_timeout)
         attempt_secrets.set(None)

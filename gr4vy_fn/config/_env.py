@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from .errors import ValidationError
+from ..errors import ValidationError
 
 GR4VY_ID = "GR4VY_ID"
 GR4VY_ENVIRONMENT = "GR4VY_ENVIRONMENT"

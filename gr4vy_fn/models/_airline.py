@@ -7,11 +7,11 @@ from datetime import date, datetime
 
 from attrs import field, frozen
 
-from ._model_parts import AMOUNT as _AMOUNT
-from ._model_parts import COUNTRY as _COUNTRY
-from ._model_parts import PHONE as _PHONE
-from ._model_parts import WireEnum, shown_in_models
 from ._rules import Checked, boolean, day, instance, items, one_of, rule, text, timestamp, to_tuple
+from ._shared import AMOUNT as _AMOUNT
+from ._shared import COUNTRY as _COUNTRY
+from ._shared import PHONE as _PHONE
+from ._shared import WireEnum, shown_in_models
 
 
 class TicketDeliveryMethod(WireEnum):

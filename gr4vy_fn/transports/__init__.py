@@ -17,17 +17,9 @@ from typing import TYPE_CHECKING
 import urllib3
 from urllib3 import exceptions as urllib3_errors
 
-from ._connections import (
-    POOL_CLASSES,
-    DeadlinePassed,
-    NotSentInTime,
-    attempt_deadline,
-    forget_pools_of_parent,
-    plain_length,
-)
-from ._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout, Transport
-from .config import is_loopback_url
-from .errors import (
+from .._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout, Transport
+from ..config import is_loopback_url
+from ..errors import (
     ConnectError,
     ConnectionDropped,
     ConnectTimeout,
@@ -36,6 +28,14 @@ from .errors import (
     TlsError,
     TransportError,
     _deadline_exceeded,
+)
+from ._connections import (
+    POOL_CLASSES,
+    DeadlinePassed,
+    NotSentInTime,
+    attempt_deadline,
+    forget_pools_of_parent,
+    plain_length,
 )
 
 __all__ = ["MockTransport", "Transport", "Urllib3Transport"]
@@ -326,10 +326,10 @@ class Urllib3Transport:
 
 
 # The adapters over other HTTP stacks import them (the `requests` and `httpx` extras): only when asked for.
-_ADAPTERS = {"RequestsTransport": "._requests_transport", "HttpxTransport": "._httpx_transport"}
+_ADAPTERS = {"RequestsTransport": "._requests", "HttpxTransport": "._httpx"}
 if TYPE_CHECKING:
-    from ._httpx_transport import HttpxTransport as HttpxTransport
-    from ._requests_transport import RequestsTransport as RequestsTransport
+    from ._httpx import HttpxTransport as HttpxTransport
+    from ._requests import RequestsTransport as RequestsTransport
 
 
 def __getattr__(name: str) -> object:

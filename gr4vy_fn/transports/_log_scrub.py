@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextvars
 import logging
 
-from ._redact import scrub
+from .._redact import scrub
 
 LIBRARY_LOGGERS = (
     "urllib3",

@@ -12,12 +12,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from ._converter import structure_answer
-from ._http import Headers, HttpResponse
-from ._readers import ShapeError
-from ._redact import Scrubbed, clip, excerpt, reach
-from ._retry_after import retry_after
-from .errors import (
+from .._http import Headers, HttpResponse
+from .._redact import Scrubbed, clip, excerpt, reach
+from ..errors import (
     TEXT_LIMIT,
     ApiError,
     Error401Unauthorized,
@@ -29,7 +26,10 @@ from .errors import (
     ErrorValue,
     UnexpectedResponse,
 )
-from .operations import Request
+from ..request._operations import Request
+from ._converter import structure_answer
+from ._readers import ShapeError
+from ._retry_after import retry_after
 
 T = TypeVar("T")
 

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 
-from .errors import ConnectionDropped, DeadlineExceeded, ResponseTooLarge, TlsError
+from ..errors import ConnectionDropped, DeadlineExceeded, ResponseTooLarge, TlsError
 
 _STEP = 64 << 10
 """Bytes read, or inflated, at a time."""

@@ -18,11 +18,8 @@ from typing import Any, cast
 import httpcore
 import httpx
 
-from ._dns import LookupAbandoned, resolve
-from ._http import Headers, HttpRequest, HttpResponse, Timeout
-from ._httpx_pool import close_if_surplus, forget_connections_of_parent, pool_of
-from ._limits import Attempt, causes, current, read_body, tls_failure
-from .errors import (
+from .._http import Headers, HttpRequest, HttpResponse, Timeout
+from ..errors import (
     ConnectError,
     ConnectionDropped,
     ConnectTimeout,
@@ -30,6 +27,9 @@ from .errors import (
     TransportError,
     _deadline_exceeded,
 )
+from ._dns import LookupAbandoned, resolve
+from ._httpx_pool import close_if_surplus, forget_connections_of_parent, pool_of
+from ._limits import Attempt, causes, current, read_body, tls_failure
 
 __all__ = ["HttpxTransport"]
 

@@ -25,10 +25,8 @@ from urllib3 import exceptions as urllib3_errors
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from ._connections import EndNoting, forget_pools_of_parent, open_socket, refuse_unreadable_head
-from ._http import Headers, HttpRequest, HttpResponse, Timeout
-from ._limits import Attempt, causes, current, read_body, tls_failure
-from .errors import (
+from .._http import Headers, HttpRequest, HttpResponse, Timeout
+from ..errors import (
     ConnectError,
     ConnectionDropped,
     ConnectTimeout,
@@ -36,6 +34,8 @@ from .errors import (
     TransportError,
     _deadline_exceeded,
 )
+from ._connections import EndNoting, forget_pools_of_parent, open_socket, refuse_unreadable_head
+from ._limits import Attempt, causes, current, read_body, tls_failure
 
 __all__ = ["RequestsTransport"]
 
