@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import gr4vy_fn as g
 from gr4vy_fn import operations as ops
+from gr4vy_fn.answer._converter import converter
 from gr4vy_fn.answer._readers import _DATETIME, by_hand, parse_datetime
 
 CARD = "4111111111111111"
@@ -419,7 +420,7 @@ def test_integer_fields_take_integer_valued_floats() -> None:
 
 def test_a_bug_in_decoding_is_not_hidden(mocker: Any) -> None:
     """An exception that is no answer's fault (a bug of ours) escapes decode instead of becoming a value."""
-    mocker.patch("gr4vy_fn.answer._decode.structure_answer", side_effect=ZeroDivisionError)
+    mocker.patch.object(type(converter), "structure", side_effect=ZeroDivisionError)
     with pytest.raises(ZeroDivisionError):
         g.decode(OPERATIONS["get"], answer(200, sample("session_201.json")))
 

@@ -3,10 +3,10 @@
 `make_converter` registers every rule, each a cattrs hook or hook factory:
 writing gives wire names, leaves unset (None) fields out, `CLEAR` as null,
 date-times in ISO 8601 with `Z` for UTC, enums as their wire values; reading
-follows the rules of `_readers`. `structure_answer` reads what a server sends
-(types only, unknown fields ignored); `structure_request` reads a dict given
-by a user, the emulator or the command line (unknown fields refused, the
-request models' wire rules applied). Both are `converter.structure`.
+follows the rules of `_readers`. `converter.structure(data, cls)` reads what a
+server sends (types only, unknown fields ignored); `structure_request` reads a
+dict given by a user, the emulator or the command line, as `Strict[cls]`
+(unknown fields refused, the request models' wire rules applied).
 """
 
 from __future__ import annotations
@@ -61,11 +61,6 @@ _RESPONSE_ONLY = frozenset(
         models.CheckoutSessionPaymentMethodDetails,
     }
 )
-
-
-def structure_answer(data: Any, cls: type[T]) -> T:
-    """Read model `cls` from what a server sent; raise ShapeError with the path of a wrong type."""
-    return converter.structure(data, cls)
 
 
 def structure_request(data: Any, cls: type[T]) -> T:

@@ -27,7 +27,7 @@ from ..errors import (
     UnexpectedResponse,
 )
 from ..request._operations import Request
-from ._converter import structure_answer
+from ._converter import converter
 from ._readers import ShapeError
 from ._retry_after import retry_after
 
@@ -104,7 +104,7 @@ def _structure(request: Request[T], response: HttpResponse, cls: type[T]) -> T |
     if not isinstance(data, dict):
         return _unexpected(request, response, f"expected a JSON object, got {type(data).__name__}")
     try:
-        return structure_answer(data, cls)
+        return converter.structure(data, cls)
     except ShapeError as exc:
         return _unexpected(request, response, f"not a {cls.__name__}: {exc}")
 
