@@ -22,13 +22,14 @@ import gr4vy_fn as g
 from gr4vy_fn.testing import Emulator
 
 PACKAGE = str(Path(g.__file__).parent)
+TOKEN = "walk-token"  # noqa: S105 - a loopback emulator's
 
 
 def walk() -> tuple[list[str], int, list[str]]:
     """The modules entered, the moves between modules, and the climbs back, of one warm get."""
     emulator = Emulator()
     with emulator.serve() as url:
-        config = g.Config(server_url=url, bearer_token="t", allow_insecure_http=True)
+        config = g.Config(server_url=url, bearer_token=TOKEN, allow_insecure_http=True)
         session = g.unwrap(g.new_checkout_session(config=config))
         g.get_checkout_session(session.id, config=config)  # warm: pool, hooks, readers made
         frames: list[str] = []
@@ -83,4 +84,5 @@ def summarize(events: list[str]) -> tuple[list[str], int, list[str]]:
 
 if __name__ == "__main__":
     modules, moves, climbs = walk()
-    print(json.dumps({"modules": modules, "count": len(modules), "moves": moves, "climbs back": climbs}, indent=2))
+    seen = {"modules": modules, "count": len(modules), "moves": moves, "climbs back": climbs}
+    print(json.dumps(seen, indent=2))
