@@ -18,6 +18,8 @@ MODULES = {
     "gr4vy_fn.operations": "Pure request builders: no I/O.",
     "gr4vy_fn.transports": "The transports: the only code that does I/O.",
     "gr4vy_fn.retry": "The retry policy and its pure decision.",
+    "gr4vy_fn.hooks": "Hooks told of each call, attempt and result, and their events.",
+    "gr4vy_fn.otel": "OpenTelemetry spans and the request-duration histogram (the `otel` extra).",
     "gr4vy_fn.defaults": "The Config and transports of calls given none, and how tests replace them.",
     "gr4vy_fn.auth": "Signed tokens (the `jwt` extra).",
     "gr4vy_fn.testing": "The emulator and its pytest fixture.",

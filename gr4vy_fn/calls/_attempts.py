@@ -33,10 +33,11 @@ from ..errors import (
     UnexpectedResponse,
     ValidationError,
 )
+from ..hooks import AttemptEnded, AttemptStarted, CallEnded, CallStarted, Hook, hooks_of, notify
 from ..request._operations import Request
 from ..request._prepare import prepare
 from ..retry import next_delay
-from ..transports._log_scrub import attempt_secrets, scrub_library_logs
+from ._log_scrub import attempt_secrets, scrub_library_logs
 
 T = TypeVar("T")
 
@@ -84,8 +85,14 @@ def checked_transport(transport: object) -> None:
 
 def call_name(request: Request[Any]) -> str:
     """Name the call for messages: the operation and, if any, the checkout session id (never a secret)."""
+    session_id = session_id_of(request)
+    return f"{request.operation}({session_id})" if session_id else request.operation
+
+
+def session_id_of(request: Request[Any]) -> str | None:
+    """The checkout session id in the request's path, if any."""
     parts = request.path.split("/")
-    return f"{request.operation}({parts[3]})" if len(parts) > 3 and parts[3] else request.operation
+    return parts[3] if len(parts) > 3 and parts[3] else None
 
 
 def attempts(
@@ -100,7 +107,93 @@ def attempts(
 
     `deadline` (seconds) overrides the policy's. Raises ValidationError (from
     `prepare`) before the first Send for headers that could split the request.
+    The call's hooks (see gr4vy_fn.hooks) are told of each step.
     """
+    hooks = hooks_of(config.hooks)
+    if not hooks:
+        return _attempts(request, config, headers, timeout, deadline, None)
+    return _observed(request, config, headers, timeout, deadline, hooks)
+
+
+def _observed(
+    request: Request[T],
+    config: Config,
+    headers: HeadersInput | None,
+    timeout: Timeout | None,
+    deadline: float | None,
+    hooks: tuple[Hook, ...],
+) -> Attempts[T]:
+    """The attempts, with `hooks` told of the call's start and end (and, by `_attempts`, of each attempt)."""
+    clock = config.retry.clock
+    started = clock()
+    session_id = session_id_of(request)
+    notify(hooks, "call_started", CallStarted(operation=request.operation, checkout_session_id=session_id))
+    observer = _Observer(hooks, request.operation, session_id, clock)
+    result = yield from _attempts(request, config, headers, timeout, deadline, observer)
+    ended = CallEnded(
+        operation=request.operation,
+        checkout_session_id=session_id,
+        result=result,
+        result_class=type(result).__name__,
+        attempts=observer.attempts,
+        duration=clock() - started,
+    )
+    notify(hooks, "call_ended", ended)
+    return result
+
+
+class _Observer:
+    """Tells a call's hooks of each attempt."""
+
+    def __init__(self, hooks: tuple[Hook, ...], operation: str, session_id: str | None, clock: Any) -> None:
+        self.hooks, self.operation, self.session_id, self.clock = hooks, operation, session_id, clock
+        self.attempts = 0
+        self.started = 0.0
+
+    def attempt_started(self, attempt: int, http_request: HttpRequest) -> None:
+        self.attempts = attempt
+        shown = HttpRequest(
+            method=http_request.method,
+            url=http_request.url,
+            headers=[(k, v) for k, v in http_request.headers.items() if k.lower() != "authorization"],
+        )
+        event = AttemptStarted(
+            operation=self.operation, checkout_session_id=self.session_id, attempt=attempt, request=shown
+        )
+        notify(self.hooks, "attempt_started", event)
+        self.started = self.clock()
+
+    def attempt_ended(self, attempt: int, outcome: Outcome, delay: float | None) -> None:
+        if isinstance(outcome, HttpResponse):
+            status, error, sent = outcome.status, None, True
+            waited_for = (
+                "Retry-After" if outcome.headers.get("retry-after") is not None else f"status {status}"
+            )
+        else:
+            status, error, sent = None, outcome, outcome.request_sent
+            waited_for = type(outcome).__name__
+        event = AttemptEnded(
+            operation=self.operation,
+            checkout_session_id=self.session_id,
+            attempt=attempt,
+            status=status,
+            error=error,
+            request_sent=sent,
+            retry_delay=delay,
+            retry_reason=None if delay is None else waited_for,
+            duration=self.clock() - self.started,
+        )
+        notify(self.hooks, "attempt_ended", event)
+
+
+def _attempts(
+    request: Request[T],
+    config: Config,
+    headers: HeadersInput | None,
+    timeout: Timeout | None,
+    deadline: float | None,
+    observer: _Observer | None,
+) -> Attempts[T]:
     policy = config.retry
     limit = deadline if deadline is not None else policy.deadline
     base_timeout = timeout if timeout is not None else config.timeout
@@ -119,14 +212,18 @@ def attempts(
             return _named(expired, request, attempt - 1, may_have_acted)
         http_request = prepare(request, config, headers)
         attempt_timeout = base_timeout if remaining is None else base_timeout.clipped(remaining)
-        # Named for the log filter while the transport works (see gr4vy_fn.transports._log_scrub).
+        # Named for the log filter while the transport works (see gr4vy_fn.calls._log_scrub).
         attempt_secrets.set((request.secrets, http_request.headers.get("authorization", "")))
+        if observer is not None:
+            observer.attempt_started(attempt, http_request)
         outcome = yield Send(http_request, attempt_timeout)
         attempt_secrets.set(None)
         assert outcome is not None  # a driver answers every Send with its outcome
         if debug:
             _log(request, outcome, attempt, clock() - started)
         if isinstance(outcome, HttpResponse) and outcome.status not in policy.retry_statuses:
+            if observer is not None:
+                observer.attempt_ended(attempt, outcome, None)
             break  # an answer no policy retries (next_delay would say so): no clocks or jitter needed
         delay = next_delay(
             policy,
@@ -137,6 +234,8 @@ def attempts(
             now=policy.wall_clock(),
             sample=policy.random(),
         )
+        if observer is not None:
+            observer.attempt_ended(attempt, outcome, delay)
         if delay is None:
             break
         # A 5xx may come from a gateway after the server acted; a transport error says itself.

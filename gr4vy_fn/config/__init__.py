@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
 from attrs import field, frozen
@@ -14,6 +14,7 @@ from .._http import Timeout
 from .._value import Value
 from .._version import __version__
 from ..errors import ValidationError
+from ..hooks import HOOK_METHODS, Hook
 from ..retry import RetryPolicy
 from . import _env
 
@@ -79,6 +80,18 @@ def _check_server_url(url: object, allow_insecure_http: bool) -> str:
     return url.rstrip("/")
 
 
+def _hooks(hooks: object) -> tuple[Hook, ...]:
+    if isinstance(hooks, (str, bytes)) or not isinstance(hooks, Iterable):
+        raise ValidationError("Config.hooks", "must be a sequence of hook objects (see gr4vy_fn.hooks)")
+    kept = tuple(hooks)
+    for hook in kept:
+        if not any(callable(getattr(hook, method, None)) for method in HOOK_METHODS):
+            raise ValidationError(
+                "Config.hooks", f"each hook needs one of the methods {', '.join(HOOK_METHODS)}"
+            )
+    return kept
+
+
 @frozen(kw_only=True, eq=False, repr=False)
 class Config(Value):
     """The settings of a call; frozen, so one Config is safely shared by every thread.
@@ -88,6 +101,7 @@ class Config(Value):
     returning one, called once per attempt (see `gr4vy_fn.auth.token_provider`);
     only a server on loopback (the emulator) may go without one. `server_url`
     may be plain `http://` only on loopback, unless `allow_insecure_http` is True.
+    `hooks` are told of each call, attempt and result (see gr4vy_fn.hooks).
     Raises ValidationError naming the setting, never showing a token or URL.
     """
 
@@ -100,6 +114,7 @@ class Config(Value):
     retry: RetryPolicy = field(factory=RetryPolicy)
     user_agent: str = USER_AGENT
     allow_insecure_http: bool = False
+    hooks: tuple[Hook, ...] = field(default=(), converter=_hooks)
     base_url: str = field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:

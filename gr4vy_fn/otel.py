@@ -1,0 +1,152 @@
+"""OpenTelemetry for every call of the process (the `otel` extra): spans per call and attempt, a histogram.
+
+    from gr4vy_fn import otel
+    otel.instrument()    # the global tracer and meter providers; or pass your own
+
+Each call gets a span named for its operation (`gr4vy_fn get_checkout_session`,
+kind CLIENT) with `gr4vy_fn.operation`, `gr4vy_fn.checkout_session_id`,
+`gr4vy_fn.attempts` and, for an error value, `error.type`. Each attempt is a
+child span named for its method (`GET`), with OpenTelemetry's HTTP client
+attributes: `http.request.method`, `server.address`, `server.port`,
+`url.full`, `http.response.status_code`, `error.type` (the status, or the
+transport error's class), `http.request.resend_count` from the second
+attempt on. Each attempt is also recorded in the `http.client.request.duration`
+histogram (seconds). No attribute holds a token, card number or security
+code: URLs carry only the checkout session id.
+
+Spans are made from the hooks' events (see gr4vy_fn.hooks), so the sync and
+async calls are traced alike. Raises ImportError naming the extra when
+opentelemetry-api is not installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+from .hooks import (
+    AttemptEnded,
+    AttemptStarted,
+    CallEnded,
+    CallStarted,
+    Hook,
+    add_process_hook,
+    remove_process_hook,
+)
+
+try:
+    from opentelemetry import metrics, trace
+    from opentelemetry.trace import SpanKind, Status, StatusCode
+except ImportError as exc:  # pragma: no cover - the extra is installed where this is tested
+    msg = "gr4vy_fn.otel needs the otel extra: pip install 'gr4vy_fn[otel]'"
+    raise ImportError(msg) from exc
+
+__all__ = ["instrument", "uninstrument"]
+
+_SCOPE = "gr4vy_fn"
+_installed: list[_Tracing] = []
+
+
+def instrument(tracer_provider: Any = None, meter_provider: Any = None) -> None:
+    """Trace and measure every call of the process; the global providers when None. Returns nothing.
+
+    Calling it again replaces the providers used. Raises nothing.
+    """
+    uninstrument()
+    tracing = _Tracing(tracer_provider, meter_provider)
+    _installed.append(tracing)
+    add_process_hook(tracing)
+
+
+def uninstrument() -> None:
+    """Stop tracing and measuring calls; a call under way finishes its spans. Returns nothing."""
+    while _installed:
+        remove_process_hook(_installed.pop())
+
+
+class _Tracing(Hook):
+    """The hook making the spans and recording the histogram."""
+
+    def __init__(self, tracer_provider: Any, meter_provider: Any) -> None:
+        from ._version import __version__
+
+        self._tracer = trace.get_tracer(_SCOPE, __version__, tracer_provider=tracer_provider)
+        meter = metrics.get_meter(_SCOPE, __version__, meter_provider=meter_provider)
+        self._duration = meter.create_histogram(
+            "http.client.request.duration", unit="s", description="Duration of HTTP client requests."
+        )
+        # The open spans of the calls under way, by call: a call's events come in order, on its thread
+        # or task, and a call holds one call span and at most one attempt span at a time.
+        self._calls: dict[int, Any] = {}
+        self._attempts: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+    def call_started(self, event: CallStarted) -> None:
+        attributes = {"gr4vy_fn.operation": event.operation}
+        if event.checkout_session_id is not None:
+            attributes["gr4vy_fn.checkout_session_id"] = event.checkout_session_id
+        span = self._tracer.start_span(
+            f"gr4vy_fn {event.operation}", kind=SpanKind.CLIENT, attributes=attributes
+        )
+        self._calls[_key(event)] = span
+
+    def attempt_started(self, event: AttemptStarted) -> None:
+        parent = self._calls.get(_key(event))
+        parts = urlsplit(event.request.url)
+        attributes: dict[str, Any] = {
+            "http.request.method": event.request.method,
+            "server.address": parts.hostname or "",
+            "url.full": event.request.url,
+        }
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        attributes["server.port"] = port
+        if event.attempt > 1:
+            attributes["http.request.resend_count"] = event.attempt - 1
+        context = trace.set_span_in_context(parent) if parent is not None else None
+        span = self._tracer.start_span(
+            event.request.method, context=context, kind=SpanKind.CLIENT, attributes=attributes
+        )
+        self._attempts[_key(event)] = (span, attributes)
+
+    def attempt_ended(self, event: AttemptEnded) -> None:
+        opened = self._attempts.pop(_key(event), None)
+        if opened is None:
+            return
+        span, attributes = opened
+        measured: dict[str, Any] = {
+            name: attributes[name]
+            for name in ("http.request.method", "server.address", "server.port")
+            if name in attributes
+        }
+        if event.status is not None:
+            span.set_attribute("http.response.status_code", event.status)
+            measured["http.response.status_code"] = event.status
+            if event.status >= 400:
+                measured["error.type"] = str(event.status)
+        else:
+            measured["error.type"] = type(event.error).__name__
+        if "error.type" in measured:
+            span.set_attribute("error.type", measured["error.type"])
+            span.set_status(Status(StatusCode.ERROR))
+        span.end()
+        self._duration.record(event.duration, attributes=measured)
+
+    def call_ended(self, event: CallEnded) -> None:
+        span = self._calls.pop(_key(event), None)
+        if span is None:
+            return
+        span.set_attribute("gr4vy_fn.attempts", event.attempts)
+        if isinstance(event.result, Exception):
+            span.set_attribute("error.type", event.result_class)
+            span.set_status(Status(StatusCode.ERROR))
+        span.end()
+
+
+def _key(event: Any) -> int:
+    """The call an event belongs to: its task under asyncio, else its thread; each runs one call at a time."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no running event loop: a sync call
+        task = None
+    return id(task) if task is not None else threading.get_ident()
