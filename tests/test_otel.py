@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import gr4vy_fn as g
-from gr4vy_fn import aio, otel
+from gr4vy_fn import aio, otel, transports
 from gr4vy_fn.testing import Emulator
 
 TOKEN = "otel-test-token-9c2e"
@@ -43,6 +43,9 @@ class Telemetry:
                     if metric.name == "http.client.request.duration":
                         points += list(metric.data.data_points)
         return points
+
+
+SYNC_TRANSPORTS = [transports.Urllib3Transport, transports.RequestsTransport, transports.HttpxTransport]
 
 
 @pytest.fixture
@@ -92,12 +95,17 @@ def check_retried_get(telemetry: Telemetry, session_id: str) -> None:
     assert 200 in statuses
 
 
-def test_a_retried_get_is_two_attempt_spans_under_one_call_span(telemetry: Telemetry) -> None:
+@pytest.mark.parametrize("make_transport", SYNC_TRANSPORTS, ids=lambda make: make.__name__)
+def test_a_retried_get_is_two_attempt_spans_under_one_call_span(
+    telemetry: Telemetry, make_transport: Callable[[], Any]
+) -> None:
     """A 503 then a 200, sync: one call span, two GET children with the HTTP attributes, two durations."""
-    session = g.unwrap(g.new_checkout_session(config=telemetry.config))
+    transport = make_transport()
+    session = g.unwrap(g.new_checkout_session(config=telemetry.config, transport=transport))
     telemetry.emulator.fail_next(503)
-    assert g.get_checkout_session(session.id, config=telemetry.config) == session
+    assert g.get_checkout_session(session.id, config=telemetry.config, transport=transport) == session
     check_retried_get(telemetry, session.id)
+    transport.close()
 
 
 def test_async_calls_are_traced_alike(telemetry: Telemetry) -> None:

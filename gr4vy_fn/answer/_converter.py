@@ -157,7 +157,8 @@ def make_converter() -> Converter:
     converter.register_unstructure_hook_factory(lambda tp: _optional_tuple(tp) is not None, optional_tuple)
 
     def unstructure_model(cls: type) -> Callable[[Any], Any]:
-        fields = attrs.fields(attrs.resolve_types(cls))
+        hints = typing.get_type_hints(cls)
+        fields = [field.evolve(type=hints[field.name]) for field in attrs.fields(cls)]
         # `method` tells the payment-method union apart: always sent, though it has a default.
         overrides: dict[str, Any] = {}
         if "method" in attrs.fields_dict(cls):
