@@ -87,6 +87,7 @@ def test_a_failing_card_update_leaks_nothing(
     observed.extend([captured.out, captured.err])
     assert any("update_checkout_session_fields" in line for line in caplog.messages)
     for text in observed:
+        text = text.replace(f"127.0.0.1:{server.port}", "127.0.0.1:<port>")  # its digits may spell the code
         for secret in (CARD, CODE, TOKEN):
             assert secret not in text
 

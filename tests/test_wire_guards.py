@@ -79,6 +79,7 @@ def test_echoed_tokens_and_cards_show_nowhere(
     observed: list[Any] = [repr(result), str(result), shown, caplog.text]
     observed += [getattr(result, name, "") for name in ("message", "excerpt", "details")]
     for text in map(str, observed):
+        text = text.replace(tagged.url.split("//")[1], "<server>")  # the port's digits may spell the code
         for secret in (TOKEN, CARD, CODE, escaped(CARD), escaped(CODE)):
             assert secret not in text
 
