@@ -7,6 +7,7 @@ or through the `gr4vy_emulator` pytest fixture.
 from attrs import frozen
 
 from ..config import Config
+from ._cassettes import vcr_config
 from ._emulator import Emulator, EmulatorTransport, ReceivedRequest
 
 
@@ -19,4 +20,4 @@ class ServedEmulator:
     url: str
 
 
-__all__ = ["Emulator", "EmulatorTransport", "ReceivedRequest", "ServedEmulator"]
+__all__ = ["Emulator", "EmulatorTransport", "ReceivedRequest", "ServedEmulator", "vcr_config"]

@@ -1,0 +1,259 @@
+"""A vcrpy configuration that writes no secret into a cassette: `vcr.VCR(**vcr_config())`.
+
+Its hooks run on every request and response before vcrpy keeps it, in memory
+or on disk. vcrpy is imported only when `vcr_config()` is called: it is a test
+tool, never a dependency of gr4vy_fn.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from importlib.util import find_spec
+from typing import Any
+
+# gr4vy_fn's private parts used here, all in this one place (re-point them here if they move):
+# the package's secret scrubber, and (in _pool_patches) the pool classes of the urllib3 and
+# requests transports, reached through those transports' public attributes.
+from .._redact import scrub
+
+__all__ = ["vcr_config"]
+
+REDACTED = "[redacted]"  # the scrubber's own marker, so that a cassette shows one kind
+
+# Headers that carry a credential, whatever the rest of their name: dropped, not scrubbed
+# (`authorization`, `proxy-authorization`, `cookie`, `set-cookie`, `x-auth-token`, `x-api-key`...).
+_CREDENTIAL_HEADER = r"auth|cookie|token|secret|password|api[-_]?key"
+
+# JSON keys whose whole value is a secret, compared with case, `_` and `-` ignored
+# (`security_code`, `securityCode` and `Security-Code` alike), plus every key ending in `token`.
+_SECRET_KEYS = frozenset(
+    {
+        "number",  # the card number of a secure-fields update
+        "cardnumber",
+        "pan",
+        "securitycode",
+        "cvv",
+        "cvv2",
+        "cvc",
+        "cvc2",
+        "csc",
+        "cryptogram",
+        "password",
+        "secret",
+        "clientsecret",
+        "privatekey",
+        "apikey",
+    }
+)
+
+# A hex digest (a card's fingerprint, 64 hex digits) is never a card number, though a stretch
+# of its digits can pass the Luhn check: left whole, or replaying would give back a damaged
+# fingerprint about one time in ten. All digits is not a digest: those are scrubbed.
+_HEX_DIGEST = r"(?=[0-9]*[a-fA-F])[0-9a-fA-F]{32,}"
+
+# What vcrpy stores of a response whose encoding it could not undo: unreadable, so unscrubbable.
+_IDENTITY = frozenset({"", "identity"})
+
+
+def vcr_config() -> dict[str, Any]:
+    """Return keyword arguments for `vcr.VCR(**...)` that keep every secret out of a cassette.
+
+    The same dict serves `VCR.use_cassette(path, **...)` and pytest-recording's
+    `vcr_config` fixture. Add your own keys to it (`record_mode`,
+    `cassette_library_dir`, `match_on`, `filter_headers`); to add a hook of your
+    own, call the one given in yours. Before vcrpy keeps a request or response
+    (and before it matches a request against a cassette, so that replay finds it):
+
+    - credential headers are dropped: Authorization, Proxy-Authorization, Cookie,
+      Set-Cookie, and any whose name says auth, token, secret, password or api key;
+      every other header value, and the URL, go through gr4vy_fn's scrubber;
+    - a JSON body has the whole value of a card `number`, a security code (`security_code`,
+      `cvv`, `cvc`, `csc`), any `...token`, password, secret or key replaced by
+      "[redacted]", and every other string (and number) scrubbed: card numbers,
+      bearer tokens, JWTs and security codes written in free text;
+    - any other body is scrubbed as text.
+
+    A compressed response is decompressed first (`decode_compressed_response`).
+    gr4vy_fn's urllib3 and requests transports use connection pools of their own,
+    which vcrpy does not patch by itself: `custom_patches` points them at vcrpy's
+    connections too, so that their calls are recorded and replayed, not sent.
+
+    Returns:
+        A new dict each call: `before_record_request`, `before_record_response`,
+        `decode_compressed_response` and `custom_patches`.
+    Raises:
+        ModuleNotFoundError: vcrpy is not installed (`custom_patches` names its classes).
+        The hooks raise ValueError, failing the call being recorded, for a response
+        whose Content-Encoding vcrpy could not undo: its body cannot be scrubbed.
+    """
+    return {
+        "before_record_request": _scrub_request,
+        "before_record_response": _scrub_response,
+        "decode_compressed_response": True,
+        "custom_patches": _pool_patches(),
+    }
+
+
+def _pool_patches() -> tuple[tuple[Any, str, Any], ...]:
+    """The patches vcrpy needs, beyond its own, to record and replay the urllib3 and requests transports.
+
+    vcrpy swaps the connection class of urllib3's own pools. These transports use pool
+    subclasses (their connections hold each attempt to its deadline), which name their own
+    connection class: unpatched, their traffic would bypass the cassette and go to the network.
+    And vcrpy's stand-in for urllib3's response takes no `decode_content` in `read1`, which
+    urllib3 2's responses take and the urllib3 transport passes.
+    """
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from vcr.stubs import VCRHTTPResponse, urllib3_stubs  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    from ..transports import Urllib3Transport
+
+    pools = set(Urllib3Transport(trust_env=False).pool_manager.pool_classes_by_scheme.values())
+    if find_spec("requests") is not None:  # the `requests` extra
+        from ..transports import RequestsTransport
+
+        transport = RequestsTransport()
+        try:
+            for adapter in transport.session.adapters.values():
+                manager = getattr(adapter, "poolmanager", None)
+                if manager is not None:
+                    pools.update(manager.pool_classes_by_scheme.values())
+        finally:
+            transport.close()
+    connections = tuple(
+        (
+            pool,
+            "ConnectionCls",
+            urllib3_stubs.VCRRequestsHTTPSConnection
+            if issubclass(pool, HTTPSConnectionPool)
+            else urllib3_stubs.VCRRequestsHTTPConnection,
+        )
+        # urllib3's own pools are vcrpy's to patch; a stable order makes one config equal the next.
+        for pool in sorted(pools, key=lambda pool: (pool.__module__, pool.__qualname__))
+        if pool not in (HTTPConnectionPool, HTTPSConnectionPool)
+    )
+    return (*connections, (VCRHTTPResponse, "read1", _read1))
+
+
+def _read1(response: Any, amt: int | None = None, decode_content: bool | None = None) -> bytes:
+    """urllib3 2's `read1`, on vcrpy's stand-in response: at most `amt` bytes (`decode_content` aside).
+
+    Through vcrpy's own `read`, which hands the connection back to its pool at the body's end.
+    The body a replay gives is decoded already (`decode_compressed_response`).
+    """
+    data: bytes = response.read(-1 if amt is None else amt)
+    return data
+
+
+def _scrub_request(request: Any) -> Any:
+    """vcrpy's before_record_request: a vcr.request.Request, with no secret left in it.
+
+    vcrpy passes a copy, and calls this for live requests too before matching them against
+    a cassette: what is scrubbed the same way still matches.
+    """
+    request.uri = scrub(request.uri)
+    body = request.body
+    if hasattr(body, "getvalue"):  # a file-like body: vcrpy holds its bytes, and hands out a new file
+        body = body.getvalue()
+    headers = {name: scrub(value) for name, value in request.headers.items() if not _credential(name)}
+    if isinstance(body, (bytes, str)):
+        scrubbed = _scrub_body(body)
+        if scrubbed != body:
+            request.body = scrubbed
+            _set_length(headers, scrubbed, as_list=False)
+    request.headers = headers
+    return request
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    """vcrpy's before_record_response: a response dict (status, headers, body), with no secret left in it.
+
+    A new dict: the one given may be what the live call is answered with while recording.
+    """
+    response = copy.deepcopy(response)
+    headers: dict[str, Any] = response.get("headers") or {}
+    encoding = _header(headers, "content-encoding").strip().lower()
+    if encoding not in _IDENTITY:
+        msg = (
+            f"a response body is {encoding!r}-encoded, which vcrpy could not decode: it cannot be "
+            "scrubbed of secrets, so it is not recorded (ask for no compression, or install the decoder)"
+        )
+        raise ValueError(msg)
+    body = response.get("body")
+    if isinstance(body, dict) and isinstance(body.get("string"), (bytes, str)):
+        scrubbed = _scrub_body(body["string"])
+        if scrubbed != body["string"]:
+            body["string"] = scrubbed
+            _set_length(headers, scrubbed, as_list=True)
+    response["headers"] = {
+        name: [scrub(value) for value in values] if isinstance(values, list) else scrub(values)
+        for name, values in headers.items()
+        if not _credential(name)
+    }
+    return response
+
+
+def _credential(header: str) -> bool:
+    return re.search(_CREDENTIAL_HEADER, header, re.IGNORECASE) is not None
+
+
+def _header(headers: dict[str, Any], name: str) -> str:
+    for key, values in headers.items():
+        if key.lower() == name:
+            return ", ".join(values) if isinstance(values, list) else str(values)
+    return ""
+
+
+def _set_length(headers: dict[str, Any], body: bytes | str, *, as_list: bool) -> None:
+    """Make a Content-Length that the headers hold match the body as scrubbed (a replay reads by it)."""
+    length = str(len(body.encode("utf-8") if isinstance(body, str) else body))
+    for key in headers:
+        if key.lower() == "content-length":
+            headers[key] = [length] if as_list else length
+
+
+def _scrub_body(body: bytes | str) -> bytes | str:
+    """Return `body` (of the same type) with no secret left: as JSON if it parses, else as text."""
+    if isinstance(body, bytes):
+        try:
+            text, codec = body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            # Not text: every byte read as one character, so that digits and words are still found.
+            text, codec = body.decode("latin-1"), "latin-1"
+        scrubbed = _scrub_text(text)
+        return body if scrubbed == text else scrubbed.encode(codec)
+    return _scrub_text(body)
+
+
+def _scrub_text(text: str) -> str:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return scrub(text)
+    scrubbed = _scrub_json(document)
+    if scrubbed == document:
+        return text  # nothing to hide: the body stays as it was sent
+    return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":"))
+
+
+def _scrub_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            scrub(key): REDACTED if _secret_key(key) and item is not None else _scrub_json(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub_json(item) for item in value]
+    if isinstance(value, str):
+        return value if re.fullmatch(_HEX_DIGEST, value) else scrub(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # A card number sent as a JSON number is a card number still.
+        return value if scrub(str(value)) == str(value) else REDACTED
+    return value
+
+
+def _secret_key(key: str) -> bool:
+    folded = re.sub(r"[\W_]", "", key).lower()
+    return folded in _SECRET_KEYS or folded.endswith("token")
