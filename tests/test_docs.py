@@ -6,7 +6,7 @@ import contextlib
 import inspect
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import reference
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from doc_examples import PAGES, TypeCheck, examples
+from pytest_httpserver import HTTPServer
 
 from gr4vy_fn.testing import Emulator
 from gr4vy_fn.testing.pytest_plugin import emulator_environment
@@ -58,14 +59,35 @@ def logging_restored() -> Iterator[None]:
         ours.setLevel(saved[2])
 
 
+@contextlib.contextmanager
+def http_server() -> Iterator[HTTPServer]:
+    """What pytest-httpserver's `httpserver` fixture gives: a server on 127.0.0.1, checked at the end."""
+    server = HTTPServer()
+    server.start()
+    try:
+        yield server
+        server.check_assertions()
+    finally:
+        server.clear()
+        server.stop()
+
+
+FIXTURES: dict[str, Callable[[], contextlib.AbstractContextManager[Any]]] = {
+    "gr4vy_emulator": emulator_environment,
+    "httpserver": http_server,
+}
+"""The fixtures an example's pytest-style test may ask for, as context managers giving what pytest would."""
+
+
 def run_test_functions(namespace: dict[str, Any]) -> None:
-    """Call the example's pytest-style tests, giving each a fresh gr4vy_emulator as the plugin would."""
+    """Call the example's pytest-style tests, giving each the fixtures it names, fresh, as pytest would."""
     for name, function in list(namespace.items()):
         if not (name.startswith("test_") and callable(function)):
             continue
-        assert list(inspect.signature(function).parameters) == ["gr4vy_emulator"], name
-        with emulator_environment() as served:
-            function(served)
+        wanted = list(inspect.signature(function).parameters)
+        assert set(wanted) <= set(FIXTURES), name
+        with contextlib.ExitStack() as stack:
+            function(*(stack.enter_context(FIXTURES[fixture]()) for fixture in wanted))
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if examples(p)], ids=lambda p: p.name)
