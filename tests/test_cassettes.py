@@ -15,6 +15,7 @@ import gzip
 import json
 import re
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,13 @@ from gr4vy_fn import aio
 from gr4vy_fn.defaults import default_transport
 from gr4vy_fn.testing import Emulator, vcr_config
 from gr4vy_fn.transports import HttpxTransport, RequestsTransport, Urllib3Transport
+
+# vcr_config() refuses vcrpy before 9.1 (see test_an_older_vcrpy_is_refused_by_name), the newest
+# there is for Python 3.10.
+pytestmark = pytest.mark.skipif(
+    tuple(int(part) for part in version("vcrpy").split(".")[:2]) < (9, 1),
+    reason=f"vcrpy {version('vcrpy')}: vcr_config() needs vcrpy 9.1, on Python 3.11 or later",
+)
 
 pytest_plugins = ["pytester"]  # the pytest-recording run below is a pytest run of its own
 
@@ -360,6 +368,35 @@ def test_free_text_and_numbers_in_json_go_through_the_scrubber() -> None:
         },
     }
     assert response["headers"]["Content-Length"] == [str(len(response["body"]["string"]))]
+
+
+def test_a_reason_phrase_is_scrubbed() -> None:
+    """The status line's text is the server's to write: a card, code or token in it is scrubbed too."""
+    before_record_response = vcr_config()["before_record_response"]
+    given = {
+        "status": {"code": 402, "message": f"Declined {CARD} cvv {SECURITY_CODE} Bearer {TOKEN}"},
+        "headers": {},
+        "body": {"string": b""},
+    }
+    assert before_record_response(given)["status"] == {
+        "code": 402,
+        "message": "Declined [redacted] cvv [redacted] Bearer [redacted]",
+    }
+
+
+def test_json_with_a_repeated_key_is_scrubbed_as_text() -> None:
+    """A parser keeps a repeated key's last value: every value of such a body is scrubbed."""
+    body = f'{{"note":"{CARD}","note":"x","security_code":"{SECURITY_CODE}","security_code":null}}'
+    scrubbed = scrubbed_response(body.encode())["body"]["string"]
+    assert leaks(scrubbed.decode()) == []
+    assert scrubbed.count(b"[redacted]") == 2
+
+
+def test_an_older_vcrpy_is_refused_by_name(mocker: Any) -> None:
+    """vcrpy before 9.1 cannot record urllib3 2's pools: said at once, not as an AttributeError mid-call."""
+    mocker.patch("gr4vy_fn.testing._cassettes.version", return_value="8.5.0")
+    with pytest.raises(RuntimeError, match=r"needs vcrpy 9\.1 or later .* vcrpy 8\.5\.0 cannot record"):
+        vcr_config()
 
 
 def test_a_fingerprint_is_kept_whole() -> None:

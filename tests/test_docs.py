@@ -7,6 +7,7 @@ import inspect
 import logging
 import re
 from collections.abc import Callable, Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,8 @@ def run_test_functions(namespace: dict[str, Any]) -> None:
 @pytest.mark.parametrize("page", [p for p in PAGES if examples(p)], ids=lambda p: p.name)
 def test_every_example_runs(page: Path, account: Emulator) -> None:
     """The page's python examples run in order, as one script, against the emulator."""
+    if page.name == "testing.md" and tuple(int(n) for n in version("vcrpy").split(".")[:2]) < (9, 1):
+        pytest.skip("its cassettes need vcrpy 9.1, on Python 3.11 or later")
     namespace: dict[str, Any] = {"__name__": f"docs_{page.stem}"}
     for line, source in examples(page):
         code = compile("\n" * (line - 1) + source, str(page), "exec")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from importlib.metadata import version
 from importlib.util import find_spec
 from typing import Any
 
@@ -21,6 +22,11 @@ from .._redact import scrub
 __all__ = ["vcr_config"]
 
 REDACTED = "[redacted]"  # the scrubber's own marker, so that a cassette shows one kind
+
+# Before 9.1, vcrpy's stand-in for urllib3 2's response lacks what urllib3's pools call
+# (`release_conn`, `version_string`): the default and requests transports cannot record.
+# vcrpy 9.1 needs Python 3.11.
+_LOWEST_VCRPY = (9, 1)
 
 # Headers that carry a credential, whatever the rest of their name: dropped, not scrubbed
 # (`authorization`, `proxy-authorization`, `cookie`, `set-cookie`, `x-auth-token`, `x-api-key`...).
@@ -85,9 +91,17 @@ def vcr_config() -> dict[str, Any]:
         `decode_compressed_response` and `custom_patches`.
     Raises:
         ModuleNotFoundError: vcrpy is not installed (`custom_patches` names its classes).
+        RuntimeError: vcrpy is older than 9.1, which cannot record urllib3 2's pools.
         The hooks raise ValueError, failing the call being recorded, for a response
         whose Content-Encoding vcrpy could not undo: its body cannot be scrubbed.
     """
+    installed = version("vcrpy")
+    if tuple(int(part) for part in re.findall(r"\d+", installed)[:2]) < _LOWEST_VCRPY:
+        msg = (
+            f"gr4vy_fn.testing.vcr_config() needs vcrpy 9.1 or later (on Python 3.11 or later): "
+            f"vcrpy {installed} cannot record the urllib3 and requests transports"
+        )
+        raise RuntimeError(msg)
     return {
         "before_record_request": _scrub_request,
         "before_record_response": _scrub_response,
@@ -173,6 +187,9 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     A new dict: the one given may be what the live call is answered with while recording.
     """
     response = copy.deepcopy(response)
+    status = response.get("status")
+    if isinstance(status, dict) and isinstance(status.get("message"), str):
+        status["message"] = scrub(status["message"])  # a reason phrase is server-written text too
     headers: dict[str, Any] = response.get("headers") or {}
     encoding = _header(headers, "content-encoding").strip().lower()
     if encoding not in _IDENTITY:
@@ -229,13 +246,20 @@ def _scrub_body(body: bytes | str) -> bytes | str:
 
 def _scrub_text(text: str) -> str:
     try:
-        document = json.loads(text)
-    except ValueError:
+        document = json.loads(text, object_pairs_hook=_unique_keys)
+    except ValueError:  # not JSON, or JSON whose repeated keys a parser would read only in part
         return scrub(text)
     scrubbed = _scrub_json(document)
     if scrubbed == document:
         return text  # nothing to hide: the body stays as it was sent
     return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":"))
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise ValueError("a key appears twice: json.loads would keep its last value only")
+    return document
 
 
 def _scrub_json(value: Any) -> Any:
