@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from attrs import frozen
+from attrs import field, frozen
 
 from ._http import HttpRequest
 from .errors import TransportError
@@ -41,6 +41,8 @@ class CallStarted:
 
     operation: str
     checkout_session_id: str | None
+    call_id: int = field(default=0, eq=False)
+    """Tells one call's events from another's (calls under way at once, or one made from a hook)."""
 
 
 @frozen(kw_only=True)
@@ -53,6 +55,8 @@ class AttemptStarted:
 
     operation: str
     checkout_session_id: str | None
+    call_id: int = field(default=0, eq=False)
+    """Tells one call's events from another's (calls under way at once, or one made from a hook)."""
     attempt: int
     request: HttpRequest
 
@@ -70,6 +74,8 @@ class AttemptEnded:
 
     operation: str
     checkout_session_id: str | None
+    call_id: int = field(default=0, eq=False)
+    """Tells one call's events from another's (calls under way at once, or one made from a hook)."""
     attempt: int
     status: int | None
     error: TransportError | None
@@ -81,14 +87,22 @@ class AttemptEnded:
 
 @frozen(kw_only=True)
 class CallEnded:
-    """A call is over: what it returns (`result`, a value or an error value), its attempts and seconds."""
+    """A call is over: what it returns (`result`, a value or an error value), its attempts and seconds.
+
+    A call that raised instead (a ValidationError, a cancelled task, an
+    exception from a transport) ends too: `result` is None and `raised` (like
+    `result_class`) names the exception's class; `raised` is None otherwise.
+    """
 
     operation: str
     checkout_session_id: str | None
+    call_id: int = field(default=0, eq=False)
+    """Tells one call's events from another's (calls under way at once, or one made from a hook)."""
     result: Any
     result_class: str
     attempts: int
     duration: float
+    raised: str | None = None
 
 
 class Hook:

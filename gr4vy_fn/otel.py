@@ -21,8 +21,6 @@ opentelemetry-api is not installed.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,10 +50,12 @@ _installed: list[_Tracing] = []
 def instrument(tracer_provider: Any = None, meter_provider: Any = None) -> None:
     """Trace and measure every call of the process; the global providers when None. Returns nothing.
 
-    Calling it again replaces the providers used. Raises nothing.
+    Calling it again replaces the providers used. Raises what a provider raises
+    when asked for its tracer or meter; the instrumentation in place before,
+    if any, then stays as it was.
     """
+    tracing = _Tracing(tracer_provider, meter_provider)  # first: a provider that raises changes nothing
     uninstrument()
-    tracing = _Tracing(tracer_provider, meter_provider)
     _installed.append(tracing)
     add_process_hook(tracing)
 
@@ -77,8 +77,8 @@ class _Tracing(Hook):
         self._duration = meter.create_histogram(
             "http.client.request.duration", unit="s", description="Duration of HTTP client requests."
         )
-        # The open spans of the calls under way, by call: a call's events come in order, on its thread
-        # or task, and a call holds one call span and at most one attempt span at a time.
+        # The open spans of the calls under way, by the events' call_id: a call holds one call span and
+        # at most one attempt span at a time, and its call_ended comes however it ends.
         self._calls: dict[int, Any] = {}
         self._attempts: dict[int, tuple[Any, dict[str, Any]]] = {}
 
@@ -89,10 +89,10 @@ class _Tracing(Hook):
         span = self._tracer.start_span(
             f"gr4vy_fn {event.operation}", kind=SpanKind.CLIENT, attributes=attributes
         )
-        self._calls[_key(event)] = span
+        self._calls[event.call_id] = span
 
     def attempt_started(self, event: AttemptStarted) -> None:
-        parent = self._calls.get(_key(event))
+        parent = self._calls.get(event.call_id)
         parts = urlsplit(event.request.url)
         attributes: dict[str, Any] = {
             "http.request.method": event.request.method,
@@ -107,10 +107,10 @@ class _Tracing(Hook):
         span = self._tracer.start_span(
             event.request.method, context=context, kind=SpanKind.CLIENT, attributes=attributes
         )
-        self._attempts[_key(event)] = (span, attributes)
+        self._attempts[event.call_id] = (span, attributes)
 
     def attempt_ended(self, event: AttemptEnded) -> None:
-        opened = self._attempts.pop(_key(event), None)
+        opened = self._attempts.pop(event.call_id, None)
         if opened is None:
             return
         span, attributes = opened
@@ -133,20 +133,20 @@ class _Tracing(Hook):
         self._duration.record(event.duration, attributes=measured)
 
     def call_ended(self, event: CallEnded) -> None:
-        span = self._calls.pop(_key(event), None)
+        failed = event.raised is not None or isinstance(event.result, Exception)
+        opened = self._attempts.pop(event.call_id, None)
+        if opened is not None:  # the call was cancelled or interrupted during this attempt
+            _failed(opened[0], event.result_class)
+            opened[0].end()
+        span = self._calls.pop(event.call_id, None)
         if span is None:
             return
         span.set_attribute("gr4vy_fn.attempts", event.attempts)
-        if isinstance(event.result, Exception):
-            span.set_attribute("error.type", event.result_class)
-            span.set_status(Status(StatusCode.ERROR))
+        if failed:
+            _failed(span, event.result_class)
         span.end()
 
 
-def _key(event: Any) -> int:
-    """The call an event belongs to: its task under asyncio, else its thread; each runs one call at a time."""
-    try:
-        task = asyncio.current_task()
-    except RuntimeError:  # no running event loop: a sync call
-        task = None
-    return id(task) if task is not None else threading.get_ident()
+def _failed(span: Any, error_type: str) -> None:
+    span.set_attribute("error.type", error_type)
+    span.set_status(Status(StatusCode.ERROR))

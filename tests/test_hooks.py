@@ -61,11 +61,12 @@ def kinds(events: list[Any]) -> list[str]:
 
 
 def story(events: list[Any]) -> list[tuple[Any, ...]]:
-    """What the events say, without durations (which differ between runs)."""
+    """What the events say, without durations and call ids (which differ between runs)."""
     told = []
     for event in events:
         values = attrs.asdict(event, recurse=False)
         values.pop("duration", None)
+        values.pop("call_id")
         if isinstance(event, hooks.AttemptStarted):
             values["request"] = (event.request.method, event.request.url, sorted(event.request.headers))
         if isinstance(event, hooks.CallEnded):

@@ -82,15 +82,20 @@ async def send(
     try:
         step = next(engine)
         while True:
-            if type(step) is Send:
-                step = engine.send(await _attempt(transport, step))
-            else:
-                assert isinstance(step, Sleep)
-                if sleep is time.sleep:
-                    await asyncio.sleep(step.seconds)
+            outcome: Outcome | None = None
+            try:
+                if type(step) is Send:
+                    outcome = await _attempt(transport, step)
                 else:
-                    sleep(step.seconds)
-                step = engine.send(None)
+                    assert isinstance(step, Sleep)
+                    if sleep is time.sleep:
+                        await asyncio.sleep(step.seconds)
+                    else:
+                        sleep(step.seconds)
+            except BaseException as exc:  # cancelled, or a transport's bug
+                engine.throw(exc)  # the engine lets go of the secrets and ends the call, then raises it
+                raise
+            step = engine.send(outcome)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
 

@@ -15,6 +15,7 @@ a delete that may have gone through is success, and the debug log line.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Generator
@@ -29,6 +30,7 @@ from ..errors import (
     ApiError,
     DeadlineExceeded,
     ErrorValue,
+    Gr4vyError,
     TransportError,
     UnexpectedResponse,
     ValidationError,
@@ -37,12 +39,12 @@ from ..hooks import AttemptEnded, AttemptStarted, CallEnded, CallStarted, Hook, 
 from ..request._operations import Request
 from ..request._prepare import prepare
 from ..retry import next_delay
-from ._log_scrub import attempt_secrets, scrub_library_logs
+from ._log_scrub import attempt_scope, end_attempt
 
 T = TypeVar("T")
+E = TypeVar("E")
 
 logger = logging.getLogger("gr4vy_fn")
-scrub_library_logs()
 
 
 @frozen
@@ -107,12 +109,18 @@ def attempts(
 
     `deadline` (seconds) overrides the policy's. Raises ValidationError (from
     `prepare`) before the first Send for headers that could split the request.
-    The call's hooks (see gr4vy_fn.hooks) are told of each step.
+    The call's hooks (see gr4vy_fn.hooks) are told of each step. A driver that
+    fails between steps (an exception from a transport, a cancelled task)
+    throws the exception in, so that the attempt's secrets are let go and the
+    hooks told before it propagates.
     """
     hooks = hooks_of(config.hooks)
     if not hooks:
         return _attempts(request, config, headers, timeout, deadline, None)
     return _observed(request, config, headers, timeout, deadline, hooks)
+
+
+_call_ids = itertools.count(1)
 
 
 def _observed(
@@ -124,31 +132,33 @@ def _observed(
     hooks: tuple[Hook, ...],
 ) -> Attempts[T]:
     """The attempts, with `hooks` told of the call's start and end (and, by `_attempts`, of each attempt)."""
-    clock = config.retry.clock
-    started = clock()
-    session_id = session_id_of(request)
-    notify(hooks, "call_started", CallStarted(operation=request.operation, checkout_session_id=session_id))
-    observer = _Observer(hooks, request.operation, session_id, clock)
-    result = yield from _attempts(request, config, headers, timeout, deadline, observer)
-    ended = CallEnded(
-        operation=request.operation,
-        checkout_session_id=session_id,
-        result=result,
-        result_class=type(result).__name__,
-        attempts=observer.attempts,
-        duration=clock() - started,
-    )
-    notify(hooks, "call_ended", ended)
+    observer = _Observer(hooks, request, config.retry.clock)
+    notify(hooks, "call_started", observer.event(CallStarted))
+    try:
+        result = yield from _attempts(request, config, headers, timeout, deadline, observer)
+    except BaseException as exc:  # refused, cancelled or interrupted: the call ends all the same
+        observer.call_ended(None, raised=type(exc).__name__)
+        raise
+    observer.call_ended(result)
     return result
 
 
 class _Observer:
-    """Tells a call's hooks of each attempt."""
+    """Tells a call's hooks of each attempt and of its end, in copies that cannot change the call."""
 
-    def __init__(self, hooks: tuple[Hook, ...], operation: str, session_id: str | None, clock: Any) -> None:
-        self.hooks, self.operation, self.session_id, self.clock = hooks, operation, session_id, clock
+    def __init__(self, hooks: tuple[Hook, ...], request: Request[Any], clock: Any) -> None:
+        self.hooks, self.clock = hooks, clock
+        self.identity = {
+            "operation": request.operation,
+            "checkout_session_id": session_id_of(request),
+            "call_id": next(_call_ids),
+        }
+        self.call_started = clock()  # the hooks' time is the call's time: the deadline counts from here
         self.attempts = 0
-        self.started = 0.0
+        self.attempt_began = 0.0
+
+    def event(self, kind: type[E], **fields: Any) -> E:
+        return kind(**self.identity, **fields)
 
     def attempt_started(self, attempt: int, http_request: HttpRequest) -> None:
         self.attempts = attempt
@@ -157,11 +167,8 @@ class _Observer:
             url=http_request.url,
             headers=[(k, v) for k, v in http_request.headers.items() if k.lower() != "authorization"],
         )
-        event = AttemptStarted(
-            operation=self.operation, checkout_session_id=self.session_id, attempt=attempt, request=shown
-        )
-        notify(self.hooks, "attempt_started", event)
-        self.started = self.clock()
+        notify(self.hooks, "attempt_started", self.event(AttemptStarted, attempt=attempt, request=shown))
+        self.attempt_began = self.clock()
 
     def attempt_ended(self, attempt: int, outcome: Outcome, delay: float | None) -> None:
         if isinstance(outcome, HttpResponse):
@@ -170,20 +177,33 @@ class _Observer:
                 "Retry-After" if outcome.headers.get("retry-after") is not None else f"status {status}"
             )
         else:
-            status, error, sent = None, outcome, outcome.request_sent
+            # A fresh copy: no traceback, cause or context (their frames hold the request), and
+            # nothing a hook changes reaches the call's result.
+            status, error, sent = None, evolve(outcome), outcome.request_sent
             waited_for = type(outcome).__name__
-        event = AttemptEnded(
-            operation=self.operation,
-            checkout_session_id=self.session_id,
+        event = self.event(
+            AttemptEnded,
             attempt=attempt,
             status=status,
             error=error,
             request_sent=sent,
             retry_delay=delay,
             retry_reason=None if delay is None else waited_for,
-            duration=self.clock() - self.started,
+            duration=self.clock() - self.attempt_began,
         )
         notify(self.hooks, "attempt_ended", event)
+
+    def call_ended(self, result: object, raised: str | None = None) -> None:
+        shown = evolve(result) if isinstance(result, Gr4vyError) else result  # a copy, as above
+        event = self.event(
+            CallEnded,
+            result=shown,
+            result_class=raised or type(result).__name__,
+            raised=raised,
+            attempts=self.attempts,
+            duration=self.clock() - self.call_started,
+        )
+        notify(self.hooks, "call_ended", event)
 
 
 def _attempts(
@@ -198,7 +218,8 @@ def _attempts(
     limit = deadline if deadline is not None else policy.deadline
     base_timeout = timeout if timeout is not None else config.timeout
     clock = policy.clock
-    started = now = clock()
+    now = clock()
+    started = now if observer is None else observer.call_started
     attempt = 0
     may_have_acted = False  # may an earlier attempt have reached the server and been processed?
     debug = logger.isEnabledFor(logging.DEBUG)
@@ -211,13 +232,22 @@ def _attempts(
             )
             return _named(expired, request, attempt - 1, may_have_acted)
         http_request = prepare(request, config, headers)
-        attempt_timeout = base_timeout if remaining is None else base_timeout.clipped(remaining)
-        # Named for the log filter while the transport works (see gr4vy_fn.calls._log_scrub).
-        attempt_secrets.set((request.secrets, http_request.headers.get("authorization", "")))
         if observer is not None:
             observer.attempt_started(attempt, http_request)
-        outcome = yield Send(http_request, attempt_timeout)
-        attempt_secrets.set(None)
+            if limit is not None:
+                remaining = limit - (clock() - started)
+        if remaining is not None and remaining <= 0:  # spent in the hooks: this attempt is not sent
+            outcome: Outcome | None = DeadlineExceeded(
+                message=f"the deadline of {limit:g} s passed", request_sent=False
+            )
+        else:
+            attempt_timeout = base_timeout if remaining is None else base_timeout.clipped(remaining)
+            # Named for the log filter while the transport works (see gr4vy_fn.calls._log_scrub).
+            scope = attempt_scope(_secrets_of(request, http_request))
+            try:
+                outcome = yield Send(http_request, attempt_timeout)
+            finally:
+                end_attempt(scope)
         assert outcome is not None  # a driver answers every Send with its outcome
         if debug:
             _log(request, outcome, attempt, clock() - started)
@@ -262,6 +292,12 @@ def _attempts(
                 result = scrubbed
         return evolve(result, call=call_name(request))
     return result
+
+
+def _secrets_of(request: Request[Any], http_request: HttpRequest) -> tuple[str, ...]:
+    # The request's own secrets and its bearer token, which a server may echo with or without "Bearer".
+    token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
+    return (*request.secrets, token) if token else request.secrets
 
 
 def _with_token(request: Request[Any], http_request: HttpRequest) -> Request[Any]:

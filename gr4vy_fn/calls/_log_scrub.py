@@ -1,20 +1,27 @@
-"""Log records of the HTTP libraries under a call, scrubbed of its secrets before any handler sees them.
+"""Log records made during one of gr4vy_fn's attempts, scrubbed of its secrets before any handler sees them.
 
-urllib3, requests, httpx, httpcore and aiohttp log what a server sent (a header
-block urllib3 cannot parse, at WARNING; every response header, at DEBUG), and a
-server may echo the bearer token or the card number there. While an attempt is
-under way, the attempt engine names its secrets (`attempt_secrets`), and a
-filter on each of these libraries' loggers scrubs every record they make (its
-message, its traceback's text, its stack) as error values are scrubbed
-(gr4vy_fn._redact); a record made outside an attempt (a transport used on its
-own) is scrubbed by the rules that need no request. A logger that logs nothing
-at its level costs nothing: filters run only on the records made.
+urllib3, requests, httpx, httpcore, aiohttp and vcrpy log what a server sent
+(a header block urllib3 cannot parse, at WARNING; every response header, at
+DEBUG; the whole answer, while vcrpy records), and a server may echo the
+bearer token or the card number there. While an attempt is under way, the
+engine names its secrets (`attempt_scope`), and a filter on each of these
+libraries' loggers scrubs the records made *in that attempt's context* (their
+message, traceback text and stack) as error values are scrubbed
+(gr4vy_fn._redact).
+
+Nothing outside gr4vy_fn's own calls is touched: the filter is on those
+loggers only while at least one attempt of the process is under way (the
+first attempt to begin puts it first in each logger's filters, the last to end
+takes it off), and a record made in any other context (the application's own
+httpx call, on another thread or task, during one of ours) passes through it
+exactly as made.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 
 from .._redact import scrub
 
@@ -36,32 +43,38 @@ LIBRARY_LOGGERS = (
     "aiohttp",
     "aiohttp.client",
     "aiohttp.internal",
+    "vcr",
+    "vcr.cassette",
+    "vcr.stubs",
+    "vcr.stubs.httpx_stubs",
+    "vcr.stubs.aiohttp_stubs",
+    "vcr.request",
+    "vcr.matchers",
+    "vcr.patch",
     "gr4vy_fn",
 )
-"""The loggers of the libraries under the shipped transports (and this package's own)."""
+"""The loggers of the libraries that see an attempt's bytes (a logger's filters see only its own records)."""
 
-attempt_secrets: contextvars.ContextVar[tuple[tuple[str, ...], str] | None] = contextvars.ContextVar(
+attempt_secrets: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
     "gr4vy_fn_attempt_secrets", default=None
 )
-"""The request's own secrets and its Authorization header, while one of its attempts is under way."""
+"""The secrets of the attempt under way in this context (the request's own, and its bearer token)."""
 
 
 class _ScrubSecrets(logging.Filter):
-    """Scrub every record (of the call's secrets too, during an attempt); let every record through."""
+    """Scrub a record made during one of gr4vy_fn's attempts; let every record through."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        in_call = attempt_secrets.get()
-        secrets: tuple[str, ...] = ()
-        if in_call is not None:
-            secrets, authorization = in_call
-            token = authorization.removeprefix("Bearer ")
-            secrets = (*secrets, token) if token else secrets
+        secrets = attempt_secrets.get()
+        if secrets is None:
+            return True  # not made by one of our attempts: not ours to change
         try:
             message = record.getMessage()
         except Exception:  # a record whose arguments do not fit its message: shown as the library made it
             message = str(record.msg)
         record.msg, record.args = scrub(message, secrets), None
         if record.exc_info:
+            # The traceback's frames hold the request (card data, headers): only its scrubbed text stays.
             text = record.exc_text or logging.Formatter().formatException(record.exc_info)
             record.exc_info, record.exc_text = None, scrub(text, secrets)
         elif record.exc_text:
@@ -72,11 +85,38 @@ class _ScrubSecrets(logging.Filter):
 
 
 _FILTER = _ScrubSecrets()
+_lock = threading.Lock()
+_under_way = 0
+_loggers: list[logging.Logger] = []  # LIBRARY_LOGGERS, looked up once (getLogger takes logging's lock)
 
 
-def scrub_library_logs() -> None:
-    """Put the scrubbing filter on every logger of LIBRARY_LOGGERS (once: it is one shared filter)."""
-    for name in LIBRARY_LOGGERS:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
+def attempt_scope(secrets: tuple[str, ...]) -> contextvars.Token[tuple[str, ...] | None]:
+    """Name `secrets` for the filter while an attempt is under way; return what `end_attempt` takes.
+
+    The first attempt of the process to begin puts the filter on the loggers.
+    """
+    global _under_way
+    with _lock:
+        _under_way += 1
+        if _under_way == 1:
+            if not _loggers:
+                _loggers.extend(logging.getLogger(name) for name in LIBRARY_LOGGERS)
+            for logger in _loggers:
+                filters = logger.filters
+                if _FILTER not in filters:
+                    filters.insert(0, _FILTER)  # before the application's own filters see the record
+    return attempt_secrets.set(secrets)
+
+
+def end_attempt(token: contextvars.Token[tuple[str, ...] | None]) -> None:
+    """Restore the secrets named before `attempt_scope` (an outer attempt's, or none).
+
+    The last attempt of the process to end takes the filter off the loggers.
+    """
+    global _under_way
+    attempt_secrets.reset(token)
+    with _lock:
+        _under_way -= 1
+        if _under_way == 0:
+            for logger in _loggers:
+                logger.removeFilter(_FILTER)

@@ -107,15 +107,19 @@ def send(
     try:
         step = next(engine)
         while True:
-            if type(step) is Send:
-                try:
-                    outcome: object = transport.send(step.request, step.timeout)
-                except TransportError as exc:
-                    outcome = exc
-                step = engine.send(outcome)  # type: ignore[arg-type]
-            else:
-                sleep(step.seconds)  # type: ignore[union-attr]
-                step = engine.send(None)
+            outcome: object = None
+            try:
+                if type(step) is Send:
+                    try:
+                        outcome = transport.send(step.request, step.timeout)
+                    except TransportError as exc:
+                        outcome = exc
+                else:
+                    sleep(step.seconds)  # type: ignore[union-attr]
+            except BaseException as exc:
+                engine.throw(exc)  # the engine lets go of the secrets and ends the call, then raises it
+                raise
+            step = engine.send(outcome)  # type: ignore[arg-type]
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
 

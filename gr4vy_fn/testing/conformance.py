@@ -42,6 +42,7 @@ from typing import Any, Literal, Protocol
 from unittest import mock
 
 from .._http import HttpRequest, HttpResponse, Timeout, Transport
+from ..calls._log_scrub import attempt_scope, end_attempt
 from ..config import Config
 from ..errors import (
     ConnectError,
@@ -644,10 +645,13 @@ def run_check(check: Check, make_transport: Callable[[], Transport]) -> None:
 def _sent(
     transport: Transport, request: HttpRequest, timeout: Timeout
 ) -> tuple[HttpResponse | None, Exception | None]:
+    scope = attempt_scope(_SECRETS)  # named as a call's attempt names them, for the log filter
     try:
         return transport.send(request, timeout), None
     except Exception as raised:
         return None, raised
+    finally:
+        end_attempt(scope)
 
 
 async def arun_check(check: Check, make_transport: Callable[[], _AsyncTransport]) -> None:
@@ -672,10 +676,13 @@ async def arun_check(check: Check, make_transport: Callable[[], _AsyncTransport]
 async def _asent(
     transport: _AsyncTransport, request: HttpRequest, timeout: Timeout
 ) -> tuple[HttpResponse | None, Exception | None]:
+    scope = attempt_scope(_SECRETS)
     try:
         return await transport.send(request, timeout), None
     except Exception as raised:
         return None, raised
+    finally:
+        end_attempt(scope)
 
 
 class _Recorder(logging.Handler):
