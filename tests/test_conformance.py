@@ -20,7 +20,9 @@ from gr4vy_fn.testing.conformance import (
     Check,
     ConformanceFailure,
     arun_check,
+    check_async_guest,
     check_async_transport,
+    check_guest,
     check_transport,
     checks,
     run_check,
@@ -369,3 +371,17 @@ def test_the_docs_list_every_check() -> None:
     text = (Path(__file__).resolve().parents[1] / "docs" / "transports.md").read_text(encoding="utf-8")
     first_cells = [line.split("|")[1] for line in text.splitlines() if line.startswith("| `")]
     assert set(re.findall(r"`(\w+)`", " ".join(first_cells))) == {c.name for c in CHECKS}
+
+
+@pytest.mark.parametrize("make_transport", list(SHIPPED.values()), ids=list(SHIPPED))
+def test_shipped_transports_are_good_guests(make_transport: Callable[[], g.Transport]) -> None:
+    """Calls through each shipped transport leave others' log records as made and no secret behind."""
+    check_guest(make_transport)
+
+
+@pytest.mark.parametrize("name", ["AiohttpTransport", "HttpxTransport"])
+def test_shipped_async_transports_are_good_guests(name: str) -> None:
+    """Calls through each shipped async transport, cancelled ones too, leave nothing behind."""
+    from gr4vy_fn import aio
+
+    asyncio.run(check_async_guest(getattr(aio, name)))

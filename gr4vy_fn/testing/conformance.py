@@ -68,16 +68,20 @@ from ._faults import (
     Trickle,
     Truncated,
 )
+from ._guest import GuestFailure, check_async_guest, check_guest
 
 __all__ = [
     "CHECKS",
     "MAX_RESPONSE_BYTES",
     "Check",
     "ConformanceFailure",
+    "GuestFailure",
     "Outcome",
     "arun_check",
     "check_async_transport",
     "check_transport",
+    "check_async_guest",
+    "check_guest",
     "checks",
     "run_check",
 ]
