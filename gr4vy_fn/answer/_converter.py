@@ -23,6 +23,7 @@ from cattrs.fns import identity
 from cattrs.gen import make_dict_unstructure_fn_from_attrs, override
 
 from .. import models
+from .._redact import clip
 from ..errors import ValidationError
 from ..models._clear import Clear
 from ..models._rules import FrozenMap
@@ -72,7 +73,8 @@ def structure_request(data: Any, cls: type[T]) -> T:
     # Raised outside the handler, so the ShapeError (whose frames hold the data) is not
     # its context, and from a frame that has let go of the data: it may hold a card number.
     del data
-    raise ValidationError(path, problem)
+    # The path holds the caller's keys: a card number sent as a key is hidden, and a long key cut.
+    raise ValidationError(clip(path, limit=200), problem)
 
 
 def _is_tuple(tp: Any) -> bool:

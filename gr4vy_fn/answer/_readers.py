@@ -77,8 +77,14 @@ def _missing(field: str) -> Any:
     raise ShapeError(field, "is required")
 
 
-def _unknown(field: str) -> Any:
-    raise ShapeError(field, "is not a field of this object")
+def _unknown(key: object) -> Any:
+    if type(key) is not str:
+        raise _not_text(key)
+    raise ShapeError(key, "is not a field of this object")
+
+
+def _not_text(key: object) -> ShapeError:
+    return ShapeError("", f"has a key that is not a string ({type(key).__name__})")
 
 
 # RFC 3339 (and, leniently, a space for `T` or no zone), with any number of fractional digits.
@@ -182,6 +188,8 @@ def read_string_map(value: Any, _: Any = None) -> FrozenMap:
     if type(value) is not dict:
         raise _wrong("", "an object", value)
     for key, item in value.items():
+        if type(key) is not str:
+            raise _not_text(key)
         if type(item) is not str:
             raise _wrong(f"[{key!r}]", "str", item)
     return FrozenMap(value)
