@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from ._version import __version__
 from .answer._converter import converter, structure_request
@@ -253,14 +253,22 @@ def token(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors as one line naming the bad argument, no usage (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m gr4vy_fn",
         description="Gr4vy Checkout Sessions client.",
         epilog="Exit status: 0 done, 1 an API or network error, 2 bad input (nothing sent).",
     )
     parser.add_argument("--version", action="version", version=f"gr4vy_fn {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    # Not required=True: argparse would then report the missing command before an unknown option.
+    commands = parser.add_subparsers(dest="command")
     commands.add_parser("demo", help="run every operation against the built-in emulator on loopback")
     emulator = commands.add_parser(
         "emulator",
@@ -275,7 +283,7 @@ def _parser() -> argparse.ArgumentParser:
         "sessions",
         help="call the API configured by GR4VY_* variables; JSON in and out",
         description="Call the API configured by the GR4VY_* environment variables (see Config.from_env).",
-    ).add_subparsers(dest="operation", required=True)
+    ).add_subparsers(dest="operation")
     helps = {
         "new": "create a checkout session (body optional)",
         "get": "read a checkout session",
@@ -316,10 +324,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             args = _parser().parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error
         return exit_.code if isinstance(exit_.code, int) else 2
-    if args.command == "demo":
-        return demo(out)
-    if args.command == "emulator":
-        return serve_emulator(args.host, args.port, args.token, out, err)
-    if args.command == "token":
-        return token(args, out, err)
-    return sessions(args, out, err)
+    if args.command is None or (args.command == "sessions" and args.operation is None):
+        missing = "an operation (new, get, delete, update-fields, update)" if args.command else "a command"
+        err.write(f"error: {missing} is required (see --help)\n")
+        return 2
+    try:
+        if args.command == "demo":
+            return demo(out)
+        if args.command == "emulator":
+            return serve_emulator(args.host, args.port, args.token, out, err)
+        if args.command == "token":
+            return token(args, out, err)
+        return sessions(args, out, err)
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130

@@ -87,6 +87,56 @@ def test_a_usage_error_exits_2() -> None:
     assert "invalid choice: 'list'" in err
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["sessions", "new", "--json", "{}", "extra"], "unrecognized arguments: extra"),
+        (["emulator", "--port", "abc"], "argument --port: invalid int value: 'abc'"),
+        (["token", "--expires-in", "abc"], "argument --expires-in: invalid int value: 'abc'"),
+        ([], "a command is required"),
+        (["sessions"], "an operation (new, get, delete, update-fields, update) is required"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_argument(args: list[str], named: str) -> None:
+    """A bad or missing argument, run as a user runs it: one stderr line naming it, no usage, exit 2."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gr4vy_fn", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"error: {named}")
+    assert done.stderr.count("\n") == 1
+
+
+def test_ctrl_c_during_a_call_is_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGINT while `sessions get` waits on a server that never answers: one line, exit 130, no traceback."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        silent.settimeout(30)
+        monkeypatch.setenv("GR4VY_SERVER_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        monkeypatch.setenv("GR4VY_BEARER_TOKEN", TOKEN)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gr4vy_fn", "sessions", "get", SESSION_ID],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            connection, _ = silent.accept()
+            with connection:
+                request = b""
+                while b"\r\n\r\n" not in request:  # the whole request is sent: the client waits for an answer
+                    request += connection.recv(4096)
+                process.send_signal(signal.SIGINT)
+                out, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert (process.returncode, out, err) == (130, "", "interrupted\n")
+
+
 def session_json(result: tuple[int, str, str]) -> Any:
     status, out, err = result
     assert (status, err) == (0, "")
