@@ -208,7 +208,7 @@ def _call(args: argparse.Namespace, config: Config) -> object:
 
 
 def sessions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run one operation against the account in the environment; print the result as JSON."""
+    """Run one operation against the account in the environment; print the session as JSON, or nothing."""
     try:
         config = Config.from_env()
     except ValidationError as exc:
@@ -222,7 +222,8 @@ def sessions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if isinstance(result, Gr4vyError):
         err.write(f"error: {_error_line(result, config)}\n")
         return 1
-    out.write(json.dumps(converter.unstructure(result), indent=2) + "\n")
+    if result is not None:  # update-fields and delete answer 204: nothing to print
+        out.write(json.dumps(converter.unstructure(result), indent=2) + "\n")
     return 0
 
 

@@ -161,15 +161,31 @@ def test_sessions_commands_round_trip(
         '{"payment_method": {"method": "card", "number": "4111111111111111", "expiration_date": "12/30"}}'
     )
     monkeypatch.setattr(sys, "stdin", io.StringIO(fields))
-    assert session_json(run_cli("sessions", "update-fields", session_id, "--file", "-")) is None
+    assert run_cli("sessions", "update-fields", session_id, "--file", "-") == (0, "", "")
     read = session_json(run_cli("sessions", "get", session_id))
     assert read["payment_method"]["label"] == "1111"
     updated = session_json(
         run_cli("sessions", "update", session_id, "--json", '{"amount": 1800, "currency": "EUR"}')
     )
     assert (updated["amount"], updated["currency"]) == (1800, "EUR")
-    assert session_json(run_cli("sessions", "delete", session_id)) is None
+    assert run_cli("sessions", "delete", session_id) == (0, "", "")
     assert len(gr4vy_emulator.emulator.requests) == 5
+
+
+def test_update_fields_and_delete_print_nothing_on_success(gr4vy_emulator: ServedEmulator) -> None:
+    """`sessions update-fields` and `sessions delete`, run as processes, print nothing and exit 0."""
+    session_id = g.unwrap(g.new_checkout_session(config=gr4vy_emulator.config)).id
+    body = '{"payment_method": {"method": "card", "number": "4111111111111111", "expiration_date": "12/30"}}'
+    for args in (["update-fields", session_id, "--json", body], ["delete", session_id]):
+        done = subprocess.run(
+            [sys.executable, "-m", "gr4vy_fn", "sessions", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert [request.method for request in gr4vy_emulator.emulator.requests][-2:] == ["PUT", "DELETE"]
 
 
 def test_an_error_value_exits_1_and_says_what(gr4vy_emulator: ServedEmulator) -> None:
