@@ -254,6 +254,18 @@ def token(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+_SESSIONS_DESCRIPTION = (
+    f"Call the API that the environment names: {_env.GR4VY_ID} (with {_env.GR4VY_ENVIRONMENT}=sandbox"
+    f" or production) or {_env.GR4VY_SERVER_URL}; {_env.GR4VY_BEARER_TOKEN}, {_env.GR4VY_PRIVATE_KEY}"
+    f" or {_env.GR4VY_PRIVATE_KEY_FILE}; optionally {_env.GR4VY_MERCHANT_ACCOUNT_ID}, and"
+    f" {_env.GR4VY_ALLOW_INSECURE_HTTP}=1 for a plain-http server not on loopback."
+)
+_FIELDS_EXAMPLE = """example:
+  python -m gr4vy_fn sessions update-fields ID --json \\
+    '{"payment_method": {"method": "card", "number": "4111111111111111",
+      "expiration_date": "12/30", "security_code": "123"}}'"""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with its errors as one line naming the bad argument, no usage (exit 2)."""
 
@@ -270,7 +282,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gr4vy_fn {__version__}")
     # Not required=True: argparse would then report the missing command before an unknown option.
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("demo", help="run every operation against the built-in emulator on loopback")
+    commands.add_parser(
+        "demo",
+        help="run every operation against the built-in emulator on loopback",
+        description="Start a private emulator on loopback and run each of the five operations against it"
+        " through the default transport, printing one line per call; needs no account or network.",
+    )
     emulator = commands.add_parser(
         "emulator",
         help="serve the emulator until interrupted",
@@ -283,7 +300,7 @@ def _parser() -> argparse.ArgumentParser:
     session_commands = commands.add_parser(
         "sessions",
         help="call the API configured by GR4VY_* variables; JSON in and out",
-        description="Call the API configured by the GR4VY_* environment variables (see Config.from_env).",
+        description=_SESSIONS_DESCRIPTION,
     ).add_subparsers(dest="operation")
     helps = {
         "new": "create a checkout session (body optional)",
@@ -293,7 +310,13 @@ def _parser() -> argparse.ArgumentParser:
         "update": "update a session's cart and details (body required)",
     }
     for name, text in helps.items():
-        command = session_commands.add_parser(name, help=text, description=text)
+        command = session_commands.add_parser(
+            name,
+            help=text,
+            description=text,
+            epilog=_FIELDS_EXAMPLE if name == "update-fields" else None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         if name != "new":
             command.add_argument("id", help="the checkout session id")
         if name in ("new", "update-fields", "update"):

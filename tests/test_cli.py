@@ -17,6 +17,7 @@ from fresh_python import FreshPython
 
 import gr4vy_fn as g
 from gr4vy_fn._cli import serve_emulator
+from gr4vy_fn.config import _env
 from gr4vy_fn.testing import ServedEmulator
 from gr4vy_fn.testing.pytest_plugin import TOKEN
 
@@ -67,6 +68,21 @@ def test_every_command_has_help(command: list[str]) -> None:
     status, out, _ = run_cli(*command, "--help")
     assert status == 0
     assert out.startswith("usage: python -m gr4vy_fn")
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (["demo"], ["Start a private emulator on loopback"]),
+        (["sessions"], list(_env.VARIABLES)),
+        (["sessions", "update-fields"], ['\'{"payment_method": {"method": "card", "number": ']),
+    ],
+)
+def test_help_says_what_a_newcomer_needs(command: list[str], says: list[str]) -> None:
+    """demo's help describes it, sessions' names every GR4VY_* variable, update-fields' shows a body."""
+    _, out, _ = run_cli(*command, "--help")
+    assert all(text in out for text in says), out
+    assert "Config.from_env" not in out
 
 
 def test_help_states_the_exit_statuses() -> None:
