@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from ._version import __version__
 from .answer._converter import converter, structure_request
@@ -208,7 +208,7 @@ def _call(args: argparse.Namespace, config: Config) -> object:
 
 
 def sessions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run one operation against the account in the environment; print the result as JSON."""
+    """Run one operation against the account in the environment; print the session as JSON, or nothing."""
     try:
         config = Config.from_env()
     except ValidationError as exc:
@@ -222,7 +222,8 @@ def sessions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if isinstance(result, Gr4vyError):
         err.write(f"error: {_error_line(result, config)}\n")
         return 1
-    out.write(json.dumps(converter.unstructure(result), indent=2) + "\n")
+    if result is not None:  # update-fields and delete answer 204: nothing to print
+        out.write(json.dumps(converter.unstructure(result), indent=2) + "\n")
     return 0
 
 
@@ -253,15 +254,40 @@ def token(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+_SESSIONS_DESCRIPTION = (
+    f"Call the API that the environment names: {_env.GR4VY_ID} (with {_env.GR4VY_ENVIRONMENT}=sandbox"
+    f" or production) or {_env.GR4VY_SERVER_URL}; {_env.GR4VY_BEARER_TOKEN}, {_env.GR4VY_PRIVATE_KEY}"
+    f" or {_env.GR4VY_PRIVATE_KEY_FILE}; optionally {_env.GR4VY_MERCHANT_ACCOUNT_ID}, and"
+    f" {_env.GR4VY_ALLOW_INSECURE_HTTP}=1 for a plain-http server not on loopback."
+)
+_FIELDS_EXAMPLE = """example:
+  python -m gr4vy_fn sessions update-fields ID --json \\
+    '{"payment_method": {"method": "card", "number": "4111111111111111",
+      "expiration_date": "12/30", "security_code": "123"}}'"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors as one line naming the bad argument, no usage (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m gr4vy_fn",
         description="Gr4vy Checkout Sessions client.",
         epilog="Exit status: 0 done, 1 an API or network error, 2 bad input (nothing sent).",
     )
     parser.add_argument("--version", action="version", version=f"gr4vy_fn {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="run every operation against the built-in emulator on loopback")
+    # Not required=True: argparse would then report the missing command before an unknown option.
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser(
+        "demo",
+        help="run every operation against the built-in emulator on loopback",
+        description="Start a private emulator on loopback and run each of the five operations against it"
+        " through the default transport, printing one line per call; needs no account or network.",
+    )
     emulator = commands.add_parser(
         "emulator",
         help="serve the emulator until interrupted",
@@ -274,8 +300,8 @@ def _parser() -> argparse.ArgumentParser:
     session_commands = commands.add_parser(
         "sessions",
         help="call the API configured by GR4VY_* variables; JSON in and out",
-        description="Call the API configured by the GR4VY_* environment variables (see Config.from_env).",
-    ).add_subparsers(dest="operation", required=True)
+        description=_SESSIONS_DESCRIPTION,
+    ).add_subparsers(dest="operation")
     helps = {
         "new": "create a checkout session (body optional)",
         "get": "read a checkout session",
@@ -284,7 +310,13 @@ def _parser() -> argparse.ArgumentParser:
         "update": "update a session's cart and details (body required)",
     }
     for name, text in helps.items():
-        command = session_commands.add_parser(name, help=text, description=text)
+        command = session_commands.add_parser(
+            name,
+            help=text,
+            description=text,
+            epilog=_FIELDS_EXAMPLE if name == "update-fields" else None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         if name != "new":
             command.add_argument("id", help="the checkout session id")
         if name in ("new", "update-fields", "update"):
@@ -316,10 +348,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             args = _parser().parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error
         return exit_.code if isinstance(exit_.code, int) else 2
-    if args.command == "demo":
-        return demo(out)
-    if args.command == "emulator":
-        return serve_emulator(args.host, args.port, args.token, out, err)
-    if args.command == "token":
-        return token(args, out, err)
-    return sessions(args, out, err)
+    if args.command is None or (args.command == "sessions" and args.operation is None):
+        missing = "an operation (new, get, delete, update-fields, update)" if args.command else "a command"
+        err.write(f"error: {missing} is required (see --help)\n")
+        return 2
+    try:
+        if args.command == "demo":
+            return demo(out)
+        if args.command == "emulator":
+            return serve_emulator(args.host, args.port, args.token, out, err)
+        if args.command == "token":
+            return token(args, out, err)
+        return sessions(args, out, err)
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130

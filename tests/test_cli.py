@@ -17,6 +17,7 @@ from fresh_python import FreshPython
 
 import gr4vy_fn as g
 from gr4vy_fn._cli import serve_emulator
+from gr4vy_fn.config import _env
 from gr4vy_fn.testing import ServedEmulator
 from gr4vy_fn.testing.pytest_plugin import TOKEN
 
@@ -69,6 +70,21 @@ def test_every_command_has_help(command: list[str]) -> None:
     assert out.startswith("usage: python -m gr4vy_fn")
 
 
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (["demo"], ["Start a private emulator on loopback"]),
+        (["sessions"], list(_env.VARIABLES)),
+        (["sessions", "update-fields"], ['\'{"payment_method": {"method": "card", "number": ']),
+    ],
+)
+def test_help_says_what_a_newcomer_needs(command: list[str], says: list[str]) -> None:
+    """demo's help describes it, sessions' names every GR4VY_* variable, update-fields' shows a body."""
+    _, out, _ = run_cli(*command, "--help")
+    assert all(text in out for text in says), out
+    assert "Config.from_env" not in out
+
+
 def test_help_states_the_exit_statuses() -> None:
     """The top-level help lists what 0, 1 and 2 mean."""
     _, out, _ = run_cli("--help")
@@ -85,6 +101,56 @@ def test_a_usage_error_exits_2() -> None:
     status, out, err = run_cli("sessions", "list")
     assert (status, out) == (2, "")
     assert "invalid choice: 'list'" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["sessions", "new", "--json", "{}", "extra"], "unrecognized arguments: extra"),
+        (["emulator", "--port", "abc"], "argument --port: invalid int value: 'abc'"),
+        (["token", "--expires-in", "abc"], "argument --expires-in: invalid int value: 'abc'"),
+        ([], "a command is required"),
+        (["sessions"], "an operation (new, get, delete, update-fields, update) is required"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_argument(args: list[str], named: str) -> None:
+    """A bad or missing argument, run as a user runs it: one stderr line naming it, no usage, exit 2."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gr4vy_fn", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"error: {named}")
+    assert done.stderr.count("\n") == 1
+
+
+def test_ctrl_c_during_a_call_is_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGINT while `sessions get` waits on a server that never answers: one line, exit 130, no traceback."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        silent.settimeout(30)
+        monkeypatch.setenv("GR4VY_SERVER_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        monkeypatch.setenv("GR4VY_BEARER_TOKEN", TOKEN)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gr4vy_fn", "sessions", "get", SESSION_ID],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            connection, _ = silent.accept()
+            with connection:
+                request = b""
+                while b"\r\n\r\n" not in request:  # the whole request is sent: the client waits for an answer
+                    request += connection.recv(4096)
+                process.send_signal(signal.SIGINT)
+                out, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert (process.returncode, out, err) == (130, "", "interrupted\n")
 
 
 def session_json(result: tuple[int, str, str]) -> Any:
@@ -111,15 +177,31 @@ def test_sessions_commands_round_trip(
         '{"payment_method": {"method": "card", "number": "4111111111111111", "expiration_date": "12/30"}}'
     )
     monkeypatch.setattr(sys, "stdin", io.StringIO(fields))
-    assert session_json(run_cli("sessions", "update-fields", session_id, "--file", "-")) is None
+    assert run_cli("sessions", "update-fields", session_id, "--file", "-") == (0, "", "")
     read = session_json(run_cli("sessions", "get", session_id))
     assert read["payment_method"]["label"] == "1111"
     updated = session_json(
         run_cli("sessions", "update", session_id, "--json", '{"amount": 1800, "currency": "EUR"}')
     )
     assert (updated["amount"], updated["currency"]) == (1800, "EUR")
-    assert session_json(run_cli("sessions", "delete", session_id)) is None
+    assert run_cli("sessions", "delete", session_id) == (0, "", "")
     assert len(gr4vy_emulator.emulator.requests) == 5
+
+
+def test_update_fields_and_delete_print_nothing_on_success(gr4vy_emulator: ServedEmulator) -> None:
+    """`sessions update-fields` and `sessions delete`, run as processes, print nothing and exit 0."""
+    session_id = g.unwrap(g.new_checkout_session(config=gr4vy_emulator.config)).id
+    body = '{"payment_method": {"method": "card", "number": "4111111111111111", "expiration_date": "12/30"}}'
+    for args in (["update-fields", session_id, "--json", body], ["delete", session_id]):
+        done = subprocess.run(
+            [sys.executable, "-m", "gr4vy_fn", "sessions", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert [request.method for request in gr4vy_emulator.emulator.requests][-2:] == ["PUT", "DELETE"]
 
 
 def test_an_error_value_exits_1_and_says_what(gr4vy_emulator: ServedEmulator) -> None:
