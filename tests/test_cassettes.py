@@ -489,3 +489,79 @@ def test_pytest_recording_records_and_replays_with_the_config(pytester: pytest.P
     assert_no_secret(cassette)
     replayed = pytester.runpytest("--record-mode=none", "-p", "no:cacheprovider")
     replayed.assert_outcomes(passed=1)
+
+
+# --- answers that once broke a call while recording, or reached the cassette ---
+
+SESSION_ID = "8724fd24-5489-4a5d-90fd-0604df7d3b83"
+JSON = ("Content-Type", "application/json")
+
+
+def get_sync(make: Callable[[], RequestsTransport | HttpxTransport | None]) -> Callable[[g.Config], Any]:
+    def get(config: g.Config) -> Any:
+        transport = make()
+        try:
+            return g.get_checkout_session(SESSION_ID, config=config, transport=transport)
+        finally:
+            if transport is not None:
+                transport.close()
+
+    return get
+
+
+def get_async(make: Callable[[], aio.AiohttpTransport | aio.HttpxTransport]) -> Callable[[g.Config], Any]:
+    def get(config: g.Config) -> Any:
+        async def run() -> Any:
+            transport = make()
+            try:
+                return await aio.get_checkout_session(SESSION_ID, config=config, transport=transport)
+            finally:
+                await transport.aclose()
+
+        return asyncio.run(run())
+
+    return get
+
+
+GETS: dict[str, Callable[[g.Config], Any]] = {
+    "default": get_sync(lambda: None),
+    "requests": get_sync(RequestsTransport),
+    "httpx": get_sync(lambda: HttpxTransport(httpx.Client(verify=PLAIN_HTTP_TLS))),
+    "aiohttp": get_async(aio.AiohttpTransport),
+    "httpx-async": get_async(aio.HttpxTransport),
+}
+
+_SESSION = json.dumps({"type": "checkout-session", "id": SESSION_ID, "expires_at": "2030-01-01T00:00:00Z"})
+_ECHO = f'{{"type":"error","code":"bad_request","status":400,"message":"card {CARD}, token {TOKEN}"}}'
+
+ANSWERS: dict[str, Reply] = {
+    # vcrpy inflates the body it keeps: the replay must not claim gzip still.
+    "gzip": Reply(200, gzip.compress(_SESSION.encode()), headers=(JSON, ("Content-Encoding", "gzip"))),
+}
+
+
+@pytest.mark.parametrize("transport", list(GETS))
+@pytest.mark.parametrize("answer", list(ANSWERS))
+def test_recording_changes_no_call_and_keeps_no_secret(
+    answer: str, transport: str, server: LoopbackServer, tmp_path: Path
+) -> None:
+    """Each answer gives the same value with recording off, on, and replayed; the cassette holds no secret."""
+    get = GETS[transport]
+    server.then(ANSWERS[answer], ANSWERS[answer])
+    config = config_for(server.url)
+    path = tmp_path / "answer.yaml"
+    unrecorded = get(config)
+    with vcr.VCR(**vcr_config()).use_cassette(str(path)):
+        recorded = get(config)
+    server.close()
+    with vcr.VCR(**vcr_config()).use_cassette(str(path), record_mode="none") as cassette:
+        replayed = get(config)
+
+    assert cassette.all_played
+    assert_no_secret(path)
+    assert recorded == unrecorded
+    assert type(replayed) is type(unrecorded)
+    if isinstance(unrecorded, g.CheckoutSession):
+        assert replayed == unrecorded
+    else:
+        assert getattr(replayed, "status", None) == getattr(unrecorded, "status", None)

@@ -148,7 +148,31 @@ def _pool_patches() -> tuple[tuple[Any, str, Any], ...]:
         for pool in sorted(pools, key=lambda pool: (pool.__module__, pool.__qualname__))
         if pool not in (HTTPConnectionPool, HTTPSConnectionPool)
     )
-    return (*connections, (VCRHTTPResponse, "read1", _read1))
+    answers = tuple((connection, "getresponse", _inflated_response) for _, _, connection in connections)
+    return (*connections, *answers, (VCRHTTPResponse, "read1", _read1))
+
+
+def _inflated_response(connection: Any, *args: Any, **kwargs: Any) -> Any:
+    """vcrpy's `getresponse` on a urllib3 connection, whose stand-in response says what its body is.
+
+    vcrpy reads a live answer through urllib3, which inflates it, and a cassette it writes holds
+    the body inflated (`decode_compressed_response`); yet the stand-in it answers the live call
+    with keeps the answer's Content-Encoding and Content-Length. The transports would inflate
+    the body again, and fail: those two headers are made to fit the body given.
+    """
+    from vcr.stubs import VCRHTTPResponse, urllib3_stubs
+
+    # The getresponse the patch replaces: vcrpy's, which gives the stand-in urllib3's headers.
+    response = urllib3_stubs._VCRRequestsConnectionMixin.getresponse(connection, *args, **kwargs)
+    if isinstance(response, VCRHTTPResponse) and "content-encoding" in response.headers:
+        length = str(len(response.data))
+        for headers in (response.headers, response.msg):
+            for name in ("Content-Encoding", "Content-Length"):
+                if name in headers:  # a chunked answer has no length
+                    del headers[name]
+            headers["Content-Length"] = length
+        response.length = length
+    return response
 
 
 def _read1(response: Any, amt: int | None = None, decode_content: bool | None = None) -> bytes:
