@@ -102,7 +102,7 @@ def readings(path: Path) -> list[str]:
         elif isinstance(value, (str, bytes)):
             text = value.decode("latin-1") if isinstance(value, bytes) else value  # !!binary is base64
             texts.append(text)
-            with contextlib.suppress(ValueError):  # not JSON
+            with contextlib.suppress(ValueError, RecursionError):  # not JSON, or too deep to read
                 texts.append(json.dumps(json.loads(text), ensure_ascii=False))  # \u escapes read
 
     walk(yaml.safe_load(raw))
@@ -537,6 +537,10 @@ _ECHO = f'{{"type":"error","code":"bad_request","status":400,"message":"card {CA
 ANSWERS: dict[str, Reply] = {
     # vcrpy inflates the body it keeps: the replay must not claim gzip still.
     "gzip": Reply(200, gzip.compress(_SESSION.encode()), headers=(JSON, ("Content-Encoding", "gzip"))),
+    # Too deep for a recursive scrubber: the client says "not JSON", and so must a recording.
+    "nested": Reply(200, b"[" * 200_000, headers=(JSON,)),
+    # Not UTF-8 (a latin-1 byte), with a euro sign escaped in it and a card to scrub.
+    "latin-1": Reply(400, b'{"message":"\\u20ac \xff ' + CARD.encode() + b'"}', headers=(JSON,)),
 }
 
 

@@ -256,27 +256,33 @@ def _set_length(headers: dict[str, Any], body: bytes | str, *, as_list: bool) ->
 
 
 def _scrub_body(body: bytes | str) -> bytes | str:
-    """Return `body` (of the same type) with no secret left: as JSON if it parses, else as text."""
+    """Return `body` (of the same type) with no secret left: as JSON if it parses, else as text.
+
+    Never raises: a body no parser can read (too deep, not text) is scrubbed as text.
+    """
     if isinstance(body, bytes):
         try:
             text, codec = body.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             # Not text: every byte read as one character, so that digits and words are still found.
             text, codec = body.decode("latin-1"), "latin-1"
-        scrubbed = _scrub_text(text)
+        # Written back in the body's own codec: what JSON escapes held (a euro sign) stays escaped.
+        scrubbed = _scrub_text(text, ascii_only=codec == "latin-1")
         return body if scrubbed == text else scrubbed.encode(codec)
     return _scrub_text(body)
 
 
-def _scrub_text(text: str) -> str:
+def _scrub_text(text: str, *, ascii_only: bool = False) -> str:
     try:
         document = json.loads(text, object_pairs_hook=_unique_keys)
-    except ValueError:  # not JSON, or JSON whose repeated keys a parser would read only in part
+        scrubbed = _scrub_json(document)
+        if scrubbed == document:
+            return text  # nothing to hide: the body stays as it was sent
+        return json.dumps(scrubbed, ensure_ascii=ascii_only, separators=(",", ":"))
+    except (ValueError, RecursionError):
+        # Not JSON, JSON whose repeated keys a parser would read only in part, or nested too
+        # deep to walk (the client calls that "not JSON" too).
         return scrub(text)
-    scrubbed = _scrub_json(document)
-    if scrubbed == document:
-        return text  # nothing to hide: the body stays as it was sent
-    return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":"))
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
