@@ -541,6 +541,9 @@ ANSWERS: dict[str, Reply] = {
     "nested": Reply(200, b"[" * 200_000, headers=(JSON,)),
     # Not UTF-8 (a latin-1 byte), with a euro sign escaped in it and a card to scrub.
     "latin-1": Reply(400, b'{"message":"\\u20ac \xff ' + CARD.encode() + b'"}', headers=(JSON,)),
+    # The client reads UTF-16 JSON: its card and token are scrubbed in UTF-16 too.
+    "utf-16": Reply(400, _ECHO.encode("utf-16"), headers=(JSON,)),
+    "utf-16-be": Reply(400, _ECHO.encode("utf-16-be"), headers=(JSON,)),
 }
 
 

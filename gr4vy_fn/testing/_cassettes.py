@@ -7,6 +7,7 @@ tool, never a dependency of gr4vy_fn.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -258,18 +259,28 @@ def _set_length(headers: dict[str, Any], body: bytes | str, *, as_list: bool) ->
 def _scrub_body(body: bytes | str) -> bytes | str:
     """Return `body` (of the same type) with no secret left: as JSON if it parses, else as text.
 
+    Bytes are read as the client reads JSON (UTF-8, 16 or 32, by the BOM or the NULs
+    `json.loads` looks for) and, unless they are UTF-8, also byte by byte as latin-1, so that
+    digits and words are found in any body. Each reading is written back in its own codec.
     Never raises: a body no parser can read (too deep, not text) is scrubbed as text.
     """
-    if isinstance(body, bytes):
-        try:
-            text, codec = body.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            # Not text: every byte read as one character, so that digits and words are still found.
-            text, codec = body.decode("latin-1"), "latin-1"
-        # Written back in the body's own codec: what JSON escapes held (a euro sign) stays escaped.
-        scrubbed = _scrub_text(text, ascii_only=codec == "latin-1")
-        return body if scrubbed == text else scrubbed.encode(codec)
-    return _scrub_text(body)
+    if isinstance(body, str):
+        return _scrub_text(body)
+    codec = json.detect_encoding(body)
+    with contextlib.suppress(UnicodeDecodeError):  # not in the codec its first bytes suggest
+        body = _scrub_in(body, codec)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        body = _scrub_in(body, "latin-1")
+    return body
+
+
+def _scrub_in(body: bytes, codec: str) -> bytes:
+    text = body.decode(codec, "surrogatepass")
+    # JSON read as latin-1 is written back with escapes: what they held (a euro sign) stays escaped.
+    scrubbed = _scrub_text(text, ascii_only=codec == "latin-1")
+    return body if scrubbed == text else scrubbed.encode(codec, "surrogatepass")
 
 
 def _scrub_text(text: str, *, ascii_only: bool = False) -> str:
