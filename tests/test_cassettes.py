@@ -100,7 +100,9 @@ def readings(path: Path) -> list[str]:
             for item in value:
                 walk(item)
         elif isinstance(value, (str, bytes)):
-            text = value.decode("latin-1") if isinstance(value, bytes) else value  # !!binary is base64
+            if isinstance(value, bytes):  # !!binary is base64: read as the client and as bytes
+                texts.append(value.decode(json.detect_encoding(value), "replace"))
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
             texts.append(text)
             with contextlib.suppress(ValueError, RecursionError):  # not JSON, or too deep to read
                 texts.append(json.dumps(json.loads(text), ensure_ascii=False))  # \u escapes read
@@ -544,6 +546,10 @@ ANSWERS: dict[str, Reply] = {
     # The client reads UTF-16 JSON: its card and token are scrubbed in UTF-16 too.
     "utf-16": Reply(400, _ECHO.encode("utf-16"), headers=(JSON,)),
     "utf-16-be": Reply(400, _ECHO.encode("utf-16-be"), headers=(JSON,)),
+    # A card in a header's name.
+    "header name": Reply(400, b'{"message":"declined"}', headers=(JSON, (f"X-Card-{CARD}", "1"))),
+    # The request's own token, with no "Bearer" before it, in the body and a header.
+    "own token": Reply(400, _ECHO.encode(), headers=(JSON, ("X-Echo", TOKEN))),
 }
 
 
@@ -572,3 +578,18 @@ def test_recording_changes_no_call_and_keeps_no_secret(
         assert replayed == unrecorded
     else:
         assert getattr(replayed, "status", None) == getattr(unrecorded, "status", None)
+
+
+def test_a_copied_config_scrubs_the_token_its_requests_carried() -> None:
+    """pytest-recording deepcopies the config: its response hook still knows the request's token."""
+    config = copy.deepcopy(vcr_config())
+    config["before_record_request"](
+        Request("GET", "https://api.example/", None, {"Authorization": f"Bearer {TOKEN}"})
+    )
+    given = {
+        "status": {"code": 400, "message": "Bad"},
+        "headers": {"X": [TOKEN]},
+        "body": {"string": TOKEN.encode()},
+    }
+    scrubbed = config["before_record_response"](given)
+    assert (scrubbed["headers"], scrubbed["body"]["string"]) == ({"X": ["[redacted]"]}, b"[redacted]")

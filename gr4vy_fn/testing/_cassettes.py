@@ -33,6 +33,10 @@ _LOWEST_VCRPY = (9, 1)
 # (`authorization`, `proxy-authorization`, `cookie`, `set-cookie`, `x-auth-token`, `x-api-key`...).
 _CREDENTIAL_HEADER = r"auth|cookie|token|secret|password|api[-_]?key"
 
+# A credential header's value shorter than this is not looked for in responses: a word that
+# short would be scrubbed wherever it appears.
+_SHORTEST_CREDENTIAL = 8
+
 # JSON keys whose whole value is a secret, compared with case, `_` and `-` ignored
 # (`security_code`, `securityCode` and `Security-Code` alike), plus every key ending in `token`.
 _SECRET_KEYS = frozenset(
@@ -103,12 +107,37 @@ def vcr_config() -> dict[str, Any]:
             f"vcrpy {installed} cannot record the urllib3 and requests transports"
         )
         raise RuntimeError(msg)
+    credentials: set[str] = set()  # what the requests' credential headers held, for the responses
     return {
-        "before_record_request": _scrub_request,
-        "before_record_response": _scrub_response,
+        "before_record_request": _Hook(_scrub_request, credentials),
+        "before_record_response": _Hook(_scrub_response, credentials),
         "decode_compressed_response": True,
         "custom_patches": _pool_patches(),
     }
+
+
+class _Hook:
+    """One of vcr_config()'s hooks: `scrub(item, credentials)`, with the credentials its config saw.
+
+    The request hook adds what each request's credential headers held before dropping them
+    (vcrpy calls it first), so that the response hook scrubs a token the server echoes with no
+    "Bearer" before it. Hooks compare equal by what they do; a deepcopy of the config (as
+    pytest-recording makes) keeps its two hooks sharing one set.
+    """
+
+    __slots__ = ("credentials", "scrub")
+
+    def __init__(self, scrub: Any, credentials: set[str]) -> None:
+        self.scrub = scrub
+        self.credentials = credentials
+
+    def __call__(self, item: Any) -> Any:
+        return self.scrub(item, self.credentials)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Hook) and other.scrub is self.scrub
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _pool_patches() -> tuple[tuple[Any, str, Any], ...]:
@@ -186,19 +215,28 @@ def _read1(response: Any, amt: int | None = None, decode_content: bool | None = 
     return data
 
 
-def _scrub_request(request: Any) -> Any:
+def _scrub_request(request: Any, credentials: set[str]) -> Any:
     """vcrpy's before_record_request: a vcr.request.Request, with no secret left in it.
 
     vcrpy passes a copy, and calls this for live requests too before matching them against
     a cassette: what is scrubbed the same way still matches.
     """
-    request.uri = scrub(request.uri)
+    for name, value in request.headers.items():
+        token = value.split()[-1] if _credential(name) and value.split() else ""
+        if len(token) >= _SHORTEST_CREDENTIAL:  # `Bearer T`, `Basic T`, or T alone
+            credentials.add(token)
+    secrets = tuple(credentials)
+    request.uri = scrub(request.uri, secrets)
     body = request.body
     if hasattr(body, "getvalue"):  # a file-like body: vcrpy holds its bytes, and hands out a new file
         body = body.getvalue()
-    headers = {name: scrub(value) for name, value in request.headers.items() if not _credential(name)}
+    headers = {
+        scrub(name, secrets): scrub(value, secrets)
+        for name, value in request.headers.items()
+        if not _credential(name)
+    }
     if isinstance(body, (bytes, str)):
-        scrubbed = _scrub_body(body)
+        scrubbed = _scrub_body(body, secrets)
         if scrubbed != body:
             request.body = scrubbed
             _set_length(headers, scrubbed, as_list=False)
@@ -206,15 +244,16 @@ def _scrub_request(request: Any) -> Any:
     return request
 
 
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+def _scrub_response(response: dict[str, Any], credentials: set[str]) -> dict[str, Any]:
     """vcrpy's before_record_response: a response dict (status, headers, body), with no secret left in it.
 
     A new dict: the one given may be what the live call is answered with while recording.
     """
     response = copy.deepcopy(response)
+    secrets = tuple(credentials)
     status = response.get("status")
     if isinstance(status, dict) and isinstance(status.get("message"), str):
-        status["message"] = scrub(status["message"])  # a reason phrase is server-written text too
+        status["message"] = scrub(status["message"], secrets)  # a reason phrase is server-written text too
     headers: dict[str, Any] = response.get("headers") or {}
     encoding = _header(headers, "content-encoding").strip().lower()
     if encoding not in _IDENTITY:
@@ -225,12 +264,14 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(msg)
     body = response.get("body")
     if isinstance(body, dict) and isinstance(body.get("string"), (bytes, str)):
-        scrubbed = _scrub_body(body["string"])
+        scrubbed = _scrub_body(body["string"], secrets)
         if scrubbed != body["string"]:
             body["string"] = scrubbed
             _set_length(headers, scrubbed, as_list=True)
-    response["headers"] = {
-        name: [scrub(value) for value in values] if isinstance(values, list) else scrub(values)
+    response["headers"] = {  # a name is the server's to write too: `X-Card-4111...`
+        scrub(name, secrets): [scrub(value, secrets) for value in values]
+        if isinstance(values, list)
+        else scrub(values, secrets)
         for name, values in headers.items()
         if not _credential(name)
     }
@@ -256,7 +297,7 @@ def _set_length(headers: dict[str, Any], body: bytes | str, *, as_list: bool) ->
             headers[key] = [length] if as_list else length
 
 
-def _scrub_body(body: bytes | str) -> bytes | str:
+def _scrub_body(body: bytes | str, secrets: tuple[str, ...]) -> bytes | str:
     """Return `body` (of the same type) with no secret left: as JSON if it parses, else as text.
 
     Bytes are read as the client reads JSON (UTF-8, 16 or 32, by the BOM or the NULs
@@ -265,35 +306,35 @@ def _scrub_body(body: bytes | str) -> bytes | str:
     Never raises: a body no parser can read (too deep, not text) is scrubbed as text.
     """
     if isinstance(body, str):
-        return _scrub_text(body)
+        return _scrub_text(body, secrets)
     codec = json.detect_encoding(body)
     with contextlib.suppress(UnicodeDecodeError):  # not in the codec its first bytes suggest
-        body = _scrub_in(body, codec)
+        body = _scrub_in(body, codec, secrets)
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        body = _scrub_in(body, "latin-1")
+        body = _scrub_in(body, "latin-1", secrets)
     return body
 
 
-def _scrub_in(body: bytes, codec: str) -> bytes:
+def _scrub_in(body: bytes, codec: str, secrets: tuple[str, ...]) -> bytes:
     text = body.decode(codec, "surrogatepass")
     # JSON read as latin-1 is written back with escapes: what they held (a euro sign) stays escaped.
-    scrubbed = _scrub_text(text, ascii_only=codec == "latin-1")
+    scrubbed = _scrub_text(text, secrets, ascii_only=codec == "latin-1")
     return body if scrubbed == text else scrubbed.encode(codec, "surrogatepass")
 
 
-def _scrub_text(text: str, *, ascii_only: bool = False) -> str:
+def _scrub_text(text: str, secrets: tuple[str, ...], *, ascii_only: bool = False) -> str:
     try:
         document = json.loads(text, object_pairs_hook=_unique_keys)
-        scrubbed = _scrub_json(document)
+        scrubbed = _scrub_json(document, secrets)
         if scrubbed == document:
             return text  # nothing to hide: the body stays as it was sent
         return json.dumps(scrubbed, ensure_ascii=ascii_only, separators=(",", ":"))
     except (ValueError, RecursionError):
         # Not JSON, JSON whose repeated keys a parser would read only in part, or nested too
         # deep to walk (the client calls that "not JSON" too).
-        return scrub(text)
+        return scrub(text, secrets)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -303,19 +344,21 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
-def _scrub_json(value: Any) -> Any:
+def _scrub_json(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, dict):
         return {
-            scrub(key): REDACTED if _secret_key(key) and item is not None else _scrub_json(item)
+            scrub(key, secrets): REDACTED
+            if _secret_key(key) and item is not None
+            else _scrub_json(item, secrets)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_scrub_json(item) for item in value]
+        return [_scrub_json(item, secrets) for item in value]
     if isinstance(value, str):
-        return value if re.fullmatch(_HEX_DIGEST, value) else scrub(value)
+        return value if re.fullmatch(_HEX_DIGEST, value) else scrub(value, secrets)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # A card number sent as a JSON number is a card number still.
-        return value if scrub(str(value)) == str(value) else REDACTED
+        return value if scrub(str(value), secrets) == str(value) else REDACTED
     return value
 
 
