@@ -79,12 +79,14 @@ def vcr_config() -> dict[str, Any]:
 
     - credential headers are dropped: Authorization, Proxy-Authorization, Cookie,
       Set-Cookie, and any whose name says auth, token, secret, password or api key;
-      every other header value, and the URL, go through gr4vy_fn's scrubber;
+      what they held is scrubbed from every response recorded after; every other
+      header name and value, and the URL, go through gr4vy_fn's scrubber;
     - a JSON body has the whole value of a card `number`, a security code (`security_code`,
       `cvv`, `cvc`, `csc`), any `...token`, password, secret or key replaced by
       "[redacted]", and every other string (and number) scrubbed: card numbers,
       bearer tokens, JWTs and security codes written in free text;
-    - any other body is scrubbed as text.
+    - any other body is scrubbed as text. Bytes are read as the client reads JSON
+      (UTF-8, 16 or 32), and as latin-1 too when they are not UTF-8.
 
     A compressed response is decompressed first (`decode_compressed_response`).
     gr4vy_fn's urllib3 and requests transports use connection pools of their own,
@@ -99,6 +101,7 @@ def vcr_config() -> dict[str, Any]:
         RuntimeError: vcrpy is older than 9.1, which cannot record urllib3 2's pools.
         The hooks raise ValueError, failing the call being recorded, for a response
         whose Content-Encoding vcrpy could not undo: its body cannot be scrubbed.
+        Nothing else a server sends makes them raise.
     """
     installed = version("vcrpy")
     if tuple(int(part) for part in re.findall(r"\d+", installed)[:2]) < _LOWEST_VCRPY:
