@@ -100,9 +100,11 @@ def readings(path: Path) -> list[str]:
             for item in value:
                 walk(item)
         elif isinstance(value, (str, bytes)):
-            text = value.decode("latin-1") if isinstance(value, bytes) else value  # !!binary is base64
+            if isinstance(value, bytes):  # !!binary is base64: read as the client and as bytes
+                texts.append(value.decode(json.detect_encoding(value), "replace"))
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
             texts.append(text)
-            with contextlib.suppress(ValueError):  # not JSON
+            with contextlib.suppress(ValueError, RecursionError):  # not JSON, or too deep to read
                 texts.append(json.dumps(json.loads(text), ensure_ascii=False))  # \u escapes read
 
     walk(yaml.safe_load(raw))
@@ -489,3 +491,105 @@ def test_pytest_recording_records_and_replays_with_the_config(pytester: pytest.P
     assert_no_secret(cassette)
     replayed = pytester.runpytest("--record-mode=none", "-p", "no:cacheprovider")
     replayed.assert_outcomes(passed=1)
+
+
+# --- answers that once broke a call while recording, or reached the cassette ---
+
+SESSION_ID = "8724fd24-5489-4a5d-90fd-0604df7d3b83"
+JSON = ("Content-Type", "application/json")
+
+
+def get_sync(make: Callable[[], RequestsTransport | HttpxTransport | None]) -> Callable[[g.Config], Any]:
+    def get(config: g.Config) -> Any:
+        transport = make()
+        try:
+            return g.get_checkout_session(SESSION_ID, config=config, transport=transport)
+        finally:
+            if transport is not None:
+                transport.close()
+
+    return get
+
+
+def get_async(make: Callable[[], aio.AiohttpTransport | aio.HttpxTransport]) -> Callable[[g.Config], Any]:
+    def get(config: g.Config) -> Any:
+        async def run() -> Any:
+            transport = make()
+            try:
+                return await aio.get_checkout_session(SESSION_ID, config=config, transport=transport)
+            finally:
+                await transport.aclose()
+
+        return asyncio.run(run())
+
+    return get
+
+
+GETS: dict[str, Callable[[g.Config], Any]] = {
+    "default": get_sync(lambda: None),
+    "requests": get_sync(RequestsTransport),
+    "httpx": get_sync(lambda: HttpxTransport(httpx.Client(verify=PLAIN_HTTP_TLS))),
+    "aiohttp": get_async(aio.AiohttpTransport),
+    "httpx-async": get_async(aio.HttpxTransport),
+}
+
+_SESSION = json.dumps({"type": "checkout-session", "id": SESSION_ID, "expires_at": "2030-01-01T00:00:00Z"})
+_ECHO = f'{{"type":"error","code":"bad_request","status":400,"message":"card {CARD}, token {TOKEN}"}}'
+
+ANSWERS: dict[str, Reply] = {
+    # vcrpy inflates the body it keeps: the replay must not claim gzip still.
+    "gzip": Reply(200, gzip.compress(_SESSION.encode()), headers=(JSON, ("Content-Encoding", "gzip"))),
+    # Too deep for a recursive scrubber: the client says "not JSON", and so must a recording.
+    "nested": Reply(200, b"[" * 200_000, headers=(JSON,)),
+    # Not UTF-8 (a latin-1 byte), with a euro sign escaped in it and a card to scrub.
+    "latin-1": Reply(400, b'{"message":"\\u20ac \xff ' + CARD.encode() + b'"}', headers=(JSON,)),
+    # The client reads UTF-16 JSON: its card and token are scrubbed in UTF-16 too.
+    "utf-16": Reply(400, _ECHO.encode("utf-16"), headers=(JSON,)),
+    "utf-16-be": Reply(400, _ECHO.encode("utf-16-be"), headers=(JSON,)),
+    # A card in a header's name.
+    "header name": Reply(400, b'{"message":"declined"}', headers=(JSON, (f"X-Card-{CARD}", "1"))),
+    # The request's own token, with no "Bearer" before it, in the body and a header.
+    "own token": Reply(400, _ECHO.encode(), headers=(JSON, ("X-Echo", TOKEN))),
+}
+
+
+@pytest.mark.parametrize("transport", list(GETS))
+@pytest.mark.parametrize("answer", list(ANSWERS))
+def test_recording_changes_no_call_and_keeps_no_secret(
+    answer: str, transport: str, server: LoopbackServer, tmp_path: Path
+) -> None:
+    """Each answer gives the same value with recording off, on, and replayed; the cassette holds no secret."""
+    get = GETS[transport]
+    server.then(ANSWERS[answer], ANSWERS[answer])
+    config = config_for(server.url)
+    path = tmp_path / "answer.yaml"
+    unrecorded = get(config)
+    with vcr.VCR(**vcr_config()).use_cassette(str(path)):
+        recorded = get(config)
+    server.close()
+    with vcr.VCR(**vcr_config()).use_cassette(str(path), record_mode="none") as cassette:
+        replayed = get(config)
+
+    assert cassette.all_played
+    assert_no_secret(path)
+    assert recorded == unrecorded
+    assert type(replayed) is type(unrecorded)
+    if isinstance(unrecorded, g.CheckoutSession):
+        assert replayed == unrecorded
+    else:
+        assert getattr(replayed, "status", None) == getattr(unrecorded, "status", None)
+
+
+def test_a_copied_config_scrubs_the_token_its_requests_carried() -> None:
+    """pytest-recording deepcopies the config: its response hook still knows the request's token."""
+    config = copy.deepcopy(vcr_config())
+    config["before_record_request"](
+        Request("GET", "https://api.example/", None, {"Authorization": f"Bearer {TOKEN}"})
+    )
+    given = {
+        "status": {"code": 400, "message": "Bad"},
+        "headers": {"X": [TOKEN]},
+        "body": {"string": TOKEN.encode()},
+    }
+    scrubbed = config["before_record_response"](given)
+    assert (scrubbed["headers"], scrubbed["body"]["string"]) == ({"X": ["[redacted]"]}, b"[redacted]")

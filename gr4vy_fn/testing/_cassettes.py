@@ -7,6 +7,7 @@ tool, never a dependency of gr4vy_fn.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -31,6 +32,10 @@ _LOWEST_VCRPY = (9, 1)
 # Headers that carry a credential, whatever the rest of their name: dropped, not scrubbed
 # (`authorization`, `proxy-authorization`, `cookie`, `set-cookie`, `x-auth-token`, `x-api-key`...).
 _CREDENTIAL_HEADER = r"auth|cookie|token|secret|password|api[-_]?key"
+
+# A credential header's value shorter than this is not looked for in responses: a word that
+# short would be scrubbed wherever it appears.
+_SHORTEST_CREDENTIAL = 8
 
 # JSON keys whose whole value is a secret, compared with case, `_` and `-` ignored
 # (`security_code`, `securityCode` and `Security-Code` alike), plus every key ending in `token`.
@@ -74,12 +79,14 @@ def vcr_config() -> dict[str, Any]:
 
     - credential headers are dropped: Authorization, Proxy-Authorization, Cookie,
       Set-Cookie, and any whose name says auth, token, secret, password or api key;
-      every other header value, and the URL, go through gr4vy_fn's scrubber;
+      what they held is scrubbed from every response recorded after; every other
+      header name and value, and the URL, go through gr4vy_fn's scrubber;
     - a JSON body has the whole value of a card `number`, a security code (`security_code`,
       `cvv`, `cvc`, `csc`), any `...token`, password, secret or key replaced by
       "[redacted]", and every other string (and number) scrubbed: card numbers,
       bearer tokens, JWTs and security codes written in free text;
-    - any other body is scrubbed as text.
+    - any other body is scrubbed as text. Bytes are read as the client reads JSON
+      (UTF-8, 16 or 32), and as latin-1 too when they are not UTF-8.
 
     A compressed response is decompressed first (`decode_compressed_response`).
     gr4vy_fn's urllib3 and requests transports use connection pools of their own,
@@ -94,6 +101,7 @@ def vcr_config() -> dict[str, Any]:
         RuntimeError: vcrpy is older than 9.1, which cannot record urllib3 2's pools.
         The hooks raise ValueError, failing the call being recorded, for a response
         whose Content-Encoding vcrpy could not undo: its body cannot be scrubbed.
+        Nothing else a server sends makes them raise.
     """
     installed = version("vcrpy")
     if tuple(int(part) for part in re.findall(r"\d+", installed)[:2]) < _LOWEST_VCRPY:
@@ -102,12 +110,37 @@ def vcr_config() -> dict[str, Any]:
             f"vcrpy {installed} cannot record the urllib3 and requests transports"
         )
         raise RuntimeError(msg)
+    credentials: set[str] = set()  # what the requests' credential headers held, for the responses
     return {
-        "before_record_request": _scrub_request,
-        "before_record_response": _scrub_response,
+        "before_record_request": _Hook(_scrub_request, credentials),
+        "before_record_response": _Hook(_scrub_response, credentials),
         "decode_compressed_response": True,
         "custom_patches": _pool_patches(),
     }
+
+
+class _Hook:
+    """One of vcr_config()'s hooks: `scrub(item, credentials)`, with the credentials its config saw.
+
+    The request hook adds what each request's credential headers held before dropping them
+    (vcrpy calls it first), so that the response hook scrubs a token the server echoes with no
+    "Bearer" before it. Hooks compare equal by what they do; a deepcopy of the config (as
+    pytest-recording makes) keeps its two hooks sharing one set.
+    """
+
+    __slots__ = ("credentials", "scrub")
+
+    def __init__(self, scrub: Any, credentials: set[str]) -> None:
+        self.scrub = scrub
+        self.credentials = credentials
+
+    def __call__(self, item: Any) -> Any:
+        return self.scrub(item, self.credentials)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Hook) and other.scrub is self.scrub
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _pool_patches() -> tuple[tuple[Any, str, Any], ...]:
@@ -148,7 +181,31 @@ def _pool_patches() -> tuple[tuple[Any, str, Any], ...]:
         for pool in sorted(pools, key=lambda pool: (pool.__module__, pool.__qualname__))
         if pool not in (HTTPConnectionPool, HTTPSConnectionPool)
     )
-    return (*connections, (VCRHTTPResponse, "read1", _read1))
+    answers = tuple((connection, "getresponse", _inflated_response) for _, _, connection in connections)
+    return (*connections, *answers, (VCRHTTPResponse, "read1", _read1))
+
+
+def _inflated_response(connection: Any, *args: Any, **kwargs: Any) -> Any:
+    """vcrpy's `getresponse` on a urllib3 connection, whose stand-in response says what its body is.
+
+    vcrpy reads a live answer through urllib3, which inflates it, and a cassette it writes holds
+    the body inflated (`decode_compressed_response`); yet the stand-in it answers the live call
+    with keeps the answer's Content-Encoding and Content-Length. The transports would inflate
+    the body again, and fail: those two headers are made to fit the body given.
+    """
+    from vcr.stubs import VCRHTTPResponse, urllib3_stubs
+
+    # The getresponse the patch replaces: vcrpy's, which gives the stand-in urllib3's headers.
+    response = urllib3_stubs._VCRRequestsConnectionMixin.getresponse(connection, *args, **kwargs)
+    if isinstance(response, VCRHTTPResponse) and "content-encoding" in response.headers:
+        length = str(len(response.data))
+        for headers in (response.headers, response.msg):
+            for name in ("Content-Encoding", "Content-Length"):
+                if name in headers:  # a chunked answer has no length
+                    del headers[name]
+            headers["Content-Length"] = length
+        response.length = length
+    return response
 
 
 def _read1(response: Any, amt: int | None = None, decode_content: bool | None = None) -> bytes:
@@ -161,19 +218,28 @@ def _read1(response: Any, amt: int | None = None, decode_content: bool | None = 
     return data
 
 
-def _scrub_request(request: Any) -> Any:
+def _scrub_request(request: Any, credentials: set[str]) -> Any:
     """vcrpy's before_record_request: a vcr.request.Request, with no secret left in it.
 
     vcrpy passes a copy, and calls this for live requests too before matching them against
     a cassette: what is scrubbed the same way still matches.
     """
-    request.uri = scrub(request.uri)
+    for name, value in request.headers.items():
+        token = value.split()[-1] if _credential(name) and value.split() else ""
+        if len(token) >= _SHORTEST_CREDENTIAL:  # `Bearer T`, `Basic T`, or T alone
+            credentials.add(token)
+    secrets = tuple(credentials)
+    request.uri = scrub(request.uri, secrets)
     body = request.body
     if hasattr(body, "getvalue"):  # a file-like body: vcrpy holds its bytes, and hands out a new file
         body = body.getvalue()
-    headers = {name: scrub(value) for name, value in request.headers.items() if not _credential(name)}
+    headers = {
+        scrub(name, secrets): scrub(value, secrets)
+        for name, value in request.headers.items()
+        if not _credential(name)
+    }
     if isinstance(body, (bytes, str)):
-        scrubbed = _scrub_body(body)
+        scrubbed = _scrub_body(body, secrets)
         if scrubbed != body:
             request.body = scrubbed
             _set_length(headers, scrubbed, as_list=False)
@@ -181,15 +247,16 @@ def _scrub_request(request: Any) -> Any:
     return request
 
 
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+def _scrub_response(response: dict[str, Any], credentials: set[str]) -> dict[str, Any]:
     """vcrpy's before_record_response: a response dict (status, headers, body), with no secret left in it.
 
     A new dict: the one given may be what the live call is answered with while recording.
     """
     response = copy.deepcopy(response)
+    secrets = tuple(credentials)
     status = response.get("status")
     if isinstance(status, dict) and isinstance(status.get("message"), str):
-        status["message"] = scrub(status["message"])  # a reason phrase is server-written text too
+        status["message"] = scrub(status["message"], secrets)  # a reason phrase is server-written text too
     headers: dict[str, Any] = response.get("headers") or {}
     encoding = _header(headers, "content-encoding").strip().lower()
     if encoding not in _IDENTITY:
@@ -200,12 +267,14 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(msg)
     body = response.get("body")
     if isinstance(body, dict) and isinstance(body.get("string"), (bytes, str)):
-        scrubbed = _scrub_body(body["string"])
+        scrubbed = _scrub_body(body["string"], secrets)
         if scrubbed != body["string"]:
             body["string"] = scrubbed
             _set_length(headers, scrubbed, as_list=True)
-    response["headers"] = {
-        name: [scrub(value) for value in values] if isinstance(values, list) else scrub(values)
+    response["headers"] = {  # a name is the server's to write too: `X-Card-4111...`
+        scrub(name, secrets): [scrub(value, secrets) for value in values]
+        if isinstance(values, list)
+        else scrub(values, secrets)
         for name, values in headers.items()
         if not _credential(name)
     }
@@ -231,28 +300,44 @@ def _set_length(headers: dict[str, Any], body: bytes | str, *, as_list: bool) ->
             headers[key] = [length] if as_list else length
 
 
-def _scrub_body(body: bytes | str) -> bytes | str:
-    """Return `body` (of the same type) with no secret left: as JSON if it parses, else as text."""
-    if isinstance(body, bytes):
-        try:
-            text, codec = body.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            # Not text: every byte read as one character, so that digits and words are still found.
-            text, codec = body.decode("latin-1"), "latin-1"
-        scrubbed = _scrub_text(text)
-        return body if scrubbed == text else scrubbed.encode(codec)
-    return _scrub_text(body)
+def _scrub_body(body: bytes | str, secrets: tuple[str, ...]) -> bytes | str:
+    """Return `body` (of the same type) with no secret left: as JSON if it parses, else as text.
+
+    Bytes are read as the client reads JSON (UTF-8, 16 or 32, by the BOM or the NULs
+    `json.loads` looks for) and, unless they are UTF-8, also byte by byte as latin-1, so that
+    digits and words are found in any body. Each reading is written back in its own codec.
+    Never raises: a body no parser can read (too deep, not text) is scrubbed as text.
+    """
+    if isinstance(body, str):
+        return _scrub_text(body, secrets)
+    codec = json.detect_encoding(body)
+    with contextlib.suppress(UnicodeDecodeError):  # not in the codec its first bytes suggest
+        body = _scrub_in(body, codec, secrets)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        body = _scrub_in(body, "latin-1", secrets)
+    return body
 
 
-def _scrub_text(text: str) -> str:
+def _scrub_in(body: bytes, codec: str, secrets: tuple[str, ...]) -> bytes:
+    text = body.decode(codec, "surrogatepass")
+    # JSON read as latin-1 is written back with escapes: what they held (a euro sign) stays escaped.
+    scrubbed = _scrub_text(text, secrets, ascii_only=codec == "latin-1")
+    return body if scrubbed == text else scrubbed.encode(codec, "surrogatepass")
+
+
+def _scrub_text(text: str, secrets: tuple[str, ...], *, ascii_only: bool = False) -> str:
     try:
         document = json.loads(text, object_pairs_hook=_unique_keys)
-    except ValueError:  # not JSON, or JSON whose repeated keys a parser would read only in part
-        return scrub(text)
-    scrubbed = _scrub_json(document)
-    if scrubbed == document:
-        return text  # nothing to hide: the body stays as it was sent
-    return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":"))
+        scrubbed = _scrub_json(document, secrets)
+        if scrubbed == document:
+            return text  # nothing to hide: the body stays as it was sent
+        return json.dumps(scrubbed, ensure_ascii=ascii_only, separators=(",", ":"))
+    except (ValueError, RecursionError):
+        # Not JSON, JSON whose repeated keys a parser would read only in part, or nested too
+        # deep to walk (the client calls that "not JSON" too).
+        return scrub(text, secrets)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -262,19 +347,21 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
-def _scrub_json(value: Any) -> Any:
+def _scrub_json(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, dict):
         return {
-            scrub(key): REDACTED if _secret_key(key) and item is not None else _scrub_json(item)
+            scrub(key, secrets): REDACTED
+            if _secret_key(key) and item is not None
+            else _scrub_json(item, secrets)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_scrub_json(item) for item in value]
+        return [_scrub_json(item, secrets) for item in value]
     if isinstance(value, str):
-        return value if re.fullmatch(_HEX_DIGEST, value) else scrub(value)
+        return value if re.fullmatch(_HEX_DIGEST, value) else scrub(value, secrets)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # A card number sent as a JSON number is a card number still.
-        return value if scrub(str(value)) == str(value) else REDACTED
+        return value if scrub(str(value), secrets) == str(value) else REDACTED
     return value
 
 
