@@ -19,8 +19,10 @@ from gr4vy_fn.testing.conformance import (
     CHECKS,
     Check,
     ConformanceFailure,
+    acheck_many_callers,
     arun_check,
     check_async_transport,
+    check_many_callers,
     check_transport,
     checks,
     run_check,
@@ -369,3 +371,22 @@ def test_the_docs_list_every_check() -> None:
     text = (Path(__file__).resolve().parents[1] / "docs" / "transports.md").read_text(encoding="utf-8")
     first_cells = [line.split("|")[1] for line in text.splitlines() if line.startswith("| `")]
     assert set(re.findall(r"`(\w+)`", " ".join(first_cells))) == {c.name for c in CHECKS}
+
+
+# --- many callers on one transport ---
+
+
+@pytest.mark.parametrize("make_transport", [Urllib3Transport, RequestsTransport, HttpxTransport])
+def test_shipped_transports_keep_the_deadline_with_many_callers(
+    make_transport: Callable[[], g.Transport],
+) -> None:
+    """300 threads on one shipped transport, as made by default, all end by the deadline + 0.1 s."""
+    check_many_callers(make_transport)
+
+
+@pytest.mark.parametrize("name", ["AiohttpTransport", "HttpxTransport"])
+def test_shipped_async_transports_keep_the_deadline_with_many_callers(name: str) -> None:
+    """300 tasks on one shipped async transport all end by the deadline + 0.1 s, queued ones not sent."""
+    from gr4vy_fn import aio
+
+    asyncio.run(acheck_many_callers(getattr(aio, name)))
