@@ -782,12 +782,12 @@ def _judge_many(
     name = f"many_callers ({len(ends)} callers, deadline {deadline} s, a server that never answers)"
     if stray:
         msg = f"{name}: every call ends in a TransportError, not {type(stray[0]).__name__}"
-    elif worst > deadline + _PROMISED_OVERRUN:
-        msg = f"{name}: every call ends by {deadline + _PROMISED_OVERRUN:.2f} s; the last took {worst:.3f} s"
     elif said_sent > connections:
         msg = f"{name}: {said_sent} calls say request_sent=True, but only {connections} connections were made"
     elif said_unsent > len(ends) - arrived:
         msg = f"{name}: {said_unsent} calls say request_sent=False, but {arrived} requests arrived"
+    elif worst > deadline + _PROMISED_OVERRUN:
+        msg = f"{name}: every call ends by {deadline + _PROMISED_OVERRUN:.2f} s; the last took {worst:.3f} s"
     else:
         return
     raise ConformanceFailure(msg)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -34,10 +35,11 @@ from ._limits import Attempt, causes, current, read_body, tls_failure
 __all__ = ["HttpxTransport"]
 
 MAX_RESPONSE_BYTES = 1 << 20
-# No cap on open connections, as urllib3's pools: past a cap httpcore queues the callers, and at the
-# deadline each queued one reassigns the pool under its lock (work growing with queued x connections),
-# which ran 300 callers 0.15 to 0.3 s past it. Idle connections kept: httpx's default.
-_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20)
+_CONNECTIONS = 100
+# httpcore reassigns its whole queue and pool under one lock each time a request ends (work growing with
+# requests x connections): 300 callers in it ran 0.15 to 0.3 s past their deadline. So callers past the
+# cap wait in a semaphore of the transport's, which lets each go at its deadline at no cost.
+_LIMITS = httpx.Limits(max_connections=_CONNECTIONS, max_keepalive_connections=20)
 
 
 def _clip(timeout: float | None, on_expiry: type[Exception]) -> float | None:
@@ -148,8 +150,9 @@ class HttpxTransport:
 
     Give it your own client for its proxies, certificates or limits (its
     default transport's network streams are wrapped so that every wait ends
-    by the deadline); the client it makes itself caps no open connections
-    (a cap makes callers past it queue, see docs/transports.md). The whole
+    by the deadline). With the client it makes itself, callers past its 100
+    connections wait in a queue of the transport's, and one still there at
+    its deadline ends as DeadlineExceeded with request_sent=False. The whole
     attempt ends by `Timeout.total` (the host name lookup included), bodies
     over `max_response_bytes` are refused without being read in full, and
     gzip bodies are inflated in bounded steps. A connection whose answer
@@ -164,6 +167,7 @@ class HttpxTransport:
         self.client = client if client is not None else httpx.Client(follow_redirects=False, limits=_LIMITS)
         self.max_response_bytes = max_response_bytes
         self.bounded = _bound(self.client)
+        self._slots = threading.Semaphore(_CONNECTIONS) if client is None else None
         self._pid = os.getpid()
 
     def close(self) -> None:
@@ -175,16 +179,28 @@ class HttpxTransport:
         if self._pid != os.getpid():  # a forked child: the pool's connections are the parent's
             self._pid = os.getpid()
             forget_connections_of_parent(pool_of(self.client))
+            if self._slots is not None:  # a thread of the parent may have held a slot
+                self._slots = threading.Semaphore(_CONNECTIONS)
         with Attempt(timeout.total) as attempt:
-            answer, error = self._request(request, timeout, attempt)
-            if error is not None:
-                raise error  # outside the except block: no context holding the library's frames
-            assert answer is not None
+            if self._slots is not None and not self._slots.acquire(timeout=attempt.remaining()):
+                raise _deadline_exceeded(request_sent=False)
             try:
-                body = self._read(answer, attempt)
-                close_if_surplus(pool_of(self.client), answer)
+                return self._exchange(request, timeout, attempt)
             finally:
-                answer.close()
+                if self._slots is not None:
+                    self._slots.release()
+
+    def _exchange(self, request: HttpRequest, timeout: Timeout, attempt: Attempt) -> HttpResponse:
+        """Send `request` within `attempt` and return the whole response, or raise a TransportError."""
+        answer, error = self._request(request, timeout, attempt)
+        if error is not None:
+            raise error  # outside the except block: no context holding the library's frames
+        assert answer is not None
+        try:
+            body = self._read(answer, attempt)
+            close_if_surplus(pool_of(self.client), answer)
+        finally:
+            answer.close()
         return HttpResponse(
             status=answer.status_code, headers=Headers.deferred(answer.headers.multi_items()), body=body
         )
