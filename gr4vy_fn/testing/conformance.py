@@ -77,8 +77,10 @@ __all__ = [
     "ConformanceFailure",
     "GuestFailure",
     "Outcome",
+    "acheck_many_callers",
     "arun_check",
     "check_async_transport",
+    "check_many_callers",
     "check_transport",
     "check_async_guest",
     "check_guest",
@@ -738,3 +740,120 @@ def check_async_transport(
     """Run every check against async transports from `make_transport`, each in a fresh event loop."""
     for check in checks(max_response_bytes):
         asyncio.run(arun_check(check, make_transport))
+
+
+# --- many callers on one transport ---
+
+_PROMISED_OVERRUN = 0.1
+"""Seconds past its deadline a call may end, whatever the number of callers (docs/transports.md)."""
+
+
+@contextlib.contextmanager
+def _silent_server() -> Iterator[tuple[str, Callable[[], tuple[int, int]]]]:
+    """A loopback server that never answers; yields its URL and a tally to take once the calls have ended.
+
+    The kernel completes every connection into the listening backlog (nothing
+    is accepted until the tally), so the server costs no time while the calls
+    run. The tally is (connections made, connections that carried bytes): a
+    call still in its transport's queue made no connection, and one whose
+    connection carried a byte was sent.
+    """
+    listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
+    listener.setblocking(False)
+    held: list[socket.socket] = []
+
+    def tally() -> tuple[int, int]:
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                held.append(listener.accept()[0])
+        carried = 0
+        for conn in held:
+            with contextlib.suppress(BlockingIOError, ConnectionError):
+                carried += bool(conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        return len(held), carried
+
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", tally
+    finally:
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+def _judge_many(
+    ends: list[tuple[float, BaseException | None]], deadline: float, tally: Callable[[], tuple[int, int]]
+) -> None:
+    """Require every call to end in a TransportError by the promise, and `request_sent` to match the wire."""
+    worst = max(elapsed for elapsed, _ in ends)
+    errors = [error for _, error in ends]
+    stray = [e for e in errors if not isinstance(e, TransportError)]
+    said_sent = sum(1 for e in errors if isinstance(e, TransportError) and e.request_sent)
+    said_unsent = len(errors) - len(stray) - said_sent
+    connections, arrived = tally()
+    name = f"many_callers ({len(ends)} callers, deadline {deadline} s, a server that never answers)"
+    if stray:
+        msg = f"{name}: every call ends in a TransportError, not {type(stray[0]).__name__}"
+    elif said_sent > connections:
+        msg = f"{name}: {said_sent} calls say request_sent=True, but only {connections} connections were made"
+    elif said_unsent > len(ends) - arrived:
+        msg = f"{name}: {said_unsent} calls say request_sent=False, but {arrived} requests arrived"
+    elif worst > deadline + _PROMISED_OVERRUN:
+        msg = f"{name}: every call ends by {deadline + _PROMISED_OVERRUN:.2f} s; the last took {worst:.3f} s"
+    else:
+        return
+    raise ConformanceFailure(msg)
+
+
+def check_many_callers(
+    make_transport: Callable[[], Transport], *, callers: int = 300, deadline: float = 0.5
+) -> None:
+    """Send from `callers` threads at once on one transport to a server that never answers.
+
+    Every call must end in a TransportError within `deadline` (Timeout.total)
+    plus 0.1 s, and say request_sent=False only when its request never reached
+    the server, True only when it had a connection (a call still in the pool's
+    queue was not sent). Raises ConformanceFailure otherwise.
+    """
+    import threading
+
+    with _silent_server() as (url, tally):
+        request, timeout = _request(url), Timeout(connect=deadline, read=deadline, total=deadline)
+        transport = make_transport()
+        ends: list[tuple[float, BaseException | None]] = []
+        start = threading.Barrier(callers)
+
+        def call() -> None:
+            start.wait()
+            began = time.monotonic()
+            _, error = _sent(transport, request, timeout)
+            ends.append((time.monotonic() - began, error))
+
+        threads = [threading.Thread(target=call) for _ in range(callers)]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            _close(transport)
+        _judge_many(ends, deadline, tally)
+
+
+async def acheck_many_callers(
+    make_transport: Callable[[], _AsyncTransport], *, callers: int = 300, deadline: float = 0.5
+) -> None:
+    """`check_many_callers` for an async transport: `callers` tasks at once in the running loop."""
+    with _silent_server() as (url, tally):
+        request, timeout = _request(url), Timeout(connect=deadline, read=deadline, total=deadline)
+        transport = make_transport()
+
+        async def call() -> tuple[float, BaseException | None]:
+            began = time.monotonic()
+            _, error = await _asent(transport, request, timeout)
+            return time.monotonic() - began, error
+
+        try:
+            ends = list(await asyncio.gather(*(call() for _ in range(callers))))
+        finally:
+            await _aclose(transport)
+        _judge_many(ends, deadline, tally)

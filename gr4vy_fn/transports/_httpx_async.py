@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import socket
@@ -95,7 +96,9 @@ class HttpxTransport:
     over `max_response_bytes` are refused without being read in full;
     compressed bodies are inflated here, in bounded steps. The whole attempt
     ends by `Timeout.total`. After `os.fork()`, the child never uses a
-    connection the parent opened.
+    connection the parent opened. Callers past its `limit` of connections
+    wait in a queue of the transport's, in front of httpcore's pool: not sent,
+    they end as DeadlineExceeded with request_sent=False.
     """
 
     def __init__(
@@ -111,6 +114,9 @@ class HttpxTransport:
         self.max_response_bytes = max_response_bytes
         self._limits = httpx.Limits(
             max_connections=limit, max_keepalive_connections=limit, keepalive_expiry=idle_timeout
+        )
+        self._slots: asyncio.Semaphore | contextlib.nullcontext[None] = (
+            contextlib.nullcontext() if client is not None else asyncio.Semaphore(limit)
         )
         self._pid = os.getpid()
 
@@ -130,8 +136,9 @@ class HttpxTransport:
         writes = _Writes()
         try:
             if timeout.total is None:
-                return await self._exchange(request, timeout, writes)
-            async with time_limit(timeout.total):
+                async with self._slots:
+                    return await self._exchange(request, timeout, writes)
+            async with time_limit(timeout.total), self._slots:
                 return await self._exchange(request, timeout, writes)
         except (TimeoutError, asyncio.TimeoutError):
             pass
@@ -183,4 +190,5 @@ class HttpxTransport:
         """Close the client this transport opened (a client given to it is left open)."""
         if self._client_given is None and self._client is not None:
             client, self._client = self._client, None
+            self._slots = asyncio.Semaphore(self._limits.max_connections or 1)  # the next loop's own
             await client.aclose()
