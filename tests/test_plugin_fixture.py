@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import gr4vy_fn as g
 from gr4vy_fn.testing import ServedEmulator
 
@@ -54,3 +59,41 @@ def test_outside_the_fixture_from_env_has_the_production_back_off() -> None:
     """The fast policy ends with the fixture: Config.from_env() is back to the default RetryPolicy."""
     config = g.Config.from_env({"GR4VY_SERVER_URL": "http://127.0.0.1:1"})
     assert config.retry == g.RetryPolicy()
+
+
+def run_python(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run this interpreter in `cwd` with no PYTEST_* options inherited from the running suite."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "GR4VY_"))}
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_run_that_does_not_use_the_fixture_imports_no_client_module(tmp_path: Path) -> None:
+    """The pytest11 entry point is loaded in every run, yet imports nothing of gr4vy_fn until asked."""
+    (tmp_path / "test_unrelated.py").write_text(
+        "import sys\n\n"
+        "def test_modules():\n"
+        "    ours = ('gr4vy_fn', '_gr4vy_fn_pytest_plugin')\n"
+        "    loaded = sorted(m for m in sys.modules if m.split('.')[0] in ours)\n"
+        "    print('LOADED', loaded)\n"
+    )
+    done = run_python("-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "LOADED ['_gr4vy_fn_pytest_plugin']" in done.stdout, done.stdout
+
+
+def test_emulator_environment_works_without_pytest(tmp_path: Path) -> None:
+    """Another test runner's venv may have no pytest: emulator_environment neither imports nor needs it."""
+    code = (
+        "import sys\n"
+        "sys.modules['pytest'] = None  # any import of pytest now raises ImportError\n"
+        "import gr4vy_fn as g\n"
+        "from gr4vy_fn.testing.pytest_plugin import emulator_environment\n"
+        "with emulator_environment() as served:\n"
+        "    session = g.unwrap(g.new_checkout_session())\n"
+        "    assert served.emulator.sessions() == [session]\n"
+        "print('OK')\n"
+    )
+    done = run_python("-c", code, cwd=tmp_path)
+    assert done.stdout == "OK\n", done.stdout + done.stderr

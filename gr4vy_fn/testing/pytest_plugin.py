@@ -1,19 +1,20 @@
-"""The `gr4vy_emulator` pytest fixture, registered through the `pytest11` entry point.
+"""`emulator_environment`: an emulator on loopback with GR4VY_* set to call it, for any test runner.
 
-Kept light: pytest loads it in every run where gr4vy_fn is installed, so the
-emulator itself is imported only when a test asks for the fixture.
+Needs no pytest. The `gr4vy_emulator` fixture itself lives in the top-level
+`_gr4vy_fn_pytest_plugin` module (the `pytest11` entry point), which imports
+this module only when a test asks for the fixture.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-import pytest
-
-if TYPE_CHECKING:
-    from . import Emulator, ServedEmulator
+from .. import config
+from ..config import Config, _env
+from ..retry import RetryPolicy
+from . import Emulator, ServedEmulator
 
 TOKEN = "emulator-token"  # noqa: S105 - the local emulator's, not a secret
 
@@ -27,33 +28,30 @@ def emulator_environment(
     By default a fresh Emulator that accepts only `token`. Every other GR4VY_*
     variable is cleared; GR4VY_BEARER_TOKEN is `token` (unset for None). While
     inside, `Config.from_env()` (and so every call made with no config) retries
-    after milliseconds instead of the production back-off.
+    after milliseconds instead of the production back-off. Yields a
+    ServedEmulator; raises what `Emulator.serve` raises.
     """
-    from .. import config
-    from ..config import Config, _env
-    from ..retry import RetryPolicy
-    from . import Emulator, ServedEmulator
-
     served_emulator = Emulator(bearer_token=token) if emulator is None else emulator
     fast = RetryPolicy(initial_delay=0.01, max_delay=0.05)
-    with served_emulator.serve() as url, pytest.MonkeyPatch.context() as patch:
-        for name in _env.VARIABLES:
-            patch.delenv(name, raising=False)
-        patch.setenv(_env.GR4VY_SERVER_URL, url)
-        if token is not None:
-            patch.setenv(_env.GR4VY_BEARER_TOKEN, token)
-        patch.setattr(config, "_env_retry_policy", fast)
-        yield ServedEmulator(
-            emulator=served_emulator, config=Config(server_url=url, bearer_token=token, retry=fast), url=url
-        )
-
-
-@pytest.fixture
-def gr4vy_emulator() -> Iterator[ServedEmulator]:
-    """A fresh Emulator served on loopback, a Config that calls it, and GR4VY_* set to match.
-
-    Code under test that calls gr4vy_fn with no config (Config.from_env) reaches
-    the emulator too. Retries wait milliseconds, not seconds, with either config.
-    """
-    with emulator_environment() as served:
-        yield served
+    saved_env = {name: os.environ.get(name) for name in _env.VARIABLES}
+    saved_policy = config._env_retry_policy
+    with served_emulator.serve() as url:
+        try:
+            for name in _env.VARIABLES:
+                os.environ.pop(name, None)
+            os.environ[_env.GR4VY_SERVER_URL] = url
+            if token is not None:
+                os.environ[_env.GR4VY_BEARER_TOKEN] = token
+            config._env_retry_policy = fast
+            yield ServedEmulator(
+                emulator=served_emulator,
+                config=Config(server_url=url, bearer_token=token, retry=fast),
+                url=url,
+            )
+        finally:
+            config._env_retry_policy = saved_policy
+            for name, value in saved_env.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
