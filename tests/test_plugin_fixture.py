@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import gr4vy_fn as g
-from gr4vy_fn.testing import ServedEmulator
+from gr4vy_fn.testing import Emulator, ServedEmulator
+from gr4vy_fn.testing.pytest_plugin import emulator_environment
 
 
 def start_checkout(order_id: str) -> str:
@@ -97,3 +98,14 @@ def test_emulator_environment_works_without_pytest(tmp_path: Path) -> None:
     )
     done = run_python("-c", code, cwd=tmp_path)
     assert done.stdout == "OK\n", done.stdout + done.stderr
+
+
+def test_emulator_environment_sets_the_token_of_the_emulator_it_serves() -> None:
+    """An emulator given its own token gets it in GR4VY_BEARER_TOKEN, so default calls are authorised."""
+    token = "my-own-emulator-token"
+    with emulator_environment(Emulator(bearer_token=token)) as served:
+        assert os.environ["GR4VY_BEARER_TOKEN"] == token
+        assert served.config.bearer_token == token
+        assert isinstance(g.new_checkout_session(), g.CheckoutSession)
+    with emulator_environment(Emulator(bearer_token=token), token=None):
+        assert "GR4VY_BEARER_TOKEN" not in os.environ  # an explicit token still wins

@@ -8,6 +8,7 @@ this module only when a test asks for the fixture.
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 from collections.abc import Iterator
 
@@ -19,18 +20,25 @@ from . import Emulator, ServedEmulator
 TOKEN = "emulator-token"  # noqa: S105 - the local emulator's, not a secret
 
 
+class _FromEmulator(enum.Enum):
+    TOKEN = enum.auto()
+
+
 @contextlib.contextmanager
 def emulator_environment(
-    emulator: Emulator | None = None, *, token: str | None = TOKEN
+    emulator: Emulator | None = None, *, token: str | _FromEmulator | None = _FromEmulator.TOKEN
 ) -> Iterator[ServedEmulator]:
     """Serve `emulator` on loopback with GR4VY_* set to call it; undo it all on leaving.
 
-    By default a fresh Emulator that accepts only `token`. Every other GR4VY_*
-    variable is cleared; GR4VY_BEARER_TOKEN is `token` (unset for None). While
+    By default a fresh Emulator that accepts only TOKEN. Every other GR4VY_*
+    variable is cleared; GR4VY_BEARER_TOKEN is `token` (unset for None), by
+    default the bearer token `emulator` was given (TOKEN if it has none). While
     inside, `Config.from_env()` (and so every call made with no config) retries
     after milliseconds instead of the production back-off. Yields a
     ServedEmulator; raises what `Emulator.serve` raises.
     """
+    if isinstance(token, _FromEmulator):
+        token = TOKEN if emulator is None or emulator._bearer_token is None else emulator._bearer_token
     served_emulator = Emulator(bearer_token=token) if emulator is None else emulator
     fast = RetryPolicy(initial_delay=0.01, max_delay=0.05)
     saved_env = {name: os.environ.get(name) for name in _env.VARIABLES}
