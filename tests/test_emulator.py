@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +20,7 @@ from hypothesis import strategies as st
 
 import gr4vy_fn as g
 from gr4vy_fn.testing import Emulator, EmulatorTransport, _faults
+from gr4vy_fn.testing._emulator import error_body
 from gr4vy_fn.testing.pytest_plugin import TOKEN, emulator_environment
 from gr4vy_fn.transports import Urllib3Transport
 
@@ -532,3 +536,49 @@ def test_a_loopback_fault_of_the_wrong_kind_is_refused_when_made(make: Any, name
     with pytest.raises(g.ValidationError) as raised:
         make()
     assert raised.value.path == named
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("TRACE", "/checkout/sessions", "POST"),
+        ("PATCH", f"/checkout/sessions/{uuid.UUID(int=1)}", "GET, PUT, DELETE"),
+        ("OPTIONS", f"/checkout/sessions/{uuid.UUID(int=1)}/fields", "PUT"),
+        ("HEAD", f"/checkout/sessions/{uuid.UUID(int=1)}", "GET, PUT, DELETE"),
+        ("GET", "/checkout/sessions", "POST"),
+    ],
+)
+def test_an_undeclared_method_is_405_with_allow(method: str, path: str, allowed: str) -> None:
+    """Over HTTP, a method a route does not declare gets the API's JSON 405 and Allow, before auth."""
+    with Emulator(bearer_token=TOKEN).serve() as url:
+        connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=5)
+        try:
+            for _ in range(2):  # the connection stays usable: a HEAD's answer carries no body
+                connection.request(method, path)
+                answer = connection.getresponse()
+                body = answer.read()
+                assert answer.status == 405
+                assert answer.getheader("Allow") == allowed
+                assert answer.getheader("Content-Type") == "application/json"
+                if method != "HEAD":
+                    assert json.loads(body) == json.loads(error_body(405))
+                    assert json.loads(body)["code"] == "method_not_allowed"
+        finally:
+            connection.close()
+
+
+def test_an_answer_to_head_has_no_body_on_the_wire() -> None:
+    """HEAD's 405 sends headers only: the next answer on the connection starts right after them."""
+    with Emulator().serve() as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as raw:
+            head = b"HEAD /checkout/sessions HTTP/1.1\r\nHost: x\r\n\r\n"
+            raw.sendall(head + head.replace(b"HEAD", b"TRACE"))
+            received = b""
+            while received.count(b"\r\n\r\n") < 2 or not received.endswith(b"}"):
+                chunk = raw.recv(65536)
+                assert chunk, received
+                received += chunk
+    first_head, rest = received.split(b"\r\n\r\n", 1)
+    assert first_head.startswith(b"HTTP/1.1 405")
+    assert rest.startswith(b"HTTP/1.1 405"), rest

@@ -260,28 +260,27 @@ class Emulator:
         route = _ROUTE.fullmatch(path.split("?", 1)[0])
         if route is None:
             return _answer(404, error_body(404))
+        session_id, fields = route.group(1), route.group(2)
+        # As the API's router does: a method the route does not declare is 405, before authentication.
+        allowed = "POST" if session_id is None else "PUT" if fields else "GET, PUT, DELETE"
+        method = request.method.upper()
+        if method not in allowed.split(", "):
+            headers = (*_JSON_HEADERS, ("Allow", allowed))
+            return HttpResponse(status=405, headers=headers, body=error_body(405))
         if not self._authorized(request.headers.get("authorization", "")):
             return _answer(401, error_body(401))
-        session_id, fields = route.group(1), route.group(2)
         account = request.headers.get("x-gr4vy-merchant-account-id", "")
-        method = request.method.upper()
         if session_id is None:
-            if method != "POST":
-                return _answer(405, error_body(405))
             return self._create(account, request.body)
         if not _UUID.fullmatch(session_id):
             return _invalid(["path", "session_id"], "Input should be a valid UUID", "uuid_parsing")
         if fields:
-            if method != "PUT":
-                return _answer(405, error_body(405))
             return self._update_fields(account, session_id, request.body)
         if method == "GET":
             return self._get(account, session_id)
         if method == "DELETE":
             return self._delete(account, session_id)
-        if method == "PUT":
-            return self._update(account, session_id, request.body)
-        return _answer(405, error_body(405))
+        return self._update(account, session_id, request.body)
 
     def _authorized(self, header: str) -> bool:
         if self._bearer_token is None and self._token_check is None:
