@@ -7,7 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrs
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 import gr4vy_fn as g
+from gr4vy_fn.auth import get_token
 from gr4vy_fn.testing import Emulator, ServedEmulator
 from gr4vy_fn.testing.pytest_plugin import emulator_environment
 
@@ -109,3 +115,41 @@ def test_emulator_environment_sets_the_token_of_the_emulator_it_serves() -> None
         assert isinstance(g.new_checkout_session(), g.CheckoutSession)
     with emulator_environment(Emulator(bearer_token=token), token=None):
         assert "GR4VY_BEARER_TOKEN" not in os.environ  # an explicit token still wins
+
+
+def generate_private_key() -> str:
+    """A fresh EC P-521 private key, as PEM."""
+    key = ec.generate_private_key(ec.SECP521R1())
+    encoding, private_format = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8
+    return key.private_bytes(encoding, private_format, serialization.NoEncryption()).decode()
+
+
+@pytest.fixture(scope="module")
+def private_key() -> str:
+    """The merchant's key for this module's tests."""
+    return generate_private_key()
+
+
+def test_emulator_environment_with_a_private_key_lets_code_sign_its_own_tokens(private_key: str) -> None:
+    """With private_key=, GR4VY_PRIVATE_KEY is set; the emulator accepts what that key signs, no other."""
+    with emulator_environment(private_key=private_key) as served:
+        assert os.environ["GR4VY_PRIVATE_KEY"] == private_key
+        assert "GR4VY_BEARER_TOKEN" not in os.environ
+        session = g.unwrap(g.new_checkout_session())
+        assert g.get_checkout_session(session.id, config=served.config) == session
+        assert served.emulator.requests[0].headers["authorization"].startswith("Bearer ey")
+        other = generate_private_key()
+        refused = g.new_checkout_session(config=attrs.evolve(served.config, bearer_token=get_token(other)))
+        assert isinstance(refused, g.Error401Unauthorized)
+        forged = g.new_checkout_session(config=attrs.evolve(served.config, bearer_token="not-a-jwt"))
+        assert isinstance(forged, g.Error401Unauthorized)
+    assert "GR4VY_PRIVATE_KEY" not in os.environ
+
+
+def test_emulator_environment_refuses_a_token_and_a_private_key_together(private_key: str) -> None:
+    """Two credentials at once would make Config.from_env() refuse them: refused up front, by name."""
+    with (
+        pytest.raises(g.ValidationError, match=r"emulator_environment\(token\)"),
+        emulator_environment(token="t", private_key=private_key),
+    ):
+        pass

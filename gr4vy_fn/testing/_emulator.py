@@ -129,6 +129,29 @@ def _masked(body: bytes | None) -> bytes | None:
     return json.dumps(data).encode()
 
 
+def tokens_signed_with(private_key: str) -> Callable[[str], bool]:
+    """Return an Emulator `token_check` accepting unexpired ES512 tokens signed with `private_key` (PEM).
+
+    Needs the `jwt` extra. Raises ValidationError("private_key") for text that is not a PEM private key.
+    """
+    import jwt
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        public_key = load_pem_private_key(private_key.encode(), password=None).public_key()
+    except (ValueError, TypeError):
+        raise ValidationError("private_key", "must be a PEM private key without a password") from None
+
+    def check(token: str) -> bool:
+        try:
+            jwt.decode(token, public_key, algorithms=["ES512"], options={"require": ["exp"]})  # type: ignore[arg-type]
+        except jwt.InvalidTokenError:
+            return False
+        return True
+
+    return check
+
+
 class Emulator:
     """An in-memory Checkout Sessions API with the live API's behaviour and scriptable faults.
 

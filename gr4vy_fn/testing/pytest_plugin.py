@@ -14,8 +14,9 @@ from collections.abc import Iterator
 
 from .. import config
 from ..config import Config, _env
+from ..errors import ValidationError
 from ..retry import RetryPolicy
-from . import Emulator, ServedEmulator
+from . import Emulator, ServedEmulator, tokens_signed_with
 
 TOKEN = "emulator-token"  # noqa: S105 - the local emulator's, not a secret
 
@@ -26,7 +27,10 @@ class _FromEmulator(enum.Enum):
 
 @contextlib.contextmanager
 def emulator_environment(
-    emulator: Emulator | None = None, *, token: str | _FromEmulator | None = _FromEmulator.TOKEN
+    emulator: Emulator | None = None,
+    *,
+    token: str | _FromEmulator | None = _FromEmulator.TOKEN,
+    private_key: str | None = None,
 ) -> Iterator[ServedEmulator]:
     """Serve `emulator` on loopback with GR4VY_* set to call it; undo it all on leaving.
 
@@ -34,9 +38,20 @@ def emulator_environment(
     variable is cleared; GR4VY_BEARER_TOKEN is `token` (unset for None), by
     default the bearer token `emulator` was given (TOKEN if it has none). While
     inside, `Config.from_env()` (and so every call made with no config) retries
-    after milliseconds instead of the production back-off. Yields a
-    ServedEmulator; raises what `Emulator.serve` raises.
+    after milliseconds instead of the production back-off.
+
+    With `private_key` (PEM; needs the `jwt` extra), calls sign their own tokens:
+    GR4VY_PRIVATE_KEY is set instead of GR4VY_BEARER_TOKEN, the yielded config
+    signs with it, and a fresh emulator accepts the tokens it signs
+    (`tokens_signed_with`). Yields a ServedEmulator; raises ValidationError for a
+    private key with a token, and what `Emulator.serve` raises.
     """
+    if private_key is not None:
+        if token is not None and not isinstance(token, _FromEmulator):
+            raise ValidationError("emulator_environment(token)", "give a token or a private_key, not both")
+        token = None
+        if emulator is None:
+            emulator = Emulator(token_check=tokens_signed_with(private_key))
     if isinstance(token, _FromEmulator):
         token = TOKEN if emulator is None or emulator._bearer_token is None else emulator._bearer_token
     served_emulator = Emulator(bearer_token=token) if emulator is None else emulator
@@ -50,12 +65,14 @@ def emulator_environment(
             os.environ[_env.GR4VY_SERVER_URL] = url
             if token is not None:
                 os.environ[_env.GR4VY_BEARER_TOKEN] = token
+            if private_key is not None:
+                os.environ[_env.GR4VY_PRIVATE_KEY] = private_key
             config._env_retry_policy = fast
-            yield ServedEmulator(
-                emulator=served_emulator,
-                config=Config(server_url=url, bearer_token=token, retry=fast),
-                url=url,
+            # With a key, from_env turns it into a token provider, as it will for the code under test.
+            made = (
+                Config.from_env() if private_key else Config(server_url=url, bearer_token=token, retry=fast)
             )
+            yield ServedEmulator(emulator=served_emulator, config=made, url=url)
         finally:
             config._env_retry_policy = saved_policy
             for name, value in saved_env.items():
