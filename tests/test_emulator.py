@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gr4vy_fn as g
-from gr4vy_fn.testing import Emulator, EmulatorTransport
+from gr4vy_fn.testing import Emulator, EmulatorTransport, _faults
+from gr4vy_fn.testing._emulator import error_body
 from gr4vy_fn.testing.pytest_plugin import TOKEN, emulator_environment
 from gr4vy_fn.transports import Urllib3Transport
 
@@ -353,6 +357,48 @@ def test_an_injected_500_is_returned_to_a_create(api: Api) -> None:
     assert len(api.emulator.requests) == 1
 
 
+def test_a_str_body_is_sent_as_utf8(api: Api) -> None:
+    """fail_next(body=str) answers with that text encoded as UTF-8, on loopback as in-process."""
+    api.emulator.fail_next(500, body='{"type": "error", "code": "boom", "status": 500, "message": "déjà vu"}')
+    result = api.call(g.new_checkout_session)
+    assert isinstance(result, g.ErrorGeneric)
+    assert (result.status, result.code, result.message) == (500, "boom", "déjà vu")
+    assert len(api.emulator.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("inject", "named"),
+    [
+        (lambda e: e.fail_next(500, body={"message": "x"}), "fail_next(body)"),
+        (lambda e: e.fail_next(500, body=3), "fail_next(body)"),
+        (lambda e: e.fail_next("500"), "fail_next(status)"),
+        (lambda e: e.fail_next(True), "fail_next(status)"),
+        (lambda e: e.fail_next(99), "fail_next(status)"),
+        (lambda e: e.fail_next(600), "fail_next(status)"),
+        (lambda e: e.fail_next(500, times=-1), "fail_next(times)"),
+        (lambda e: e.fail_next(500, times=1.5), "fail_next(times)"),
+        (lambda e: e.fail_next(429, retry_after=-1), "fail_next(retry_after)"),
+        (lambda e: e.fail_next(429, retry_after=float("nan")), "fail_next(retry_after)"),
+        (lambda e: e.fail_next(429, retry_after="1\r\nX-Injected: 1"), "fail_next(retry_after)"),
+        (lambda e: e.fail_next(429, retry_after=[1]), "fail_next(retry_after)"),
+        (lambda e: e.drop_next(times="2"), "drop_next(times)"),
+        (lambda e: e.drop_next(after_processing="yes"), "drop_next(after_processing)"),
+        (lambda e: e.delay_next("0.5"), "delay_next(seconds)"),
+        (lambda e: e.delay_next(-0.1), "delay_next(seconds)"),
+        (lambda e: e.delay_next(float("inf")), "delay_next(seconds)"),
+        (lambda e: e.delay_next(0.1, times=None), "delay_next(times)"),
+    ],
+)
+def test_a_fault_argument_of_the_wrong_kind_is_refused_when_given(inject: Any, named: str) -> None:
+    """Every fault-injection argument is checked at the call, naming it; nothing is queued."""
+    emulator = Emulator()
+    with pytest.raises(g.ValidationError) as raised:
+        inject(emulator)
+    assert raised.value.path == named
+    created = g.new_checkout_session(config=make_config("http://localhost"), transport=emulator.transport())
+    assert isinstance(created, g.CheckoutSession)  # no fault was queued
+
+
 def test_a_drop_after_processing_leaves_a_session_the_client_reports_as_maybe(api: Api) -> None:
     """The ambiguous create: the emulator made the session, the answer was lost; never retried."""
     api.emulator.drop_next(after_processing=True)
@@ -464,3 +510,75 @@ def test_the_emulator_validates_as_the_apis_schema_does(
     body[key] = value
     assert not validator.is_valid(body)
     assert status(body) == 422
+
+
+unchecked_faults: Any = _faults  # the module, with its type checks off: wrong kinds on purpose
+
+
+@pytest.mark.parametrize(
+    ("make", "named"),
+    [
+        (lambda: unchecked_faults.Reply(500, body='{"message": "x"}'), "Reply.body"),
+        (lambda: unchecked_faults.Reply("500"), "Reply.status"),
+        (lambda: unchecked_faults.Reply(delay=-1), "Reply.delay"),
+        (lambda: unchecked_faults.Truncated(200, "abc", 1), "Truncated.body"),
+        (lambda: unchecked_faults.Truncated(200, b"abc", -1), "Truncated.sent"),
+        (lambda: unchecked_faults.Endless(chunk="x"), "Endless.chunk"),
+        (lambda: unchecked_faults.Endless(declared=1.5), "Endless.declared"),
+        (lambda: unchecked_faults.Raw("HTTP/1.1 200 OK\r\n\r\n"), "Raw.data"),
+        (lambda: unchecked_faults.Trickle("HTTP/1.1", interval=0.01), "Trickle.data"),
+        (lambda: unchecked_faults.Trickle(b"HTTP/1.1", interval=float("nan")), "Trickle.interval"),
+        (lambda: unchecked_faults.StallHandshake(seconds=-5), "StallHandshake.seconds"),
+    ],
+)
+def test_a_loopback_fault_of_the_wrong_kind_is_refused_when_made(make: Any, named: str) -> None:
+    """The raw fault server's actions check their fields when made, not in the server thread."""
+    with pytest.raises(g.ValidationError) as raised:
+        make()
+    assert raised.value.path == named
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("TRACE", "/checkout/sessions", "POST"),
+        ("PATCH", f"/checkout/sessions/{uuid.UUID(int=1)}", "GET, PUT, DELETE"),
+        ("OPTIONS", f"/checkout/sessions/{uuid.UUID(int=1)}/fields", "PUT"),
+        ("HEAD", f"/checkout/sessions/{uuid.UUID(int=1)}", "GET, PUT, DELETE"),
+        ("GET", "/checkout/sessions", "POST"),
+    ],
+)
+def test_an_undeclared_method_is_405_with_allow(method: str, path: str, allowed: str) -> None:
+    """Over HTTP, a method a route does not declare gets the API's JSON 405 and Allow, before auth."""
+    with Emulator(bearer_token=TOKEN).serve() as url:
+        connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=5)
+        try:
+            for _ in range(2):  # the connection stays usable: a HEAD's answer carries no body
+                connection.request(method, path)
+                answer = connection.getresponse()
+                body = answer.read()
+                assert answer.status == 405
+                assert answer.getheader("Allow") == allowed
+                assert answer.getheader("Content-Type") == "application/json"
+                if method != "HEAD":
+                    assert json.loads(body) == json.loads(error_body(405))
+                    assert json.loads(body)["code"] == "method_not_allowed"
+        finally:
+            connection.close()
+
+
+def test_an_answer_to_head_has_no_body_on_the_wire() -> None:
+    """HEAD's 405 sends headers only: the next answer on the connection starts right after them."""
+    with Emulator().serve() as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as raw:
+            head = b"HEAD /checkout/sessions HTTP/1.1\r\nHost: x\r\n\r\n"
+            raw.sendall(head + head.replace(b"HEAD", b"TRACE"))
+            received = b""
+            while received.count(b"\r\n\r\n") < 2 or not received.endswith(b"}"):
+                chunk = raw.recv(65536)
+                assert chunk, received
+                received += chunk
+    first_head, rest = received.split(b"\r\n\r\n", 1)
+    assert first_head.startswith(b"HTTP/1.1 405")
+    assert rest.startswith(b"HTTP/1.1 405"), rest

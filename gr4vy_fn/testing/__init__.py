@@ -8,7 +8,7 @@ from attrs import frozen
 
 from ..config import Config
 from ._cassettes import vcr_config
-from ._emulator import Emulator, EmulatorTransport, ReceivedRequest
+from ._emulator import Emulator, EmulatorTransport, ReceivedRequest, tokens_signed_with
 
 
 @frozen
@@ -20,4 +20,11 @@ class ServedEmulator:
     url: str
 
 
-__all__ = ["Emulator", "EmulatorTransport", "ReceivedRequest", "ServedEmulator", "vcr_config"]
+__all__ = [
+    "Emulator",
+    "EmulatorTransport",
+    "ReceivedRequest",
+    "ServedEmulator",
+    "tokens_signed_with",
+    "vcr_config",
+]

@@ -29,6 +29,7 @@ from ..models import (
     IdPaymentMethod,
 )
 from . import _cards
+from ._faults import is_count, is_seconds
 from ._server import Reply, serve
 
 _ROUTE = re.compile(r"/checkout/sessions(?:/([^/?#]*)(/fields)?)?/?")
@@ -96,6 +97,17 @@ def error_body(status: int, message: str | None = None) -> bytes:
     return json.dumps(body).encode()
 
 
+def _check_times(name: str, times: object) -> int:
+    if not is_count(times):
+        raise ValidationError(name, "must be a whole number, 0 or more")
+    return times
+
+
+def _check_seconds(name: str, seconds: object) -> None:
+    if not is_seconds(seconds):
+        raise ValidationError(name, "must be a finite number of seconds, 0 or more")
+
+
 def _answer(status: int, body: bytes = b"") -> HttpResponse:
     return HttpResponse(status=status, headers=_JSON_HEADERS if body else (), body=body)
 
@@ -115,6 +127,29 @@ def _masked(body: bytes | None) -> bytes | None:
     if "security_code" in method:
         method["security_code"] = "[redacted]"
     return json.dumps(data).encode()
+
+
+def tokens_signed_with(private_key: str) -> Callable[[str], bool]:
+    """Return an Emulator `token_check` accepting unexpired ES512 tokens signed with `private_key` (PEM).
+
+    Needs the `jwt` extra. Raises ValidationError("private_key") for text that is not a PEM private key.
+    """
+    import jwt
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        public_key = load_pem_private_key(private_key.encode(), password=None).public_key()
+    except (ValueError, TypeError):
+        raise ValidationError("private_key", "must be a PEM private key without a password") from None
+
+    def check(token: str) -> bool:
+        try:
+            jwt.decode(token, public_key, algorithms=["ES512"], options={"require": ["exp"]})  # type: ignore[arg-type]
+        except jwt.InvalidTokenError:
+            return False
+        return True
+
+    return check
 
 
 class Emulator:
@@ -152,20 +187,46 @@ class Emulator:
         status: int = 503,
         *,
         times: int = 1,
-        body: bytes | None = None,
+        body: bytes | str | None = None,
         retry_after: float | str | None = None,
     ) -> None:
-        """Answer the next `times` requests with `status` (an error object unless `body` is given)."""
+        """Answer the next `times` requests with `status` (an error object unless `body` is given).
+
+        A `str` body is sent encoded as UTF-8. `retry_after` becomes the Retry-After header:
+        seconds, or the header's text. Raises ValidationError, naming the argument, for a
+        status outside 200..599, a body that is neither bytes nor str, a negative or
+        non-finite `retry_after` or one with a line break, or a `times` below 0.
+        """
+        if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+            raise ValidationError("fail_next(status)", "must be a whole number in 200..599")
+        given: object = body.encode() if isinstance(body, str) else body
+        if given is not None and not isinstance(given, (bytes, bytearray, memoryview)):
+            raise ValidationError("fail_next(body)", "must be bytes, str (sent as UTF-8) or None")
+        if isinstance(retry_after, str):
+            if not retry_after.strip() or "\r" in retry_after or "\n" in retry_after:
+                raise ValidationError("fail_next(retry_after)", "must be a header value on one line")
+        elif retry_after is not None:
+            _check_seconds("fail_next(retry_after)", retry_after)
+        count = _check_times("fail_next(times)", times)
         retry = None if retry_after is None else str(retry_after)
-        self._add(_FailWith(status, body, retry), times)
+        self._add(_FailWith(status, None if given is None else bytes(given), retry), count)
 
     def drop_next(self, *, times: int = 1, after_processing: bool = False) -> None:
-        """Drop the connection on the next `times` requests, before or after acting on them."""
-        self._add(_Drop(after_processing), times)
+        """Drop the connection on the next `times` requests, before or after acting on them.
+
+        Raises ValidationError for a `times` below 0 or an `after_processing` that is not a bool.
+        """
+        if not isinstance(after_processing, bool):
+            raise ValidationError("drop_next(after_processing)", "must be True or False")
+        self._add(_Drop(after_processing), _check_times("drop_next(times)", times))
 
     def delay_next(self, seconds: float, *, times: int = 1) -> None:
-        """Act on the next `times` requests, then wait `seconds` before answering."""
-        self._add(_Delay(seconds), times)
+        """Act on the next `times` requests, then wait `seconds` before answering.
+
+        Raises ValidationError for negative or non-finite `seconds` or a `times` below 0.
+        """
+        _check_seconds("delay_next(seconds)", seconds)
+        self._add(_Delay(seconds), _check_times("delay_next(times)", times))
 
     def _add(self, fault: _Fault, times: int) -> None:
         with self._lock:
@@ -222,28 +283,27 @@ class Emulator:
         route = _ROUTE.fullmatch(path.split("?", 1)[0])
         if route is None:
             return _answer(404, error_body(404))
+        session_id, fields = route.group(1), route.group(2)
+        # As the API's router does: a method the route does not declare is 405, before authentication.
+        allowed = "POST" if session_id is None else "PUT" if fields else "GET, PUT, DELETE"
+        method = request.method.upper()
+        if method not in allowed.split(", "):
+            headers = (*_JSON_HEADERS, ("Allow", allowed))
+            return HttpResponse(status=405, headers=headers, body=error_body(405))
         if not self._authorized(request.headers.get("authorization", "")):
             return _answer(401, error_body(401))
-        session_id, fields = route.group(1), route.group(2)
         account = request.headers.get("x-gr4vy-merchant-account-id", "")
-        method = request.method.upper()
         if session_id is None:
-            if method != "POST":
-                return _answer(405, error_body(405))
             return self._create(account, request.body)
         if not _UUID.fullmatch(session_id):
             return _invalid(["path", "session_id"], "Input should be a valid UUID", "uuid_parsing")
         if fields:
-            if method != "PUT":
-                return _answer(405, error_body(405))
             return self._update_fields(account, session_id, request.body)
         if method == "GET":
             return self._get(account, session_id)
         if method == "DELETE":
             return self._delete(account, session_id)
-        if method == "PUT":
-            return self._update(account, session_id, request.body)
-        return _answer(405, error_body(405))
+        return self._update(account, session_id, request.body)
 
     def _authorized(self, header: str) -> bool:
         if self._bearer_token is None and self._token_check is None:

@@ -9,6 +9,7 @@ thread it started at once: nothing polls.
 from __future__ import annotations
 
 import contextlib
+import math
 import socket
 import ssl
 import struct
@@ -17,12 +18,40 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeGuard
 
 from .._http import Headers, _body_repr
+from ..errors import ValidationError
 
 # How long a misbehaving answer may go on before the server gives up by itself.
 _LONGEST_FAULT = 30.0
+
+
+def is_count(value: object) -> TypeGuard[int]:
+    """Whether `value` is a whole number, 0 or more (a bool is not)."""
+    return not isinstance(value, bool) and isinstance(value, int) and value >= 0
+
+
+def is_seconds(value: object) -> TypeGuard[float]:
+    """Whether `value` is a finite number of seconds, 0 or more (a bool is not)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and 0 <= value < math.inf
+
+
+def _check(action: object) -> None:
+    """Refuse, when an action is made, what its server thread would otherwise choke on.
+
+    Byte fields must be bytes (a str would make the server thread fail and the
+    client see a dropped connection), numbers whole or finite and not negative.
+    """
+    name = type(action).__name__
+    for attribute, value in vars(action).items():
+        path = f"{name}.{attribute}"
+        if attribute in ("body", "chunk", "data") and not isinstance(value, bytes):
+            raise ValidationError(path, "must be bytes (encode a str first)")
+        if attribute in ("status", "sent", "limit", "declared") and value is not None and not is_count(value):
+            raise ValidationError(path, "must be a whole number, 0 or more")
+        if attribute in ("delay", "interval", "seconds") and not is_seconds(value):
+            raise ValidationError(path, "must be a finite number of seconds, 0 or more")
 
 
 @dataclass(frozen=True)
@@ -53,6 +82,9 @@ class Reply:
     delay: float = 0.0
     close: bool = False
 
+    def __post_init__(self) -> None:
+        _check(self)
+
 
 @dataclass(frozen=True)
 class DropBeforeRead:
@@ -82,6 +114,9 @@ class Truncated:
     body: bytes
     sent: int
 
+    def __post_init__(self) -> None:
+        _check(self)
+
 
 @dataclass(frozen=True)
 class Endless:
@@ -97,6 +132,9 @@ class Endless:
     chunked: bool = False
     declared: int | None = None
 
+    def __post_init__(self) -> None:
+        _check(self)
+
 
 @dataclass(frozen=True)
 class Raw:
@@ -104,6 +142,9 @@ class Raw:
 
     data: bytes
     close: bool = True
+
+    def __post_init__(self) -> None:
+        _check(self)
 
 
 @dataclass(frozen=True)
@@ -113,12 +154,18 @@ class Trickle:
     data: bytes
     interval: float = 0.05
 
+    def __post_init__(self) -> None:
+        _check(self)
+
 
 @dataclass(frozen=True)
 class StallHandshake:
     """Accept the TCP connection, then never answer the TLS handshake (for `seconds`)."""
 
     seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        _check(self)
 
 
 Action = (

@@ -86,9 +86,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        self.wfile.write(response.body)
+        if self.command != "HEAD":  # an answer to HEAD has no body, whatever its Content-Length says
+            self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        """Hand every method to the handler (TRACE, PATCH, OPTIONS...): it decides what is allowed."""
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
 
 
 @contextlib.contextmanager
