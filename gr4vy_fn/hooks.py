@@ -13,11 +13,16 @@ methods it needs; each takes one event, a frozen value:
 - `call_ended(CallEnded)`: the value or error value the call returns, its
   class, the attempts made and the call's duration.
 
-A hook runs in the call, so a slow hook is the call's time. A hook that raises
-never changes a call's result: its first failure is logged (logger
-`gr4vy_fn.hooks`, with the traceback), later ones are not. A hook sees what
-the call returns, redacted as error values are, and never a token, card
-number or security code.
+Every call that tells `call_started` tells `call_ended`, however it ends; each
+event's `call_id` tells one call's events from another's. A hook runs in the
+call, so a slow hook is the call's time, counted against its deadline. A hook
+that raises never changes a call's result: its first failure is logged
+(logger `gr4vy_fn.hooks`, with the traceback), later ones are not. A hook
+cannot change the call either: events are frozen, and an error in one is a
+copy without traceback, cause or context. A hook sees no token, card number
+or security code from gr4vy_fn: the request without `Authorization` or body,
+error values redacted as the call returns them; a successful value is the
+server's data as sent (see docs/configuration.md, Hooks).
 """
 
 from __future__ import annotations
