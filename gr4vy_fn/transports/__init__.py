@@ -37,6 +37,7 @@ from ._connections import (
     forget_pools_of_parent,
     plain_length,
 )
+from ._limits import Body
 
 __all__ = ["MockTransport", "Transport", "Urllib3Transport"]
 
@@ -298,25 +299,26 @@ class Urllib3Transport:
             raise ResponseTooLarge(
                 message=f"the declared body is over the limit of {limit} bytes", status=response.status
             )
-        expected = -1 if declared is None else declared
-        # Nothing asked for compression; only a body that says it is encoded goes through a decoder.
-        decode = "content-encoding" in response.headers
-        chunks: list[bytes] = []
+        # A chunked body ends with its last chunk, whatever a Content-Length beside it says (RFC 9112 6.3).
+        chunked = (
+            "chunked" in response.headers.get("transfer-encoding", "").lower()
+        )  # a stand-in may lack .chunked
+        expected = -1 if declared is None or chunked else declared
+        # The body as sent, inflated by the Body the other transports use: one outcome for a gzip
+        # stream cut short (urllib3's decoder takes it as the whole body).
+        body = Body(response.headers.get("content-encoding", ""), limit=limit, status=response.status)
         size = 0
         try:
             while size != expected:  # with no usable Content-Length, until the body ends
-                chunk = response.read1(65536, decode_content=decode)
+                chunk = response.read1(65536, decode_content=False)
                 if not chunk:
                     break
                 size += len(chunk)
-                if size > limit:
-                    response.close()
-                    raise ResponseTooLarge(
-                        message=f"the body is over the limit of {limit} bytes",
-                        status=response.status,
-                    )
-                chunks.append(chunk)
-            return b"".join(chunks)
+                body.add(chunk)
+            return body.whole()
+        except TransportError:  # too large, or not inflating: the rest is never read
+            response.close()
+            raise
         except (urllib3_errors.HTTPError, OSError) as exc:
             response.close()
             error = _mapped(exc)

@@ -44,6 +44,7 @@ from ._fork import set_aside
 
 # A Content-Length is ASCII digits; more than 18 of them is no size anyone sends.
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
+_MAX_TRAILER_LINE = 65536  # http.client's own bound on a line
 
 
 class _AttemptDeadline(threading.local):
@@ -88,6 +89,28 @@ def refuse_unreadable_head(response: http.client.HTTPResponse, *, cut: bool) -> 
         declared = headers.get_all("content-length") or []
         if declared and not (len(set(declared)) == 1 and _CONTENT_LENGTH.fullmatch(declared[0].strip())):
             raise http.client.HTTPException("the answer's Content-Length is not one plain number")
+
+
+class WholeChunkedEnd:
+    """Mixed into an http.client response: a chunked body ends only with its last chunk and blank line whole.
+
+    http.client takes a connection closed after the `0` of the last chunk, or
+    before the blank line that follows it, as the body's end; httpx and aiohttp
+    take it as a broken connection. Refused here too, so every transport gives
+    one outcome for the same bytes (IncompleteRead: urllib3's ProtocolError).
+    """
+
+    fp: Any
+
+    def _read_and_discard_trailer(self) -> None:
+        while True:
+            line = self.fp.readline(_MAX_TRAILER_LINE + 1)
+            if len(line) > _MAX_TRAILER_LINE:
+                raise http.client.LineTooLong("trailer line")
+            if not line.endswith(b"\n"):  # the connection closed inside the chunked body's end
+                raise http.client.IncompleteRead(b"")
+            if line in (b"\r\n", b"\n"):
+                return
 
 
 class EndNoting(io.RawIOBase):
@@ -220,7 +243,7 @@ class _DeadlineFileOpener:
         return io.BufferedReader(self.reader)
 
 
-class FinalAnswerResponse(http.client.HTTPResponse):
+class FinalAnswerResponse(WholeChunkedEnd, http.client.HTTPResponse):
     """An http.client response that skips interim answers and reads against the attempt's deadline."""
 
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:

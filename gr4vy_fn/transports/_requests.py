@@ -34,7 +34,13 @@ from ..errors import (
     TransportError,
     _deadline_exceeded,
 )
-from ._connections import EndNoting, forget_pools_of_parent, open_socket, refuse_unreadable_head
+from ._connections import (
+    EndNoting,
+    WholeChunkedEnd,
+    forget_pools_of_parent,
+    open_socket,
+    refuse_unreadable_head,
+)
 from ._limits import Attempt, causes, current, read_body, tls_failure
 
 __all__ = ["RequestsTransport"]
@@ -44,7 +50,7 @@ _MAX_LINE = 65536
 _MAX_HEADERS = 100
 
 
-class _FinalResponse(http.client.HTTPResponse):
+class _FinalResponse(WholeChunkedEnd, http.client.HTTPResponse):
     """An HTTP response that reads past interim answers (102 Processing, 103 Early Hints) to the final one.
 
     http.client skips `100 Continue` only: any other 1xx would be taken as the
@@ -315,7 +321,11 @@ class RequestsTransport:
 
 
 def _raw(answer: requests.Response) -> Iterator[bytes]:
-    return answer.raw.stream(64 << 10, decode_content=False)
+    # read1, not stream(): stream() parses chunks itself and takes a body cut inside its last
+    # chunk's end as whole; read1 goes through _FinalResponse, which refuses it (WholeChunkedEnd).
+    raw = answer.raw
+    while chunk := raw.read1(64 << 10, decode_content=False):
+        yield chunk
 
 
 def _mapped(exc: BaseException, attempt: _WatchedAttempt) -> TransportError:
