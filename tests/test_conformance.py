@@ -392,22 +392,18 @@ def test_shipped_async_transports_are_good_guests(name: str) -> None:
 # --- many callers on one transport ---
 
 
-def on_time_once_of_twice(run: Callable[[], None]) -> None:
-    """Run a many-callers check; a second run when only its time bound failed (two shared cores stall)."""
-    try:
-        run()
-    except ConformanceFailure as failure:
-        if "every call ends by" not in str(failure):
-            raise
-        run()
+# Threads: 150, of which 50 wait in HttpxTransport's queue. 300 threads on two cores end up to 0.05 s
+# past the promise with the bare GIL hand-over alone (docs/transports.md gives the figures), so the sync
+# transports are held to it at 150; the async ones at 300 tasks.
+SYNC_CALLERS = 150
 
 
 @pytest.mark.parametrize("make_transport", [Urllib3Transport, RequestsTransport, HttpxTransport])
 def test_shipped_transports_keep_the_deadline_with_many_callers(
     make_transport: Callable[[], g.Transport],
 ) -> None:
-    """300 threads on one shipped transport, as made by default, all end by the deadline + 0.1 s."""
-    on_time_once_of_twice(lambda: check_many_callers(make_transport))
+    """150 threads on one shipped transport, as made by default, all end by the deadline + 0.1 s."""
+    check_many_callers(make_transport, callers=SYNC_CALLERS)
 
 
 @pytest.mark.parametrize("name", ["AiohttpTransport", "HttpxTransport"])
@@ -415,4 +411,4 @@ def test_shipped_async_transports_keep_the_deadline_with_many_callers(name: str)
     """300 tasks on one shipped async transport all end by the deadline + 0.1 s, queued ones not sent."""
     from gr4vy_fn import aio
 
-    on_time_once_of_twice(lambda: asyncio.run(acheck_many_callers(getattr(aio, name))))
+    asyncio.run(acheck_many_callers(getattr(aio, name)))
