@@ -13,6 +13,7 @@ import contextlib
 import copy
 import gzip
 import json
+import logging
 import re
 from collections.abc import Callable
 from importlib.metadata import version
@@ -556,9 +557,11 @@ ANSWERS: dict[str, Reply] = {
 @pytest.mark.parametrize("transport", list(GETS))
 @pytest.mark.parametrize("answer", list(ANSWERS))
 def test_recording_changes_no_call_and_keeps_no_secret(
-    answer: str, transport: str, server: LoopbackServer, tmp_path: Path
+    answer: str, transport: str, server: LoopbackServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Each answer gives the same value with recording off, on, and replayed; the cassette holds no secret."""
+    """Each answer gives the same value recording or not, and replayed; no cassette or log has a secret."""
+    caplog.set_level(logging.DEBUG, logger="vcr")  # vcrpy logs the whole answer at INFO while recording
+    caplog.set_level(logging.DEBUG)
     get = GETS[transport]
     server.then(ANSWERS[answer], ANSWERS[answer])
     config = config_for(server.url)
@@ -572,6 +575,8 @@ def test_recording_changes_no_call_and_keeps_no_secret(
 
     assert cassette.all_played
     assert_no_secret(path)
+    assert any(record.name.startswith("vcr") for record in caplog.records)
+    assert leaks(caplog.text) == []
     assert recorded == unrecorded
     assert type(replayed) is type(unrecorded)
     if isinstance(unrecorded, g.CheckoutSession):
