@@ -189,7 +189,7 @@ def test_a_create_is_never_retried_after_it_may_have_been_sent(
     sample: float,
     retry_after: str | None,
 ) -> None:
-    """Whatever happened, a create is retried only after a 429 or a failure before sending."""
+    """Whatever happened, a create is retried only (and always) after a 429 or a failure before sending."""
     if isinstance(outcome, g.HttpResponse) and retry_after is not None:
         outcome = g.HttpResponse(status=outcome.status, headers={"Retry-After": retry_after})
     delay = decide(outcome, idempotent=False, attempt=attempt, remaining=remaining, sample=sample)
@@ -200,6 +200,17 @@ def test_a_create_is_never_retried_after_it_may_have_been_sent(
             assert not outcome.request_sent
         assert delay >= 0
         assert remaining is None or delay < remaining
+    # The other half: when the create surely did not arrive, attempts are left and the wait
+    # fits the cap and the deadline, it is retried after exactly that wait.
+    if isinstance(outcome, g.HttpResponse):
+        safe = outcome.status == 429
+        wanted = float(retry_after) if retry_after is not None else g.RetryPolicy().backoff(attempt, sample)
+        safe = safe and wanted <= g.RetryPolicy().max_retry_after
+    else:
+        safe = not outcome.request_sent
+        wanted = g.RetryPolicy().backoff(attempt, sample)
+    if safe and attempt < g.RetryPolicy().max_attempts and (remaining is None or wanted < remaining):
+        assert delay == wanted
 
 
 # --- send applies the decision ---
