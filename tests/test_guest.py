@@ -13,6 +13,7 @@ from loopback import DropAfterRead, LoopbackServer, Raw, Reply, Trickle
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from test_hooks import Recorder
 
 import gr4vy_fn as g
 from gr4vy_fn import aio, hooks, otel
@@ -27,25 +28,6 @@ def config_for(url: str, **kwargs: Any) -> g.Config:
     kwargs.setdefault("retry", ONE_ATTEMPT)
     kwargs.setdefault("bearer_token", TOKEN)
     return g.Config(server_url=url, **kwargs)
-
-
-class Recorder(hooks.Hook):
-    """Keeps every event it is told of."""
-
-    def __init__(self) -> None:
-        self.events: list[Any] = []
-
-    def call_started(self, event: hooks.CallStarted) -> None:
-        self.events.append(event)
-
-    def attempt_started(self, event: hooks.AttemptStarted) -> None:
-        self.events.append(event)
-
-    def attempt_ended(self, event: hooks.AttemptEnded) -> None:
-        self.events.append(event)
-
-    def call_ended(self, event: hooks.CallEnded) -> None:
-        self.events.append(event)
 
 
 def echoing_reason(token: str) -> Raw:

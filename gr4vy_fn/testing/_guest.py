@@ -129,23 +129,24 @@ def _judge_left_behind(when: str) -> None:
 class _Meddled:
     """The transport, with the application logging on another thread during each send, then maybe a bug."""
 
-    def __init__(self, transport: Any, bug: bool) -> None:
+    def __init__(self, transport: Any, *, bug: bool = False) -> None:
         self.transport, self.bug = transport, bug
         self.made: list[tuple[str, object, object, object]] = []
 
     def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         self.made += _on_another_thread("during")
-        response: HttpResponse = self.transport.send(request, timeout)
+        return self._after(self.transport.send(request, timeout))
+
+    def _after(self, response: HttpResponse) -> HttpResponse:
         if self.bug:
             raise _TransportBug
         return response
 
-    async def asend(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+
+class _AsyncMeddled(_Meddled):
+    async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:  # type: ignore[override]
         self.made += _on_another_thread("during")
-        response: HttpResponse = await self.transport.send(request, timeout)
-        if self.bug:
-            raise _TransportBug
-        return response
+        return self._after(await self.transport.send(request, timeout))
 
 
 def check_guest(make_transport: Callable[[], Any]) -> None:
@@ -158,15 +159,14 @@ def check_guest(make_transport: Callable[[], Any]) -> None:
         transport = make_transport()
         try:
             made = _application_logs("before")
-            meddled = _Meddled(transport, bug=False)
+            meddled = _Meddled(transport)
             send(update, config=config, transport=meddled)
             made += meddled.made + _application_logs("after")
             _judge_records(kept, made)
+            meddled.bug = True
             try:
-                send(update, config=config, transport=_Meddled(transport, bug=True))
-            except (
-                _TransportBug
-            ):  # judged while the exception and its frames are held, as a caller holds them
+                send(update, config=config, transport=meddled)
+            except _TransportBug:  # judged while the exception and its frames are held, as callers do
                 _judge_left_behind("a call whose transport raised")
         finally:
             getattr(transport, "close", lambda: None)()
@@ -182,14 +182,13 @@ async def check_async_guest(make_transport: Callable[[], Any]) -> None:
         transport = make_transport()
         try:
             made = _application_logs("before")
-            meddled = _Meddled(transport, bug=False)
-            shim = type("Shim", (), {"send": staticmethod(meddled.asend)})()
-            await async_send(update, config=config, transport=shim)
+            meddled = _AsyncMeddled(transport)
+            await async_send(update, config=config, transport=meddled)
             made += meddled.made + _application_logs("after")
             _judge_records(kept, made)
             meddled.bug = True
             try:
-                await async_send(update, config=config, transport=shim)
+                await async_send(update, config=config, transport=meddled)
             except _TransportBug:
                 _judge_left_behind("a call whose transport raised")
             server.default = Trickle(b"HTTP/1.1 204 No Content\r\n\r\n", interval=0.2)
