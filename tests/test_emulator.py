@@ -279,6 +279,8 @@ def raw(api: Api, method: str, path: str, body: bytes | None) -> g.HttpResponse:
         ("POST", "", {"metadata": {"a": 1}}, ["body", "metadata", "a"]),
         ("POST", "", {"surprise": True}, ["body", "surprise"]),
         ("POST", "", {"expires_in": 10}, ["body", "expires_in"]),
+        ("POST", "", {"expires_in": None}, ["body", "expires_in"]),
+        ("PUT", "", {"expires_in": None}, ["body", "expires_in"]),
         ("PUT", "", {"amount": -1}, ["body", "amount"]),
         (
             "PUT",
@@ -467,6 +469,7 @@ MUTATIONS: list[tuple[str, Any]] = [
     ("country", "USA"),
     ("expires_in", 60),
     ("expires_in", "3600"),
+    ("expires_in", None),
     ("metadata", {"key": 1}),
     ("intent", "later"),
     ("payment_source", "mail"),
