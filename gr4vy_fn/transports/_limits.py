@@ -10,6 +10,8 @@ in bounded steps, and `causes` and `tls_failure` read a library's exception.
 from __future__ import annotations
 
 import contextvars
+import re
+import socket
 import ssl
 import time
 import zlib
@@ -20,6 +22,9 @@ from ..errors import ConnectionDropped, DeadlineExceeded, ResponseTooLarge, TlsE
 
 _STEP = 64 << 10
 """Bytes read, or inflated, at a time."""
+
+CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
+"""A Content-Length: ASCII digits; more than 18 of them is no size anyone sends."""
 
 _current: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar("gr4vy_fn_attempt", default=None)
 
@@ -51,6 +56,10 @@ class Attempt:
         if self._token is not None:
             _current.reset(self._token)
 
+    def before_writing(self, sock: socket.socket | None) -> None:
+        """Note the request's first byte is about to go out on `sock`."""
+        self.wrote = True
+
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None: no deadline); never below zero."""
         return None if self.deadline is None else max(self.deadline - time.monotonic(), 0.0)
@@ -74,7 +83,7 @@ def current() -> Attempt | None:
 
 def declared_length(value: str | None) -> int | None:
     """Return a Content-Length as a number, or None when absent or not plain ASCII digits."""
-    if value is None or not value.isascii() or not value.isdigit() or len(value) > 18:
+    if value is None or not CONTENT_LENGTH.fullmatch(value):
         return None
     return int(value)
 

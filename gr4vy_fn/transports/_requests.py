@@ -16,7 +16,6 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -36,9 +35,10 @@ from ..errors import (
 )
 from ._connections import (
     EndNoting,
+    NotesWriting,
     WholeChunkedEnd,
     forget_pools_of_parent,
-    open_socket,
+    read1_chunks,
     refuse_unreadable_head,
 )
 from ._limits import Attempt, causes, current, read_body, tls_failure
@@ -85,28 +85,10 @@ def _skip_headers(reader: Any) -> None:
     raise http.client.HTTPException("too many headers in an interim answer")
 
 
-def _no_bound() -> None:
-    return None
+class _Watched(NotesWriting):
+    """Mixed into urllib3's connection classes: report to the running attempt, read final answers."""
 
-
-class _Watched:
-    """Mixed into urllib3's connection classes: resolve and connect within the running attempt's
-    deadline, and report to it before the first write."""
-
-    sock: socket.socket | None
     response_class: type[http.client.HTTPResponse] = _FinalResponse
-
-    def _new_conn(self) -> socket.socket:
-        attempt = current()
-        return open_socket(self, _no_bound if attempt is None else attempt.remaining)
-
-    def send(self, data: Any) -> None:
-        attempt = current()
-        if isinstance(attempt, _WatchedAttempt):
-            if self.sock is None:
-                self.connect()  # type: ignore[attr-defined]  # as http.client would: connecting is not sending
-            attempt.before_writing(self.sock)
-        super().send(data)  # type: ignore[misc]
 
 
 class _WatchedHTTPConnection(_Watched, HTTPConnection):
@@ -303,7 +285,7 @@ class RequestsTransport:
     def _read(self, answer: requests.Response, attempt: _WatchedAttempt) -> bytes:
         try:
             return read_body(
-                _raw(answer),
+                read1_chunks(answer.raw),
                 length=answer.headers.get("content-length"),
                 encoding=answer.headers.get("content-encoding", ""),
                 limit=self.max_response_bytes,
@@ -318,14 +300,6 @@ class RequestsTransport:
         ):  # framing urllib3 does not check (a negative chunk size)
             error = ConnectionDropped(message="the answer's framing is not HTTP", request_sent=True)
         raise error
-
-
-def _raw(answer: requests.Response) -> Iterator[bytes]:
-    # read1, not stream(): stream() parses chunks itself and takes a body cut inside its last
-    # chunk's end as whole; read1 goes through _FinalResponse, which refuses it (WholeChunkedEnd).
-    raw = answer.raw
-    while chunk := raw.read1(64 << 10, decode_content=False):
-        yield chunk
 
 
 def _mapped(exc: BaseException, attempt: _WatchedAttempt) -> TransportError:
