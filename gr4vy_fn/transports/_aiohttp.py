@@ -19,8 +19,7 @@ from ..errors import (
     TransportError,
     _deadline_exceeded,
 )
-from ._async_body import read_limited
-from ._fork import emptied
+from ._limits import emptied, read_limited
 from ._time_limit import time_limit
 
 

@@ -39,9 +39,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
-from ._dns import LookupAbandoned, resolve
-from ._fork import set_aside
-from ._limits import CONTENT_LENGTH, current
+from ._limits import CONTENT_LENGTH, LookupAbandoned, current, resolve, set_aside
 
 _MAX_TRAILER_LINE = 65536  # http.client's own bound on a line
 

@@ -28,9 +28,8 @@ from ..errors import (
     TransportError,
     _deadline_exceeded,
 )
-from ._dns import LookupAbandoned, resolve
 from ._httpx_pool import close_if_surplus, forget_connections_of_parent, pool_of
-from ._limits import Attempt, causes, current, read_body, tls_failure
+from ._limits import Attempt, LookupAbandoned, causes, current, read_body, resolve, tls_failure
 
 __all__ = ["HttpxTransport"]
 

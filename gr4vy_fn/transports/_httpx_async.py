@@ -22,8 +22,8 @@ from ..errors import (
     TransportError,
     _deadline_exceeded,
 )
-from ._async_body import read_limited
 from ._httpx_pool import close_if_surplus, forget_connections_of_parent, pool_of
+from ._limits import read_limited
 from ._time_limit import time_limit
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from ._fork import emptied, set_aside
+from ._limits import emptied, set_aside
 
 
 def pool_of(client: httpx.Client | httpx.AsyncClient) -> Any:
