@@ -260,3 +260,21 @@ def test_a_request_is_never_written_after_its_deadline(
     assert connect.called  # the connection did open: the deadline was not found passed before it
     assert not raised.value.request_sent
     assert server.received == []
+
+
+def test_a_changed_library_layout_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A private name a transport overrides, gone from its library, raises LayoutChanged naming it."""
+    import http.client
+
+    from gr4vy_fn.transports import _connections, _httpx_pool
+
+    _connections.check_layout()
+    _httpx_pool.check_layout(httpx.Client())
+    monkeypatch.delattr(http.client.HTTPResponse, "_close_conn")
+    with pytest.raises(_limits.LayoutChanged, match=r"_close_conn of http\.client\.HTTPResponse"):
+        _connections.check_layout()
+    monkeypatch.undo()
+    client = httpx.Client()
+    monkeypatch.delattr(client._transport, "_pool")
+    with pytest.raises(_limits.LayoutChanged, match="_pool"):
+        _httpx_pool.check_layout(client)

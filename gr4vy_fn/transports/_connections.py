@@ -39,7 +39,24 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
-from ._limits import CONTENT_LENGTH, LookupAbandoned, current, resolve, set_aside
+from ._limits import CONTENT_LENGTH, LookupAbandoned, current, require_layout, resolve, set_aside
+
+
+def check_layout() -> None:
+    """Raise LayoutChanged unless http.client and urllib3 have the private names overridden or read here.
+
+    http.client has no hook for interim answers, a connection's end or a
+    chunked body's end; urllib3 none for how a connection opens its socket.
+    """
+    require_layout(
+        "http.client", "Python 3.10-3.14", http.client.HTTPResponse,
+        "_read_status", "_close_conn", "_read_and_discard_trailer",
+    )  # fmt: skip
+    require_layout("urllib3", "2.6-2.8", HTTPConnection, "_new_conn")
+    require_layout("urllib3", "2.6-2.8", HTTPConnection("localhost"), "_dns_host")
+
+
+check_layout()
 
 _MAX_TRAILER_LINE = 65536  # http.client's own bound on a line
 
@@ -288,7 +305,10 @@ class NotesWriting:
 
     def _new_conn(self) -> socket.socket:
         attempt = current()
-        return open_socket(self, _no_bound if attempt is None else attempt.remaining)
+        if attempt is None:
+            return open_socket(self, _no_bound)
+        attempt.engaged = True
+        return open_socket(self, attempt.remaining)
 
     def connect(self) -> None:
         self._connecting = True
@@ -302,6 +322,7 @@ class NotesWriting:
             self.connect()  # as http.client would: connecting is not sending
         attempt = current()
         if attempt is not None and not self._connecting:
+            attempt.engaged = True
             attempt.before_writing(self.sock)
         super().send(data)  # type: ignore[misc]
 

@@ -28,7 +28,7 @@ from ..errors import (
     TransportError,
     _deadline_exceeded,
 )
-from ._httpx_pool import close_if_surplus, forget_connections_of_parent, pool_of
+from ._httpx_pool import check_layout, close_if_surplus, forget_connections_of_parent, pool_of
 from ._limits import Attempt, LookupAbandoned, causes, current, read_body, resolve, tls_failure
 
 __all__ = ["HttpxTransport"]
@@ -164,6 +164,8 @@ class HttpxTransport:
         self, client: httpx.Client | None = None, *, max_response_bytes: int = MAX_RESPONSE_BYTES
     ) -> None:
         self.client = client if client is not None else httpx.Client(follow_redirects=False, limits=_LIMITS)
+        if client is None:
+            check_layout(self.client)
         self.max_response_bytes = max_response_bytes
         self.bounded = _bound(self.client)
         self._slots = threading.Semaphore(_CONNECTIONS) if client is None else None

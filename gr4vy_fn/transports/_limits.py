@@ -205,6 +205,27 @@ class _Inflater:
                     break
 
 
+class LayoutChanged(ImportError):
+    """A library no longer has a private name this package builds on (see docs/architecture.md)."""
+
+
+def require_layout(library: str, tested: str, owner: object, *names: str) -> None:
+    """Raise LayoutChanged unless `owner` (a class or an instance of `library`'s) has every one of `names`.
+
+    Called where a module is imported, or where a layout is first used: a
+    library release that renamed what this package overrides fails loudly
+    there, never by a silent fallback.
+    """
+    missing = [name for name in names if not hasattr(owner, name)]
+    if missing:
+        kind = owner if isinstance(owner, type) else type(owner)
+        msg = (
+            f"gr4vy_fn builds on {', '.join(missing)} of {kind.__module__}.{kind.__qualname__}, which this "
+            f"version of {library} does not have (tested: {library} {tested}); see docs/architecture.md"
+        )
+        raise LayoutChanged(msg)
+
+
 def causes(exc: BaseException) -> list[BaseException]:
     """Return `exc` and what it wraps: causes, contexts, and what libraries keep in `reason` or args."""
     found: list[BaseException] = []

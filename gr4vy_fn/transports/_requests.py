@@ -41,7 +41,7 @@ from ._connections import (
     read1_chunks,
     refuse_unreadable_head,
 )
-from ._limits import Attempt, causes, current, read_body, tls_failure
+from ._limits import Attempt, causes, read_body, tls_failure
 
 __all__ = ["RequestsTransport"]
 
@@ -99,21 +99,11 @@ class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
     pass
 
 
-class _WatchedPool:
-    """Mixed into urllib3's pools: tell the running attempt that its connection comes from a watched pool."""
-
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        attempt = current()
-        if attempt is not None:
-            attempt.engaged = True
-        return super()._get_conn(timeout)  # type: ignore[misc]
-
-
-class _WatchedHTTPPool(_WatchedPool, HTTPConnectionPool):
+class _WatchedHTTPPool(HTTPConnectionPool):
     ConnectionCls = _WatchedHTTPConnection
 
 
-class _WatchedHTTPSPool(_WatchedPool, HTTPSConnectionPool):
+class _WatchedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
