@@ -278,3 +278,18 @@ def test_a_changed_library_layout_fails_loudly(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delattr(client._transport, "_pool")
     with pytest.raises(_limits.LayoutChanged, match="_pool"):
         _httpx_pool.check_layout(client)
+
+
+@pytest.mark.parametrize(
+    "make_transport", [transports.Urllib3Transport, RequestsTransport], ids=["urllib3", "requests"]
+)
+def test_an_unasked_switch_of_protocols_is_no_answer(make_transport: Callable[[], g.Transport]) -> None:
+    """A 101 nobody asked for is refused as a broken exchange by both urllib3-based transports."""
+    from tagged_server import TaggedServer, answer
+
+    with TaggedServer() as tagged:
+        tagged.script = lambda tag: [b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", answer(tag)]
+        request = g.prepare(g.operations.get_checkout_session(SESSION_ID), make_config(tagged.url))
+        with pytest.raises(g.ConnectionDropped) as raised:
+            make_transport().send(request, g.Timeout(connect=2, read=2, total=5))
+    assert raised.value.request_sent

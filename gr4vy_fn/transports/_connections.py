@@ -89,8 +89,12 @@ def refuse_unreadable_head(response: http.client.HTTPResponse, *, cut: bool) -> 
             raise http.client.HTTPException("the answer's Content-Length is not one plain number")
 
 
-class WholeChunkedEnd:
-    """Mixed into an http.client response: a chunked body ends only with its last chunk and blank line whole.
+class FinalAnswerOnly:
+    """Mixed into an http.client response: interim answers are skipped, and a chunked body ends only
+    with its last chunk and blank line whole.
+
+    http.client skips `100 Continue` only: any other 1xx would be taken as the
+    answer, and the real answer left on the connection for the next request.
 
     http.client takes a connection closed after the `0` of the last chunk, or
     before the blank line that follows it, as the body's end; httpx and aiohttp
@@ -99,6 +103,17 @@ class WholeChunkedEnd:
     """
 
     fp: Any
+
+    def _read_status(self) -> tuple[str, int, str]:
+        version, status, reason = super()._read_status()  # type: ignore[misc]
+        if status == 101:
+            # Nothing asked to switch protocols: what follows is not HTTP, so no answer can be read.
+            msg = "the server switched protocols (101) unasked"
+            raise http.client.HTTPException(msg)
+        if 101 < status < 200:
+            # An interim answer: reported as 100, whose headers http.client skips before reading on.
+            return version, 100, reason
+        return version, status, reason
 
     def _read_and_discard_trailer(self) -> None:
         while True:
@@ -115,7 +130,7 @@ def read1_chunks(response: Any) -> Iterator[bytes]:
     """Yield a urllib3 response's body as sent (not inflated), as it arrives, until it ends.
 
     read1, not stream(): stream() parses chunks itself and takes a body cut inside its
-    last chunk's end as whole; read1 goes through http.client, which refuses it (WholeChunkedEnd).
+    last chunk's end as whole; read1 goes through http.client, which refuses it (FinalAnswerOnly).
     """
     while chunk := response.read1(64 << 10, decode_content=False):
         yield chunk
@@ -251,7 +266,7 @@ class _DeadlineFileOpener:
         return io.BufferedReader(self.reader)
 
 
-class FinalAnswerResponse(WholeChunkedEnd, http.client.HTTPResponse):
+class FinalAnswerResponse(FinalAnswerOnly, http.client.HTTPResponse):
     """An http.client response that skips interim answers and reads against the attempt's deadline."""
 
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
@@ -263,17 +278,6 @@ class FinalAnswerResponse(WholeChunkedEnd, http.client.HTTPResponse):
     def begin(self) -> None:
         super().begin()
         refuse_unreadable_head(self, cut=self._reader.ended)
-
-    def _read_status(self) -> tuple[str, int, str]:
-        version, status, reason = super()._read_status()  # type: ignore[misc]
-        if status == 101:
-            # Nothing asked to switch protocols: what follows is not HTTP, so no answer can be read.
-            msg = "the server switched protocols (101) unasked"
-            raise http.client.HTTPException(msg)
-        if 101 < status < 200:
-            # An interim answer: reported as 100, whose headers http.client skips before reading on.
-            return version, 100, reason
-        return version, status, reason
 
     def _close_conn(self) -> None:
         # The answer is complete. Bytes already buffered behind it are not an answer

@@ -19,7 +19,7 @@ from typing import Any, cast
 import httpcore
 import httpx
 
-from .._http import Headers, HttpRequest, HttpResponse, Timeout
+from .._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout
 from ..errors import (
     ConnectError,
     ConnectionDropped,
@@ -33,7 +33,6 @@ from ._limits import Attempt, LookupAbandoned, causes, current, read_body, resol
 
 __all__ = ["HttpxTransport"]
 
-MAX_RESPONSE_BYTES = 1 << 20
 _CONNECTIONS = 100
 # httpcore reassigns its whole queue and pool under one lock each time a request ends (work growing with
 # requests x connections): 300 callers in it ran 0.15 to 0.3 s past their deadline. So callers past the

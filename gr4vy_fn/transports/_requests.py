@@ -24,7 +24,7 @@ from urllib3 import exceptions as urllib3_errors
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from .._http import Headers, HttpRequest, HttpResponse, Timeout
+from .._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout
 from ..errors import (
     ConnectError,
     ConnectionDropped,
@@ -35,8 +35,8 @@ from ..errors import (
 )
 from ._connections import (
     EndNoting,
+    FinalAnswerOnly,
     NotesWriting,
-    WholeChunkedEnd,
     forget_pools_of_parent,
     read1_chunks,
     refuse_unreadable_head,
@@ -45,18 +45,9 @@ from ._limits import Attempt, causes, read_body, tls_failure
 
 __all__ = ["RequestsTransport"]
 
-MAX_RESPONSE_BYTES = 1 << 20
-_MAX_LINE = 65536
-_MAX_HEADERS = 100
 
-
-class _FinalResponse(WholeChunkedEnd, http.client.HTTPResponse):
-    """An HTTP response that reads past interim answers (102 Processing, 103 Early Hints) to the final one.
-
-    http.client skips `100 Continue` only: any other 1xx would be taken as the
-    answer, and the real answer left on the connection for the next request.
-    A head cut short, or one whose end is a guess, is refused (see refuse_unreadable_head).
-    """
+class _FinalResponse(FinalAnswerOnly, http.client.HTTPResponse):
+    """An HTTP response read to the final answer; a head cut short, or whose end is a guess, is refused."""
 
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
         super().__init__(sock, *args, **kwargs)
@@ -66,23 +57,6 @@ class _FinalResponse(WholeChunkedEnd, http.client.HTTPResponse):
     def begin(self) -> None:
         super().begin()
         refuse_unreadable_head(self, cut=self._reader.ended)
-
-    def _read_status(self) -> tuple[str, int, str]:
-        while True:
-            version, status, reason = super()._read_status()  # type: ignore[misc]
-            if not 100 <= status < 200 or status in (100, 101):
-                return version, status, reason  # 100 is skipped by begin(); 101 is never asked for
-            _skip_headers(self.fp)
-
-
-def _skip_headers(reader: Any) -> None:
-    for _ in range(_MAX_HEADERS + 1):
-        line = reader.readline(_MAX_LINE + 1)
-        if len(line) > _MAX_LINE:
-            raise http.client.LineTooLong("header line")
-        if line in (b"\r\n", b"\n", b""):
-            return
-    raise http.client.HTTPException("too many headers in an interim answer")
 
 
 class _Watched(NotesWriting):
