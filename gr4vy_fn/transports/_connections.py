@@ -9,9 +9,9 @@ send, and these classes hold every step to its deadline:
 - the host name is resolved in a helper thread that is abandoned at the deadline;
 - each connect waits at most the time left;
 - nothing is written once the deadline has passed, whether the connection
-  is new (checked after connecting and the TLS handshake) or reused;
-- the first write of the request is noted on the attempt (`wrote`): a failure
-  before it means the server cannot have seen the request;
+  is new or reused (checked just before the request's first byte, which is
+  noted on the attempt as `wrote`: a failure before it means the server
+  cannot have seen the request);
 - before each read of the answer, the socket's timeout is set to the time
   left (at most the read timeout), so headers, interim answers and the body
   together end by the deadline.
@@ -336,25 +336,19 @@ class _DeadlineConnectionMixin(NotesWriting):
 
     timeout: float | None
 
-    def connect(self) -> None:
-        super().connect()
+    def send(self, data: Any) -> None:
+        if self.sock is None:
+            self.connect()
         attempt = current()
-        if attempt is not None and attempt.deadline is not None:
-            self._hold_to_deadline(attempt.deadline - time.monotonic())
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        attempt = current()
-        if attempt is not None and attempt.deadline is not None and self.sock is not None:
-            # a reused connection; a new one is held in connect()
-            self._hold_to_deadline(attempt.deadline - time.monotonic())
-        super().request(*args, **kwargs)  # type: ignore[misc]
-
-    def _hold_to_deadline(self, left: float) -> None:
-        """Refuse to write once the deadline has passed; otherwise let writing take at most the time left."""
-        if left <= 0:
-            raise NotSentInTime(self, "the deadline passed before the request was written")
-        if self.sock is not None:
+        if attempt is not None and attempt.deadline is not None and not (attempt.wrote or self._connecting):
+            # Before the request's first byte, on a new connection or a reused one: refuse to write once
+            # the deadline has passed; otherwise let writing take at most the time left.
+            left = attempt.deadline - time.monotonic()
+            if left <= 0:
+                raise NotSentInTime(self, "the deadline passed before the request was written")
+            assert self.sock is not None
             self.sock.settimeout(left if self.timeout is None else min(self.timeout, left))
+        super().send(data)
 
 
 class DeadlineHTTPConnection(_DeadlineConnectionMixin, HTTPConnection):
