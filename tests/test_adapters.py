@@ -260,3 +260,36 @@ def test_a_request_is_never_written_after_its_deadline(
     assert connect.called  # the connection did open: the deadline was not found passed before it
     assert not raised.value.request_sent
     assert server.received == []
+
+
+def test_a_changed_library_layout_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A private name a transport overrides, gone from its library, raises LayoutChanged naming it."""
+    import http.client
+
+    from gr4vy_fn.transports import _connections, _httpx_pool
+
+    _connections.check_layout()
+    _httpx_pool.check_layout(httpx.Client())
+    monkeypatch.delattr(http.client.HTTPResponse, "_close_conn")
+    with pytest.raises(_limits.LayoutChanged, match=r"_close_conn of http\.client\.HTTPResponse"):
+        _connections.check_layout()
+    monkeypatch.undo()
+    client = httpx.Client()
+    monkeypatch.delattr(client._transport, "_pool")
+    with pytest.raises(_limits.LayoutChanged, match="_pool"):
+        _httpx_pool.check_layout(client)
+
+
+@pytest.mark.parametrize(
+    "make_transport", [transports.Urllib3Transport, RequestsTransport], ids=["urllib3", "requests"]
+)
+def test_an_unasked_switch_of_protocols_is_no_answer(make_transport: Callable[[], g.Transport]) -> None:
+    """A 101 nobody asked for is refused as a broken exchange by both urllib3-based transports."""
+    from tagged_server import TaggedServer, answer
+
+    with TaggedServer() as tagged:
+        tagged.script = lambda tag: [b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", answer(tag)]
+        request = g.prepare(g.operations.get_checkout_session(SESSION_ID), make_config(tagged.url))
+        with pytest.raises(g.ConnectionDropped) as raised:
+            make_transport().send(request, g.Timeout(connect=2, read=2, total=5))
+    assert raised.value.request_sent

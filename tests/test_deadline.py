@@ -110,7 +110,7 @@ def test_a_reused_connection_writes_nothing_after_the_deadline(
     tagged: TaggedServer, mocker: MockerFixture
 ) -> None:
     """An attempt whose deadline passed before writing is refused as unsent, on a pooled connection too."""
-    from gr4vy_fn.transports._connections import attempt_deadline
+    from gr4vy_fn.transports._limits import current
 
     transport = Urllib3Transport()
     tagged.script = lambda tag: [answer(tag)]
@@ -120,7 +120,9 @@ def test_a_reused_connection_writes_nothing_after_the_deadline(
     exchange = transport._exchange
 
     def late(manager: Any, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
-        attempt_deadline.at = time.monotonic() - 0.001  # the deadline passes just before writing
+        attempt = current()
+        assert attempt is not None
+        attempt.deadline = time.monotonic() - 0.001  # the deadline passes just before writing
         return exchange(manager, request, timeout)
 
     mocker.patch.object(transport, "_exchange", side_effect=late)

@@ -230,7 +230,7 @@ def test_a_child_process_never_waits_on_its_parents_lookup(
     tagged: TaggedServer, mocker: MockerFixture
 ) -> None:
     """A lookup under way at os.fork() has no thread in the child: the child looks the name up itself."""
-    from gr4vy_fn.transports._dns import LookupAbandoned, resolve
+    from gr4vy_fn.transports._limits import LookupAbandoned, resolve
 
     parent = os.getpid()
     real_getaddrinfo = socket.getaddrinfo
@@ -258,7 +258,7 @@ def test_a_child_process_never_waits_on_its_parents_lookup(
 
 def test_a_lookup_whose_thread_cannot_start_leaves_nothing_under_way(mocker: MockerFixture) -> None:
     """When no helper thread can start, the call fails, and the next lookup of that name still runs."""
-    from gr4vy_fn.transports._dns import resolve
+    from gr4vy_fn.transports._limits import resolve
 
     start = threading.Thread.start
     mocker.patch.object(threading.Thread, "start", side_effect=RuntimeError("can't start new thread"))

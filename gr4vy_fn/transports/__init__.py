@@ -11,7 +11,6 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 import urllib3
@@ -24,7 +23,6 @@ from ..errors import (
     ConnectionDropped,
     ConnectTimeout,
     ReadTimeout,
-    ResponseTooLarge,
     TlsError,
     TransportError,
     _deadline_exceeded,
@@ -33,23 +31,15 @@ from ._connections import (
     POOL_CLASSES,
     DeadlinePassed,
     NotSentInTime,
-    attempt_deadline,
     forget_pools_of_parent,
-    plain_length,
+    read1_chunks,
 )
-from ._limits import Body
+from ._limits import Attempt, causes, current, read_body, tls_failure
 
 __all__ = ["MockTransport", "Transport", "Urllib3Transport"]
 
 # Retrying and redirects are never urllib3's: one immutable policy saying so, shared by every call.
 _NO_RETRIES = urllib3.Retry(total=False, redirect=False)
-# urllib3 steps that run before a byte of the request is written: a failure
-# inside one of them means the server cannot have seen the request. urllib3
-# raises the same exception types before and after sending, so where in its
-# code the failure happened is the only witness. The match fails safe: should
-# a urllib3 release rename these steps, failures read as "may have been sent",
-# which stops a create from being sent again, never the other way round.
-_BEFORE_SENDING = frozenset({"_validate_conn", "_new_conn", "_prepare_proxy", "do_handshake", "wrap_socket"})
 
 
 class MockTransport:
@@ -63,53 +53,13 @@ class MockTransport:
         return self.handler(request)
 
 
-def _failed_before_sending(exc: BaseException) -> bool:
-    """Say whether urllib3 raised `exc` while connecting, before writing the request."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        tb: TracebackType | None = current.__traceback__
-        while tb is not None:
-            if tb.tb_frame.f_code.co_name in _BEFORE_SENDING:
-                return True
-            tb = tb.tb_next
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def _tls_verification_failed(exc: BaseException) -> bool:
-    current: BaseException | None = exc
-    while current is not None:
-        if isinstance(current, (ssl.SSLCertVerificationError, ssl.CertificateError)):
-            return True
-        current = (
-            current.__cause__
-            or current.__context__
-            or (current.args[0] if current.args and isinstance(current.args[0], BaseException) else None)
-        )
-    return False
-
-
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    current: BaseException | None = exc
-    seen: set[int] = set()
-    while current is not None and id(current) not in seen:
-        if isinstance(current, kind):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def _mapped(exc: Exception) -> TransportError:
-    """Map a urllib3 or socket failure to the TransportError saying whether the request was sent."""
+def _mapped(exc: Exception, *, sent: bool) -> TransportError:
+    """Map a urllib3 or socket failure to a TransportError; `sent`: a byte of the request went out."""
     if isinstance(exc, NotSentInTime):
         return _deadline_exceeded(request_sent=False)
-    if _caused_by(exc, DeadlinePassed):
+    chain = causes(exc)
+    if any(isinstance(e, DeadlinePassed) for e in chain):
         return _deadline_exceeded(request_sent=True)
-    before = _failed_before_sending(exc)
-    name = type(exc).__name__
     if isinstance(exc, urllib3_errors.NameResolutionError):
         return ConnectError(message="the host name did not resolve")
     if isinstance(exc, urllib3_errors.NewConnectionError):  # a subclass of ConnectTimeoutError: test it first
@@ -117,18 +67,16 @@ def _mapped(exc: Exception) -> TransportError:
     if isinstance(exc, urllib3_errors.ConnectTimeoutError):
         return ConnectTimeout(message="no connection in time")
     if isinstance(exc, (urllib3_errors.SSLError, ssl.SSLError)):
-        if before:
-            verification = _tls_verification_failed(exc)
-            what = "the certificate did not verify" if verification else "the TLS handshake failed"
-            return TlsError(message=what, verification=verification)
+        if not sent:
+            return tls_failure(chain) or TlsError(message="the TLS handshake failed", verification=False)
         return ConnectionDropped(message="the TLS connection failed mid-exchange", request_sent=True)
     if isinstance(exc, (urllib3_errors.ReadTimeoutError, TimeoutError)):
-        if before:
+        if not sent:
             return ConnectTimeout(message="the TLS handshake timed out")
         return ReadTimeout(message="no answer in time")
     if isinstance(exc, urllib3_errors.ProxyError):
         return ConnectError(message="the proxy connection failed")
-    return ConnectionDropped(message=f"the connection broke ({name})", request_sent=not before)
+    return ConnectionDropped(message=f"the connection broke ({type(exc).__name__})", request_sent=sent)
 
 
 def _adapted(manager: urllib3.PoolManager) -> urllib3.PoolManager:
@@ -255,13 +203,12 @@ class Urllib3Transport:
         else:
             self._last_used = started
         manager = self._manager_for(request.url) if self._proxies else self.pool_manager
-        attempt_deadline.at = None if timeout.total is None else started + timeout.total
-        try:
+        with Attempt(timeout.total):
             return self._exchange(manager, request, timeout)
-        finally:
-            attempt_deadline.at = None
 
     def _exchange(self, manager: urllib3.PoolManager, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        attempt = current()
+        assert attempt is not None
         try:
             response = manager.urlopen(
                 request.method,
@@ -274,9 +221,9 @@ class Urllib3Transport:
                 preload_content=False,
             )
         except (urllib3_errors.HTTPError, OSError) as exc:
-            raise _mapped(exc) from None
+            raise _mapped(exc, sent=attempt.wrote) from None
         try:
-            body = self._read_body(response)
+            body = self._read_body(response, attempt)
         finally:
             response.release_conn()
         self._last_used = time.monotonic()
@@ -290,41 +237,23 @@ class Urllib3Transport:
             last = self._last_timeout = (key, urllib3.Timeout(connect=timeout.connect, read=timeout.read))
         return last[1]
 
-    def _read_body(self, response: urllib3.BaseHTTPResponse) -> bytes:
-        limit = self.max_response_bytes
-        declared = plain_length(response.headers.get("content-length"))
-        if declared is not None and declared > limit:
-            response.close()
-            # The declared number is the server's text (it may be a card number): the message keeps only ours.
-            raise ResponseTooLarge(
-                message=f"the declared body is over the limit of {limit} bytes", status=response.status
-            )
-        # A chunked body ends with its last chunk, whatever a Content-Length beside it says (RFC 9112 6.3).
-        chunked = (
-            "chunked" in response.headers.get("transfer-encoding", "").lower()
-        )  # a stand-in may lack .chunked
-        expected = -1 if declared is None or chunked else declared
-        # The body as sent, inflated by the Body the other transports use: one outcome for a gzip
-        # stream cut short (urllib3's decoder takes it as the whole body).
-        body = Body(response.headers.get("content-encoding", ""), limit=limit, status=response.status)
-        size = 0
+    def _read_body(self, response: urllib3.BaseHTTPResponse, attempt: Attempt) -> bytes:
+        headers = response.headers
         try:
-            while size != expected:  # with no usable Content-Length, until the body ends
-                chunk = response.read1(65536, decode_content=False)
-                if not chunk:
-                    break
-                size += len(chunk)
-                body.add(chunk)
-            return body.whole()
-        except TransportError:  # too large, or not inflating: the rest is never read
+            return read_body(
+                read1_chunks(response),
+                length=headers.get("content-length"),
+                encoding=headers.get("content-encoding", ""),
+                limit=self.max_response_bytes,
+                status=response.status,
+                attempt=attempt,
+            )
+        except TransportError:  # too large, late, or not inflating: the rest is never read
             response.close()
             raise
         except (urllib3_errors.HTTPError, OSError) as exc:
             response.close()
-            error = _mapped(exc)
-            if not error.request_sent:  # a failure while reading comes after sending, always
-                error = ConnectionDropped(message=error.message, request_sent=True)
-            raise error from None
+            raise _mapped(exc, sent=True) from None  # a failure while reading comes after sending, always
 
 
 # The adapters over other HTTP stacks import them (the `requests` and `httpx` extras): only when asked for.

@@ -19,8 +19,7 @@ from ..errors import (
     TransportError,
     _deadline_exceeded,
 )
-from ._async_body import read_limited
-from ._fork import emptied
+from ._limits import emptied, read_limited, require_layout
 from ._time_limit import time_limit
 
 
@@ -69,14 +68,15 @@ def _tracing() -> aiohttp.TraceConfig:
 
 
 _TRACING = _tracing()
+_TESTED = "3.12.13-3.14"  # a session's resend switch and a connector's pool are private
 
 
 def _send_once(session: aiohttp.ClientSession) -> None:
     """Make `session` send each request at most once: its own resend off, and our trace hooks on guard."""
     # aiohttp re-sends an idempotent request itself when a connection drops (ServerDisconnectedError),
     # under gr4vy_fn's attempt engine; the hooks refuse such a resend should this switch ever go.
-    if hasattr(session, "_retry_connection"):
-        session._retry_connection = False
+    require_layout("aiohttp", _TESTED, session, "_retry_connection")  # no public switch for it
+    session._retry_connection = False
     if _TRACING not in session.trace_configs:
         session.trace_configs.append(_TRACING)
 
@@ -144,6 +144,9 @@ class AiohttpTransport:
                 auto_decompress=False,
             )
             _send_once(self._session)
+            require_layout(
+                "aiohttp", _TESTED, connector, "_conns"
+            )  # no public way to empty a pool after a fork
         return self._session
 
     def _forget_connections_of_parent(self) -> None:

@@ -3,13 +3,15 @@
 A socket timeout bounds one socket operation. A server that trickles its
 headers a byte at a time, or streams `100 Continue` lines, restarts that
 timeout with every byte, and a slow DNS lookup is not bounded by it at all.
-The transport sets the deadline of the attempt in progress for the calling
-thread (`attempt_deadline`), and these classes hold every step to it:
+The transport opens an `Attempt` (gr4vy_fn.transports._limits) around each
+send, and these classes hold every step to its deadline:
 
 - the host name is resolved in a helper thread that is abandoned at the deadline;
 - each connect waits at most the time left;
 - nothing is written once the deadline has passed, whether the connection
-  is new (checked after connecting and the TLS handshake) or reused;
+  is new or reused (checked just before the request's first byte, which is
+  noted on the attempt as `wrote`: a failure before it means the server
+  cannot have seen the request);
 - before each read of the answer, the socket's timeout is set to the time
   left (at most the read timeout), so headers, interim answers and the body
   together end by the deadline.
@@ -26,11 +28,9 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
-import re
 import socket
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from urllib3 import PoolManager
@@ -39,21 +39,26 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
-from ._dns import LookupAbandoned, resolve
-from ._fork import set_aside
+from ._limits import CONTENT_LENGTH, LookupAbandoned, current, require_layout, resolve, set_aside
 
-# A Content-Length is ASCII digits; more than 18 of them is no size anyone sends.
-_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
+
+def check_layout() -> None:
+    """Raise LayoutChanged unless http.client and urllib3 have the private names overridden or read here.
+
+    http.client has no hook for interim answers, a connection's end or a
+    chunked body's end; urllib3 none for how a connection opens its socket.
+    """
+    require_layout(
+        "http.client", "Python 3.10-3.14", http.client.HTTPResponse,
+        "_read_status", "_close_conn", "_read_and_discard_trailer",
+    )  # fmt: skip
+    require_layout("urllib3", "2.6-2.8", HTTPConnection, "_new_conn")
+    require_layout("urllib3", "2.6-2.8", HTTPConnection("localhost"), "_dns_host")
+
+
+check_layout()
+
 _MAX_TRAILER_LINE = 65536  # http.client's own bound on a line
-
-
-class _AttemptDeadline(threading.local):
-    """The monotonic time by which the calling thread's attempt must end (None: no bound)."""
-
-    at: float | None = None
-
-
-attempt_deadline = _AttemptDeadline()
 
 
 class DeadlinePassed(TimeoutError):
@@ -62,13 +67,6 @@ class DeadlinePassed(TimeoutError):
 
 class NotSentInTime(ConnectTimeoutError):
     """The deadline passed before a byte of the request was written: the server cannot have seen it."""
-
-
-def plain_length(declared: str | None) -> int | None:
-    """Return a Content-Length's value, or None where there is none or it is not a plain number."""
-    if declared is None or not _CONTENT_LENGTH.fullmatch(declared):
-        return None
-    return int(declared)
 
 
 def refuse_unreadable_head(response: http.client.HTTPResponse, *, cut: bool) -> None:
@@ -87,12 +85,16 @@ def refuse_unreadable_head(response: http.client.HTTPResponse, *, cut: bool) -> 
         raise http.client.HTTPException("the answer's head holds a line that is not a header")
     if not response.chunked:
         declared = headers.get_all("content-length") or []
-        if declared and not (len(set(declared)) == 1 and _CONTENT_LENGTH.fullmatch(declared[0].strip())):
+        if declared and not (len(set(declared)) == 1 and CONTENT_LENGTH.fullmatch(declared[0].strip())):
             raise http.client.HTTPException("the answer's Content-Length is not one plain number")
 
 
-class WholeChunkedEnd:
-    """Mixed into an http.client response: a chunked body ends only with its last chunk and blank line whole.
+class FinalAnswerOnly:
+    """Mixed into an http.client response: interim answers are skipped, and a chunked body ends only
+    with its last chunk and blank line whole.
+
+    http.client skips `100 Continue` only: any other 1xx would be taken as the
+    answer, and the real answer left on the connection for the next request.
 
     http.client takes a connection closed after the `0` of the last chunk, or
     before the blank line that follows it, as the body's end; httpx and aiohttp
@@ -101,6 +103,17 @@ class WholeChunkedEnd:
     """
 
     fp: Any
+
+    def _read_status(self) -> tuple[str, int, str]:
+        version, status, reason = super()._read_status()  # type: ignore[misc]
+        if status == 101:
+            # Nothing asked to switch protocols: what follows is not HTTP, so no answer can be read.
+            msg = "the server switched protocols (101) unasked"
+            raise http.client.HTTPException(msg)
+        if 101 < status < 200:
+            # An interim answer: reported as 100, whose headers http.client skips before reading on.
+            return version, 100, reason
+        return version, status, reason
 
     def _read_and_discard_trailer(self) -> None:
         while True:
@@ -111,6 +124,16 @@ class WholeChunkedEnd:
                 raise http.client.IncompleteRead(b"")
             if line in (b"\r\n", b"\n"):
                 return
+
+
+def read1_chunks(response: Any) -> Iterator[bytes]:
+    """Yield a urllib3 response's body as sent (not inflated), as it arrives, until it ends.
+
+    read1, not stream(): stream() parses chunks itself and takes a body cut inside its
+    last chunk's end as whole; read1 goes through http.client, which refuses it (FinalAnswerOnly).
+    """
+    while chunk := response.read1(64 << 10, decode_content=False):
+        yield chunk
 
 
 class EndNoting(io.RawIOBase):
@@ -136,9 +159,8 @@ class EndNoting(io.RawIOBase):
         super().close()
 
 
-def _time_left() -> float | None:
-    at = attempt_deadline.at
-    return None if at is None else at - time.monotonic()
+def _no_bound() -> None:
+    return None
 
 
 def _clip(timeout: float | None, left: float | None) -> float | None:
@@ -239,11 +261,12 @@ class _DeadlineFileOpener:
         # The socket's own unbuffered reader (it keeps the socket open while the answer is read),
         # inside ours, inside the one buffer.
         raw = self._sock.makefile("rb", buffering=0)  # http.client asks for "rb", and only reads
-        self.reader = _DeadlineReader(raw, self._sock, attempt_deadline.at)
+        attempt = current()
+        self.reader = _DeadlineReader(raw, self._sock, None if attempt is None else attempt.deadline)
         return io.BufferedReader(self.reader)
 
 
-class FinalAnswerResponse(WholeChunkedEnd, http.client.HTTPResponse):
+class FinalAnswerResponse(FinalAnswerOnly, http.client.HTTPResponse):
     """An http.client response that skips interim answers and reads against the attempt's deadline."""
 
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
@@ -255,17 +278,6 @@ class FinalAnswerResponse(WholeChunkedEnd, http.client.HTTPResponse):
     def begin(self) -> None:
         super().begin()
         refuse_unreadable_head(self, cut=self._reader.ended)
-
-    def _read_status(self) -> tuple[str, int, str]:
-        version, status, reason = super()._read_status()  # type: ignore[misc]
-        if status == 101:
-            # Nothing asked to switch protocols: what follows is not HTTP, so no answer can be read.
-            msg = "the server switched protocols (101) unasked"
-            raise http.client.HTTPException(msg)
-        if 101 < status < 200:
-            # An interim answer: reported as 100, whose headers http.client skips before reading on.
-            return version, 100, reason
-        return version, status, reason
 
     def _close_conn(self) -> None:
         # The answer is complete. Bytes already buffered behind it are not an answer
@@ -283,33 +295,60 @@ class FinalAnswerResponse(WholeChunkedEnd, http.client.HTTPResponse):
         super()._close_conn()  # type: ignore[misc]
 
 
-class _DeadlineConnectionMixin:
+class NotesWriting:
+    """Mixed into urllib3's connection classes: resolve and connect within the running attempt's
+    deadline, and tell the attempt before the request's first byte is written.
+
+    Connecting (a proxy's CONNECT included) is not writing the request: the
+    attempt hears of the first write after it, so `Attempt.wrote` is the one
+    witness of whether the server may have seen the request.
+    """
+
+    sock: socket.socket | None
+    _connecting = False
+
+    def _new_conn(self) -> socket.socket:
+        attempt = current()
+        if attempt is None:
+            return open_socket(self, _no_bound)
+        attempt.engaged = True
+        return open_socket(self, attempt.remaining)
+
+    def connect(self) -> None:
+        self._connecting = True
+        try:
+            super().connect()  # type: ignore[misc]
+        finally:
+            self._connecting = False
+
+    def send(self, data: Any) -> None:
+        if self.sock is None:
+            self.connect()  # as http.client would: connecting is not sending
+        attempt = current()
+        if attempt is not None and not self._connecting:
+            attempt.engaged = True
+            attempt.before_writing(self.sock)
+        super().send(data)  # type: ignore[misc]
+
+
+class _DeadlineConnectionMixin(NotesWriting):
     """Connect, write and read within the attempt's deadline."""
 
     timeout: float | None
-    sock: socket.socket | None
 
-    def _new_conn(self) -> socket.socket:
-        return open_socket(self, _time_left)
-
-    def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        at = attempt_deadline.at
-        if at is not None:
-            self._hold_to_deadline(at - time.monotonic())
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        at = attempt_deadline.at
-        if at is not None and self.sock is not None:  # a reused connection; a new one is held in connect()
-            self._hold_to_deadline(at - time.monotonic())
-        super().request(*args, **kwargs)  # type: ignore[misc]
-
-    def _hold_to_deadline(self, left: float) -> None:
-        """Refuse to write once the deadline has passed; otherwise let writing take at most the time left."""
-        if left <= 0:
-            raise NotSentInTime(self, "the deadline passed before the request was written")
-        if self.sock is not None:
+    def send(self, data: Any) -> None:
+        if self.sock is None:
+            self.connect()
+        attempt = current()
+        if attempt is not None and attempt.deadline is not None and not (attempt.wrote or self._connecting):
+            # Before the request's first byte, on a new connection or a reused one: refuse to write once
+            # the deadline has passed; otherwise let writing take at most the time left.
+            left = attempt.deadline - time.monotonic()
+            if left <= 0:
+                raise NotSentInTime(self, "the deadline passed before the request was written")
+            assert self.sock is not None
             self.sock.settimeout(left if self.timeout is None else min(self.timeout, left))
+        super().send(data)
 
 
 class DeadlineHTTPConnection(_DeadlineConnectionMixin, HTTPConnection):

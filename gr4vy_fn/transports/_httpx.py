@@ -19,7 +19,7 @@ from typing import Any, cast
 import httpcore
 import httpx
 
-from .._http import Headers, HttpRequest, HttpResponse, Timeout
+from .._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout
 from ..errors import (
     ConnectError,
     ConnectionDropped,
@@ -28,13 +28,11 @@ from ..errors import (
     TransportError,
     _deadline_exceeded,
 )
-from ._dns import LookupAbandoned, resolve
-from ._httpx_pool import close_if_surplus, forget_connections_of_parent, pool_of
-from ._limits import Attempt, causes, current, read_body, tls_failure
+from ._httpx_pool import check_layout, close_if_surplus, forget_connections_of_parent, pool_of
+from ._limits import Attempt, LookupAbandoned, causes, current, read_body, resolve, tls_failure
 
 __all__ = ["HttpxTransport"]
 
-MAX_RESPONSE_BYTES = 1 << 20
 _CONNECTIONS = 100
 # httpcore reassigns its whole queue and pool under one lock each time a request ends (work growing with
 # requests x connections): 300 callers in it ran 0.15 to 0.3 s past their deadline. So callers past the
@@ -165,6 +163,8 @@ class HttpxTransport:
         self, client: httpx.Client | None = None, *, max_response_bytes: int = MAX_RESPONSE_BYTES
     ) -> None:
         self.client = client if client is not None else httpx.Client(follow_redirects=False, limits=_LIMITS)
+        if client is None:
+            check_layout(self.client)
         self.max_response_bytes = max_response_bytes
         self.bounded = _bound(self.client)
         self._slots = threading.Semaphore(_CONNECTIONS) if client is None else None

@@ -22,8 +22,8 @@ from ..errors import (
     TransportError,
     _deadline_exceeded,
 )
-from ._async_body import read_limited
-from ._httpx_pool import close_if_surplus, forget_connections_of_parent, pool_of
+from ._httpx_pool import check_layout, close_if_surplus, forget_connections_of_parent, pool_of
+from ._limits import read_limited
 from ._time_limit import time_limit
 
 
@@ -129,6 +129,7 @@ class HttpxTransport:
             self._client = httpx.AsyncClient(limits=self._limits, follow_redirects=False, verify=_trust())
             # Nothing asks for compression, as in the sync transport.
             del self._client.headers["Accept-Encoding"]
+            check_layout(self._client)
         return self._client
 
     async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:

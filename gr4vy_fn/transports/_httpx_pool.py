@@ -8,17 +8,38 @@
   aside, unused and unclosed (see gr4vy_fn.transports._fork), and the pool starts empty.
 
 Both reach into httpcore 1.0's layout (a pool's connection list, an HTTP/1.1
-connection's h11 state); where that layout is not found (a transport mounted
-on the client), nothing is done.
+connection's h11 state). On a client the adapter made itself, that layout not
+found is an error (`check_layout`, LayoutChanged); on a client given to it,
+which may have a transport of its own mounted, nothing is done.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import httpcore
 import httpx
 
-from ._fork import emptied, set_aside
+from ._limits import emptied, require_layout, set_aside
+
+_TESTED = "httpx 0.28-0.29 on httpcore 1.0, h11 0.16"  # the private layout below is httpcore 1.0's
+
+
+def check_layout(client: httpx.Client | httpx.AsyncClient) -> None:
+    """Raise LayoutChanged unless `client` (one with its default transport) has the httpcore layout used here.
+
+    httpx offers no public way to wrap a client's network backend, and
+    httpcore none to close a connection with bytes past its answer or to empty
+    a pool in a forked child.
+    """
+    require_layout("httpx", _TESTED, client, "_transport")
+    require_layout("httpx", _TESTED, client._transport, "_pool")
+    pool = pool_of(client)
+    require_layout("httpcore", _TESTED, pool, "_connections", "_requests", "_optional_thread_lock")
+    require_layout("httpcore", _TESTED, pool, "_network_backend")
+    origin = httpcore.Origin(b"http", b"localhost", 80)
+    http11 = httpcore.HTTP11Connection(origin, None)  # type: ignore[arg-type]  # no stream: nothing is sent
+    require_layout("httpcore", _TESTED, http11, "_h11_state", "_network_stream", "_response_closed")
 
 
 def pool_of(client: httpx.Client | httpx.AsyncClient) -> Any:

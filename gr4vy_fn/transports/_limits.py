@@ -1,25 +1,37 @@
-"""One attempt's limits, for adapters over other HTTP stacks: its deadline, and a body read within a limit.
+"""What every transport shares: one attempt's limits, lookups its deadline abandons, and fork safety.
 
 An adapter opens an `Attempt` around each send. The hooks it installs in its
 HTTP stack (a connection class, a network stream) find the attempt through a
 context variable, note when the first byte of the request goes out, and keep
 every read within the deadline; `read_body` then reads and inflates the body
 in bounded steps, and `causes` and `tls_failure` read a library's exception.
+`resolve` looks a host name up within the deadline; `set_aside` and `emptied`
+keep a forked child off its parent's connections.
 """
 
 from __future__ import annotations
 
 import contextvars
+import copy
+import ipaddress
+import os
+import re
+import socket
 import ssl
+import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from types import TracebackType
+from typing import Any, TypeVar
 
 from ..errors import ConnectionDropped, DeadlineExceeded, ResponseTooLarge, TlsError
 
 _STEP = 64 << 10
 """Bytes read, or inflated, at a time."""
+
+CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
+"""A Content-Length: ASCII digits; more than 18 of them is no size anyone sends."""
 
 _current: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar("gr4vy_fn_attempt", default=None)
 
@@ -51,6 +63,10 @@ class Attempt:
         if self._token is not None:
             _current.reset(self._token)
 
+    def before_writing(self, sock: socket.socket | None) -> None:
+        """Note the request's first byte is about to go out on `sock`."""
+        self.wrote = True
+
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None: no deadline); never below zero."""
         return None if self.deadline is None else max(self.deadline - time.monotonic(), 0.0)
@@ -74,7 +90,7 @@ def current() -> Attempt | None:
 
 def declared_length(value: str | None) -> int | None:
     """Return a Content-Length as a number, or None when absent or not plain ASCII digits."""
-    if value is None or not value.isascii() or not value.isdigit() or len(value) > 18:
+    if value is None or not CONTENT_LENGTH.fullmatch(value):
         return None
     return int(value)
 
@@ -189,6 +205,27 @@ class _Inflater:
                     break
 
 
+class LayoutChanged(ImportError):
+    """A library no longer has a private name this package builds on (see docs/architecture.md)."""
+
+
+def require_layout(library: str, tested: str, owner: object, *names: str) -> None:
+    """Raise LayoutChanged unless `owner` (a class or an instance of `library`'s) has every one of `names`.
+
+    Called where a module is imported, or where a layout is first used: a
+    library release that renamed what this package overrides fails loudly
+    there, never by a silent fallback.
+    """
+    missing = [name for name in names if not hasattr(owner, name)]
+    if missing:
+        kind = owner if isinstance(owner, type) else type(owner)
+        msg = (
+            f"gr4vy_fn builds on {', '.join(missing)} of {kind.__module__}.{kind.__qualname__}, which this "
+            f"version of {library} does not have (tested: {library} {tested}); see docs/architecture.md"
+        )
+        raise LayoutChanged(msg)
+
+
 def causes(exc: BaseException) -> list[BaseException]:
     """Return `exc` and what it wraps: causes, contexts, and what libraries keep in `reason` or args."""
     found: list[BaseException] = []
@@ -211,3 +248,154 @@ def tls_failure(chain: list[BaseException]) -> TlsError | None:
     verification = any(isinstance(e, (ssl.SSLCertVerificationError, ssl.CertificateError)) for e in chain)
     what = "the certificate did not verify" if verification else "the TLS handshake failed"
     return TlsError(message=what, verification=verification)
+
+
+# Reading an answer's body under the size limit, for the async transports.
+
+
+async def read_limited(
+    chunks: AsyncIterator[bytes], *, declared: str | None, encoding: str, status: int, limit: int
+) -> bytes:
+    """Return the whole body, inflated, or raise ResponseTooLarge once it is known to be over `limit` bytes.
+
+    `chunks` are the bytes as sent; `encoding` is the Content-Encoding, undone
+    here in bounded steps (see Body). A declared Content-Length
+    over the limit is refused before reading a byte. The caller closes the
+    connection when this raises: it was not read to the end.
+    """
+    refuse_declared_over(declared, limit, status)
+    body = Body(encoding, limit=limit, status=status)
+    async for chunk in chunks:
+        body.add(chunk)
+    return body.whole()
+
+
+# Host name lookups that an attempt's deadline can abandon.
+#
+# `socket.getaddrinfo` cannot be interrupted and takes no timeout: a resolver
+# that does not answer holds the calling thread for as long as the system's
+# resolver keeps retrying (often 10 s or more). So a lookup made under a
+# deadline runs in a daemon thread; at the deadline the caller stops waiting,
+# and the lookup's answer, when it comes, is dropped.
+#
+# Callers asking for the same name while its lookup is under way wait for that
+# one lookup instead of starting their own: during a resolver outage, a busy
+# process would otherwise leave a stuck thread behind for every call.
+
+AddressInfo = tuple[Any, ...]
+_Key = tuple[str, int, int]
+
+
+class LookupAbandoned(TimeoutError):
+    """The host name did not resolve before the attempt's deadline."""
+
+
+class _Lookup:
+    """One getaddrinfo call under way in a helper thread, and its answer once done."""
+
+    __slots__ = ("answer", "done")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.answer: list[AddressInfo] | OSError | None = None
+
+
+_under_way: dict[_Key, _Lookup] = {}
+_under_way_lock = threading.Lock()
+
+
+def _forget_lookups_of_parent() -> None:
+    # A child process has none of its parent's helper threads: their lookups
+    # would never finish there, and the lock may have been held at the fork.
+    global _under_way_lock
+    _under_way.clear()
+    _under_way_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_lookups_of_parent)
+
+
+def resolve(host: str, port: int, family: int, left: float | None) -> list[AddressInfo]:
+    """Return getaddrinfo's TCP addresses for `host`, waiting at most `left` seconds (None: no bound).
+
+    Raises LookupAbandoned at the deadline, and OSError (socket.gaierror) as
+    getaddrinfo does. A literal address is answered at once, in this thread.
+    """
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:  # a literal address: nothing to look up, nothing to wait for
+        return socket.getaddrinfo(host.strip("[]"), port, family, socket.SOCK_STREAM)
+    if left is None:
+        return _getaddrinfo(host, port, family)
+    key = (host, port, family)
+    with _under_way_lock:
+        lookup = _under_way.get(key)
+        if lookup is None:
+            lookup = _under_way[key] = _Lookup()
+            helper = threading.Thread(target=_look_up, args=(key, lookup), name="gr4vy_fn-dns", daemon=True)
+            try:
+                helper.start()
+            except BaseException:
+                # No thread (none left, or the interpreter is exiting): nothing is under way.
+                del _under_way[key]
+                raise
+    if not lookup.done.wait(max(left, 0.0)):
+        msg = "the host name did not resolve before the deadline"
+        raise LookupAbandoned(msg)
+    answer = lookup.answer
+    if isinstance(answer, OSError):
+        # A copy for each caller: one instance raised in many threads would share one traceback.
+        raise type(answer)(*answer.args)
+    assert answer is not None
+    return answer
+
+
+def _getaddrinfo(host: str, port: int, family: int) -> list[AddressInfo]:
+    try:
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    except UnicodeError as exc:  # a label too long, or a name IDNA cannot encode: no such host
+        raise socket.gaierror(socket.EAI_NONAME, f"the host name cannot be looked up ({exc})") from None
+
+
+def _look_up(key: _Key, lookup: _Lookup) -> None:
+    host, port, family = key
+    try:
+        lookup.answer = _getaddrinfo(host, port, family)
+    except OSError as exc:
+        lookup.answer = exc
+    finally:
+        with _under_way_lock:
+            if _under_way.get(key) is lookup:
+                del _under_way[key]  # later calls look the name up afresh: answers are not cached
+        lookup.done.set()
+
+
+# After os.fork(): a child never sends on, reads from or closes a connection its parent opened.
+#
+# A forked child inherits its parent's sockets. A request the child sent on one
+# would share the connection with the parent's, and each process could be handed
+# the other's answer; closing one (a TLS close_notify, a shutdown) would break
+# the parent's exchange. So a transport that finds itself in a child sets its
+# parent's pooled connections aside: kept referenced, so that no finalizer of the
+# child closes them, and never used again. (Event loops made before the fork are
+# renewed by gr4vy_fn.aio's `_loops`.)
+
+C = TypeVar("C")
+
+_of_parents: list[object] = []
+"""What children set aside: their parents' pools, selectors and wake-up pipes, never closed here."""
+
+
+def set_aside(*things: object) -> None:
+    """Keep `things` (a parent's connections) referenced while this process lives; never touch them."""
+    _of_parents.extend(things)
+
+
+def emptied(container: C) -> C:
+    """Set `container` (a pool's dict or list of connections) aside; return an empty one like it."""
+    set_aside(container)
+    fresh: Any = copy.copy(container)
+    fresh.clear()
+    return fresh  # type: ignore[no-any-return]

@@ -21,7 +21,7 @@ import threading
 import weakref
 from asyncio import selector_events
 
-from ._fork import set_aside
+from ._limits import set_aside
 
 _loops_used: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 

@@ -16,7 +16,6 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -25,7 +24,7 @@ from urllib3 import exceptions as urllib3_errors
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from .._http import Headers, HttpRequest, HttpResponse, Timeout
+from .._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout
 from ..errors import (
     ConnectError,
     ConnectionDropped,
@@ -36,27 +35,19 @@ from ..errors import (
 )
 from ._connections import (
     EndNoting,
-    WholeChunkedEnd,
+    FinalAnswerOnly,
+    NotesWriting,
     forget_pools_of_parent,
-    open_socket,
+    read1_chunks,
     refuse_unreadable_head,
 )
-from ._limits import Attempt, causes, current, read_body, tls_failure
+from ._limits import Attempt, causes, read_body, tls_failure
 
 __all__ = ["RequestsTransport"]
 
-MAX_RESPONSE_BYTES = 1 << 20
-_MAX_LINE = 65536
-_MAX_HEADERS = 100
 
-
-class _FinalResponse(WholeChunkedEnd, http.client.HTTPResponse):
-    """An HTTP response that reads past interim answers (102 Processing, 103 Early Hints) to the final one.
-
-    http.client skips `100 Continue` only: any other 1xx would be taken as the
-    answer, and the real answer left on the connection for the next request.
-    A head cut short, or one whose end is a guess, is refused (see refuse_unreadable_head).
-    """
+class _FinalResponse(FinalAnswerOnly, http.client.HTTPResponse):
+    """An HTTP response read to the final answer; a head cut short, or whose end is a guess, is refused."""
 
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
         super().__init__(sock, *args, **kwargs)
@@ -67,46 +58,11 @@ class _FinalResponse(WholeChunkedEnd, http.client.HTTPResponse):
         super().begin()
         refuse_unreadable_head(self, cut=self._reader.ended)
 
-    def _read_status(self) -> tuple[str, int, str]:
-        while True:
-            version, status, reason = super()._read_status()  # type: ignore[misc]
-            if not 100 <= status < 200 or status in (100, 101):
-                return version, status, reason  # 100 is skipped by begin(); 101 is never asked for
-            _skip_headers(self.fp)
 
+class _Watched(NotesWriting):
+    """Mixed into urllib3's connection classes: report to the running attempt, read final answers."""
 
-def _skip_headers(reader: Any) -> None:
-    for _ in range(_MAX_HEADERS + 1):
-        line = reader.readline(_MAX_LINE + 1)
-        if len(line) > _MAX_LINE:
-            raise http.client.LineTooLong("header line")
-        if line in (b"\r\n", b"\n", b""):
-            return
-    raise http.client.HTTPException("too many headers in an interim answer")
-
-
-def _no_bound() -> None:
-    return None
-
-
-class _Watched:
-    """Mixed into urllib3's connection classes: resolve and connect within the running attempt's
-    deadline, and report to it before the first write."""
-
-    sock: socket.socket | None
     response_class: type[http.client.HTTPResponse] = _FinalResponse
-
-    def _new_conn(self) -> socket.socket:
-        attempt = current()
-        return open_socket(self, _no_bound if attempt is None else attempt.remaining)
-
-    def send(self, data: Any) -> None:
-        attempt = current()
-        if isinstance(attempt, _WatchedAttempt):
-            if self.sock is None:
-                self.connect()  # type: ignore[attr-defined]  # as http.client would: connecting is not sending
-            attempt.before_writing(self.sock)
-        super().send(data)  # type: ignore[misc]
 
 
 class _WatchedHTTPConnection(_Watched, HTTPConnection):
@@ -117,21 +73,11 @@ class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
     pass
 
 
-class _WatchedPool:
-    """Mixed into urllib3's pools: tell the running attempt that its connection comes from a watched pool."""
-
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        attempt = current()
-        if attempt is not None:
-            attempt.engaged = True
-        return super()._get_conn(timeout)  # type: ignore[misc]
-
-
-class _WatchedHTTPPool(_WatchedPool, HTTPConnectionPool):
+class _WatchedHTTPPool(HTTPConnectionPool):
     ConnectionCls = _WatchedHTTPConnection
 
 
-class _WatchedHTTPSPool(_WatchedPool, HTTPSConnectionPool):
+class _WatchedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
@@ -303,7 +249,7 @@ class RequestsTransport:
     def _read(self, answer: requests.Response, attempt: _WatchedAttempt) -> bytes:
         try:
             return read_body(
-                _raw(answer),
+                read1_chunks(answer.raw),
                 length=answer.headers.get("content-length"),
                 encoding=answer.headers.get("content-encoding", ""),
                 limit=self.max_response_bytes,
@@ -318,14 +264,6 @@ class RequestsTransport:
         ):  # framing urllib3 does not check (a negative chunk size)
             error = ConnectionDropped(message="the answer's framing is not HTTP", request_sent=True)
         raise error
-
-
-def _raw(answer: requests.Response) -> Iterator[bytes]:
-    # read1, not stream(): stream() parses chunks itself and takes a body cut inside its last
-    # chunk's end as whole; read1 goes through _FinalResponse, which refuses it (WholeChunkedEnd).
-    raw = answer.raw
-    while chunk := raw.read1(64 << 10, decode_content=False):
-        yield chunk
 
 
 def _mapped(exc: BaseException, attempt: _WatchedAttempt) -> TransportError:
