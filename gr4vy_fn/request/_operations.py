@@ -48,6 +48,7 @@ class Request(Value, Generic[T]):
     `done_if_missing` says a 404 after an attempt that may have gone through is success.
     `answer_id` is the id the answer must carry (the session asked for): an
     answer naming another is not this request's, whatever the connection did.
+    `session_id` is the checkout session the request is about, if any, to name the call by.
     """
 
     operation: str
@@ -61,6 +62,7 @@ class Request(Value, Generic[T]):
     secrets: tuple[str, ...] = ()
     done_if_missing: bool = False
     answer_id: str | None = None
+    session_id: str | None = field(default=None, eq=False)  # named by the path already
 
     def __repr__(self) -> str:
         return (
@@ -118,6 +120,7 @@ def get_checkout_session(checkout_session_id: str) -> Request[CheckoutSession]:
         path=_session_path(checkout_session_id),
         response_type=CheckoutSession,
         answer_id=checkout_session_id,
+        session_id=checkout_session_id,
     )
 
 
@@ -129,6 +132,7 @@ def delete_checkout_session(checkout_session_id: str) -> Request[None]:
         path=_session_path(checkout_session_id),
         success_status=204,
         done_if_missing=True,
+        session_id=checkout_session_id,
     )
 
 
@@ -151,6 +155,7 @@ def update_checkout_session_fields(
         body=_json(body),
         success_status=204,
         secrets=tuple(secret for secret in secrets if secret),
+        session_id=checkout_session_id,
     )
 
 
@@ -167,4 +172,5 @@ def update_checkout_session(
         body=_json(body),
         response_type=CheckoutSession,
         answer_id=checkout_session_id,
+        session_id=checkout_session_id,
     )
