@@ -14,7 +14,6 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from types import UnionType
 from typing import Any, TypeVar
 
 import attrs
@@ -43,6 +42,7 @@ from ._readers import (
     read_str,
     read_string_map,
     strict,
+    union_of,
 )
 
 T = TypeVar("T")
@@ -78,35 +78,25 @@ def structure_request(data: Any, cls: type[T]) -> T:
 
 
 def _is_tuple(tp: Any) -> bool:
-    return tp is tuple or typing.get_origin(tp) is tuple
+    return tp is tuple or _is_item_tuple(tp)
 
 
 def _is_item_tuple(tp: Any) -> bool:
     return typing.get_origin(tp) is tuple
 
 
-def _is_mapping(tp: Any) -> bool:
-    return tp is FrozenMap or typing.get_origin(tp) in (Mapping, dict)
-
-
 _AS_IS = frozenset({str, int, bool, float, type(None)})
-
-
-def _union_of(tp: Any) -> tuple[Any, ...]:
-    """The members of a union annotation (`X | None`), or () for any other annotation."""
-    is_union = typing.get_origin(tp) in (typing.Union, UnionType)
-    return typing.get_args(tp) if is_union else ()
 
 
 def _written_as_is(tp: Any) -> bool:
     """Say whether every value of `tp` is its own JSON (`str | None`, `int | None`)."""
-    members = _union_of(tp)
+    members = union_of(tp)
     return bool(members) and _AS_IS.issuperset(members)
 
 
 def _open_enum_union(tp: Any) -> bool:
     """Say whether `tp` is an open enum (`E | str`, `E | str | None`): a member or a plain str."""
-    members = _union_of(tp)
+    members = union_of(tp)
     wire_enums = [arg for arg in members if isinstance(arg, type) and issubclass(arg, models.WireEnum)]
     return bool(wire_enums) and _AS_IS.issuperset(set(members) - set(wire_enums))
 
@@ -117,7 +107,7 @@ def _wire_value(value: Any) -> Any:
 
 def _optional_tuple(tp: Any) -> Any:
     """For `tuple[X, ...] | None` (and `| Clear`), the `tuple[X, ...]`; else None."""
-    present = [arg for arg in _union_of(tp) if arg is not type(None) and arg is not Clear]
+    present = [arg for arg in union_of(tp) if arg is not type(None) and arg is not Clear]
     return present[0] if len(present) == 1 and _is_tuple(present[0]) else None
 
 
@@ -155,7 +145,9 @@ def make_converter() -> Converter:
         return lambda value: {key: item(each) for key, each in value.items()}
 
     converter.register_unstructure_hook_factory(_is_tuple, unstructure_tuple)
-    converter.register_unstructure_hook_factory(_is_mapping, unstructure_mapping)
+    converter.register_unstructure_hook_factory(
+        lambda tp: tp is FrozenMap or is_string_map(tp), unstructure_mapping
+    )
     converter.register_unstructure_hook_factory(lambda tp: _optional_tuple(tp) is not None, optional_tuple)
 
     def unstructure_model(cls: type) -> Callable[[Any], Any]:

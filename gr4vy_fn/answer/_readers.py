@@ -195,6 +195,12 @@ def read_string_map(value: Any, _: Any = None) -> FrozenMap:
     return FrozenMap(value)
 
 
+def union_of(tp: Any) -> tuple[Any, ...]:
+    """The members of a union annotation (`X | None`), or () for any other annotation."""
+    is_union = typing.get_origin(tp) in (typing.Union, types.UnionType)
+    return typing.get_args(tp) if is_union else ()
+
+
 def is_string_map(tp: Any) -> bool:
     """Whether annotation `tp` is a mapping (`Mapping[str, str]`)."""
     return typing.get_origin(tp) in (Mapping, dict)
@@ -214,9 +220,7 @@ class OpenEnumReader:
 
 def open_enum(tp: Any) -> type[Enum] | None:
     """For an annotation, the open enum in it (`E | str`), else None."""
-    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
-        return None
-    args = typing.get_args(tp)
+    args = union_of(tp)
     if len(args) == 2 and str in args:
         other = args[0] if args[1] is str else args[1]
         if isinstance(other, type) and issubclass(other, Enum):
@@ -226,8 +230,8 @@ def open_enum(tp: Any) -> type[Enum] | None:
 
 def present(tp: Any) -> Any:
     """The type of a value that is present: X for `X | None` or `X | Clear | None`, else `tp` itself."""
-    args = typing.get_args(tp)
-    if typing.get_origin(tp) not in (typing.Union, types.UnionType) or type(None) not in args:
+    args = union_of(tp)
+    if type(None) not in args:
         return tp
     kept = tuple(arg for arg in args if arg is not type(None) and arg is not Clear)
     return kept[0] if len(kept) == 1 else typing.Union[kept]  # noqa: UP007 - built at run time

@@ -87,16 +87,7 @@ __all__ = [
     "TaxIdKind",
     "TicketDeliveryMethod",
     "WireEnum",
-    "make_all",
 ]
-
-
-def make_all() -> None:
-    """Do nothing: every model class is made when this module is imported; takes and returns nothing.
-
-    Kept for code written when some classes were made on first use and annotation
-    readers needed this call first. Raises nothing.
-    """
 
 
 class ProductType(WireEnum):
