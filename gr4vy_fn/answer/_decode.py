@@ -27,9 +27,9 @@ from ..errors import (
     UnexpectedResponse,
 )
 from ..request._operations import Request
+from ..retry import retry_after
 from ._converter import converter
 from ._readers import ShapeError
-from ._retry_after import retry_after
 
 T = TypeVar("T")
 

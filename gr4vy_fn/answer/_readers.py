@@ -35,8 +35,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ..errors import ValidationError
-from ..models._clear import Clear
-from ..models._rules import FrozenMap
+from ..models._rules import Clear, FrozenMap
 
 T = TypeVar("T")
 Hook = Callable[..., Any]  # (value, the type asked for=None) -> the value read
