@@ -26,7 +26,7 @@ from ..errors import (
     ErrorValue,
     UnexpectedResponse,
 )
-from ..request._operations import Request
+from ..operations import Request
 from ..retry import retry_after
 from ._converter import converter
 from ._readers import ShapeError

@@ -6,13 +6,13 @@ import asyncio
 import time
 from typing import TypeVar
 
+from .. import operations as ops
 from .._http import AsyncTransport, HeadersInput, Timeout
 from ..config import Config
 from ..defaults import default_config
 from ..errors import ErrorValue, ReadTimeout, TransportError
 from ..models import CheckoutSession, CheckoutSessionCreateRequest, CheckoutSessionSecureFieldsUpdate
-from ..request import _operations as ops
-from ..request._operations import Request
+from ..operations import Request
 from ..transports._async_default import default_async_transport
 from ..transports._loops import note_loop
 from ..transports._time_limit import time_limit

@@ -34,7 +34,7 @@ from ..errors import (
     UnexpectedResponse,
 )
 from ..hooks import AttemptEnded, AttemptStarted, CallEnded, CallStarted, Hook, hooks_of, notify
-from ..request._operations import Request
+from ..operations import Request
 from ..request._prepare import prepare
 from ..retry import next_delay
 from ._log_scrub import attempt_scope, end_attempt

@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 from typing import TypeVar
 
+from .. import operations as ops
 from .._http import HeadersInput, Timeout, Transport
 from ..config import Config
 from ..defaults import default_config, default_transport
 from ..errors import ErrorValue, Gr4vyError, TransportError, ValidationError
 from ..models import CheckoutSession, CheckoutSessionCreateRequest, CheckoutSessionSecureFieldsUpdate
-from ..request import _operations as ops
-from ..request._operations import Request
+from ..operations import Request
 from ._attempts import Send, attempts
 
 T = TypeVar("T")
