@@ -22,7 +22,6 @@ Every failure is a ShapeError naming the JSON path (`$.cart_items[3].quantity`).
 
 from __future__ import annotations
 
-import linecache
 import re
 import sys
 import types
@@ -35,7 +34,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ..errors import ValidationError
-from ..models._rules import Clear, FrozenMap
+from ..models._rules import Clear, FrozenMap, compiled
 
 T = TypeVar("T")
 Hook = Callable[..., Any]  # (value, the type asked for=None) -> the value read
@@ -379,11 +378,8 @@ class Readers:
                 value = f"v{index}" if field.init else f"d{index}"
                 lines.append(f"    o.{field.name} = {value}")
             lines += ["    o.__class__ = cls", "    return o"]
-        source = "\n".join(lines) + "\n"
         filename = f"<gr4vy_fn structure {cls.__qualname__}{' strict' if strict else ''}>"
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        exec(compile(source, filename, "exec"), globs)  # noqa: S102 - our own generated source
-        return typing.cast(Hook, globs["structure"])
+        return typing.cast(Hook, compiled(lines, filename, globs, "structure"))
 
     def _field_lines(
         self, globs: dict[str, Any], index: int, field: attrs.Attribute[Any], tp: Any, *, strict: bool

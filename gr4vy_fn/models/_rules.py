@@ -147,11 +147,22 @@ def _checker_of(cls: type) -> Callable[[Any], None]:
             test += f" and not ({expression})"
         lines.append(f"    if {test}: c{index}(v, {path!r})")
     lines.append("    return")
+    check = compiled(lines, f"<gr4vy_fn rules {cls.__qualname__}>", globs, "check")
+    return typing.cast(Callable[[Any], None], check)
+
+
+def compiled(lines: list[str], filename: str, globs: dict[str, Any], name: str) -> object:
+    """Run generated source (a function `name` defined by `lines`) in `globs`; return the function.
+
+    The two generators, the request models' rule checks here and the answer readers of
+    answer._readers, write different functions from different inputs (rules against types),
+    and both are needed for speed: they share this step only. The source is kept in
+    linecache, so tracebacks show the generated lines.
+    """
     source = "\n".join(lines) + "\n"
-    filename = f"<gr4vy_fn rules {cls.__qualname__}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), globs)  # noqa: S102 - our own generated source
-    return typing.cast(Callable[[Any], None], globs["check"])
+    return globs[name]
 
 
 def _plain_text(value: str) -> bool:
