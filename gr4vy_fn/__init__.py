@@ -8,8 +8,8 @@ module-level calls below do all three, with retries by policy;
 
 from ._http import AsyncTransport, Headers, HttpRequest, HttpResponse, Timeout, Transport
 from ._version import __version__
+from .answer._converter import from_dict, to_dict, to_json
 from .answer._decode import decode
-from .answer._wire import from_dict, to_dict, to_json
 from .calls._sync import (
     delete_checkout_session,
     get_checkout_session,
@@ -69,7 +69,7 @@ from .models import (
     TaxIdKind,
     TicketDeliveryMethod,
 )
-from .models._clear import CLEAR, Clear
+from .models._rules import CLEAR, Clear
 from .operations import Request
 from .request._prepare import prepare
 from .retry import RetryPolicy

@@ -7,16 +7,17 @@ session. Everything else (GET, DELETE, both PUTs) is safe to repeat.
 
 from __future__ import annotations
 
+import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from attrs import Attribute, field, frozen
 
 from ._http import HttpResponse
 from ._value import Value
-from .answer._retry_after import retry_after
 from .errors import DeadlineExceeded, ResponseTooLarge, TlsError, TransportError, ValidationError
 
 __all__ = ["RetryPolicy", "next_delay", "retryable_error"]
@@ -142,3 +143,38 @@ def next_delay(
     if remaining is not None and delay >= remaining:
         return None
     return delay
+
+
+def _epoch(http_date: str) -> float | None:
+    try:
+        return parsedate_to_datetime(http_date).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Return the seconds a server asked to wait, or None when it did not say (or said nonsense).
+
+    An HTTP date is measured from the response's own `Date` header when there is
+    one (the server's clock), else from `now` (seconds since the epoch).
+    """
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    when = _epoch(value)
+    if when is None:
+        return None
+    date = headers.get("date")
+    base = _epoch(date) if date is not None else None
+    if base is None:
+        base = now
+    if base is None:
+        return None
+    return max(0.0, when - base)

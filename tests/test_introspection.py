@@ -124,11 +124,11 @@ def test_pickles_load_in_a_fresh_process(tmp_path: Path) -> None:
 
 
 def test_star_import_binds_every_public_name() -> None:
-    """`from gr4vy_fn.models import *` binds the public models and enums (and make_all, kept)."""
+    """`from gr4vy_fn.models import *` binds the public models and enums."""
     names: dict[str, Any] = {}
     exec("from gr4vy_fn.models import *", names)  # noqa: S102 - the statement under test
     del names["__builtins__"]
-    assert set(names) == PUBLIC_MODELS | {"make_all"}
+    assert set(names) == PUBLIC_MODELS
     assert all(names[name] is getattr(models, name) for name in PUBLIC_MODELS)
 
 

@@ -13,7 +13,7 @@ from conftest import SESSION_ID, FakeTime, fast_policy, make_config, sample
 from pytest_mock import MockerFixture
 
 import gr4vy_fn as g
-from gr4vy_fn import defaults
+from gr4vy_fn import aio, defaults
 from gr4vy_fn import operations as ops
 from gr4vy_fn.calls import _attempts
 from gr4vy_fn.transports import MockTransport, Urllib3Transport
@@ -372,6 +372,23 @@ def test_help_shows_parameters_results_errors_and_an_example(call: Any) -> None:
     for part in ("deadline:", "Returns:", "TransportError", "Raises:", "ValidationError", "Example::"):
         assert part in text, part
     assert "{" + "keywords}" not in text
+
+
+_CALLS = ("send", "new_checkout_session", "get_checkout_session", "delete_checkout_session")
+_UPDATES = ("update_checkout_session_fields", "update_checkout_session")
+
+
+@pytest.mark.parametrize("module", [g, aio])
+@pytest.mark.parametrize("name", _CALLS + _UPDATES)
+def test_help_indents_each_argument_under_its_heading(module: Any, name: str) -> None:
+    """In help(), every line under Args:, Returns: and Raises: is indented past the heading."""
+    lines = pydoc.plain(pydoc.render_doc(getattr(module, name))).splitlines()
+    assert "Args:" in (line.strip() for line in lines)
+    for number, line in enumerate(lines):
+        if line.strip() in {"Args:", "Returns:", "Raises:"}:
+            heading = len(line) - len(line.lstrip())
+            body = lines[number + 1]
+            assert len(body) - len(body.lstrip()) > heading, (line, body)
 
 
 def test_the_engine_is_a_sans_io_generator(fake_time: FakeTime) -> None:

@@ -11,10 +11,11 @@ dict given by a user, the emulator or the command line, as `Strict[cls]`
 
 from __future__ import annotations
 
+import functools
+import json
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from types import UnionType
 from typing import Any, TypeVar
 
 import attrs
@@ -25,8 +26,7 @@ from cattrs.gen import make_dict_unstructure_fn_from_attrs, override
 from .. import models
 from .._redact import clip
 from ..errors import ValidationError
-from ..models._clear import Clear
-from ..models._rules import FrozenMap
+from ..models._rules import Clear, FrozenMap
 from ..models._secure_fields import SecureFieldsPaymentMethod, payment_method_class
 from ._readers import (
     OpenEnumReader,
@@ -43,6 +43,7 @@ from ._readers import (
     read_str,
     read_string_map,
     strict,
+    union_of,
 )
 
 T = TypeVar("T")
@@ -78,35 +79,25 @@ def structure_request(data: Any, cls: type[T]) -> T:
 
 
 def _is_tuple(tp: Any) -> bool:
-    return tp is tuple or typing.get_origin(tp) is tuple
+    return tp is tuple or _is_item_tuple(tp)
 
 
 def _is_item_tuple(tp: Any) -> bool:
     return typing.get_origin(tp) is tuple
 
 
-def _is_mapping(tp: Any) -> bool:
-    return tp is FrozenMap or typing.get_origin(tp) in (Mapping, dict)
-
-
 _AS_IS = frozenset({str, int, bool, float, type(None)})
-
-
-def _union_of(tp: Any) -> tuple[Any, ...]:
-    """The members of a union annotation (`X | None`), or () for any other annotation."""
-    is_union = typing.get_origin(tp) in (typing.Union, UnionType)
-    return typing.get_args(tp) if is_union else ()
 
 
 def _written_as_is(tp: Any) -> bool:
     """Say whether every value of `tp` is its own JSON (`str | None`, `int | None`)."""
-    members = _union_of(tp)
+    members = union_of(tp)
     return bool(members) and _AS_IS.issuperset(members)
 
 
 def _open_enum_union(tp: Any) -> bool:
     """Say whether `tp` is an open enum (`E | str`, `E | str | None`): a member or a plain str."""
-    members = _union_of(tp)
+    members = union_of(tp)
     wire_enums = [arg for arg in members if isinstance(arg, type) and issubclass(arg, models.WireEnum)]
     return bool(wire_enums) and _AS_IS.issuperset(set(members) - set(wire_enums))
 
@@ -117,7 +108,7 @@ def _wire_value(value: Any) -> Any:
 
 def _optional_tuple(tp: Any) -> Any:
     """For `tuple[X, ...] | None` (and `| Clear`), the `tuple[X, ...]`; else None."""
-    present = [arg for arg in _union_of(tp) if arg is not type(None) and arg is not Clear]
+    present = [arg for arg in union_of(tp) if arg is not type(None) and arg is not Clear]
     return present[0] if len(present) == 1 and _is_tuple(present[0]) else None
 
 
@@ -155,7 +146,9 @@ def make_converter() -> Converter:
         return lambda value: {key: item(each) for key, each in value.items()}
 
     converter.register_unstructure_hook_factory(_is_tuple, unstructure_tuple)
-    converter.register_unstructure_hook_factory(_is_mapping, unstructure_mapping)
+    converter.register_unstructure_hook_factory(
+        lambda tp: tp is FrozenMap or is_string_map(tp), unstructure_mapping
+    )
     converter.register_unstructure_hook_factory(lambda tp: _optional_tuple(tp) is not None, optional_tuple)
 
     def unstructure_model(cls: type) -> Callable[[Any], Any]:
@@ -202,3 +195,77 @@ def _register_readers(converter: Converter) -> None:
 
 
 converter = make_converter()
+
+
+# The wire shape in and out, for handlers that receive and return JSON: `from_dict`, `to_dict`, `to_json`.
+#
+# `to_dict` writes what the API itself would: wire names, ISO 8601 date-times
+# (`Z` for UTC), enums as their wire values, unset fields left out, `CLEAR` as
+# null. A card number or security code is never written out: `to_dict` raises
+# ValidationError for a value holding one (send it with
+# `update_checkout_session_fields`, never store or return it).
+
+
+def from_dict(cls: type[T], data: Any) -> T:
+    """Build model `cls` from its wire shape (a dict as `json.loads` gives it).
+
+    Request models apply their wire rules. A null reads as None: for this API
+    a null and a missing field mean the same, on create and on update alike.
+    Returns the model. Raises ValidationError
+    naming the path (`$.cart_items[0].quantity`) of an unknown key, a missing
+    field or a bad value, never the value itself.
+    """
+    try:
+        return structure_request(data, cls)
+    except ValidationError as error:
+        refused = error
+    del data  # a traceback shows its frames' locals, and the data may hold a card number
+    raise refused
+
+
+def to_dict(value: object) -> dict[str, Any]:
+    """Return the wire shape of model `value`: a dict `json.dumps` can write.
+
+    Raises ValidationError if `value` holds a card number or security code,
+    and TypeError if it is not a model.
+    """
+    if not attrs.has(type(value)):
+        msg = f"to_dict takes a gr4vy_fn model, not {type(value).__name__}"
+        raise TypeError(msg)
+    _refuse_secrets(value, "$")
+    return converter.unstructure(value)  # type: ignore[no-any-return]
+
+
+def to_json(value: object) -> str:
+    """Return the wire JSON of model `value` (UTF-8 text); raises as `to_dict` does."""
+    return json.dumps(to_dict(value), ensure_ascii=False, allow_nan=False)
+
+
+def _refuse_secrets(value: Any, path: str) -> None:
+    """Raise ValidationError at the first set field marked secret, searching nested models."""
+    secret, nested = _fields_to_search(value.__class__)
+    for name in secret:
+        if getattr(value, name) is not None:
+            raise ValidationError(f"{path}.{name}", "is a secret and is never written out")
+    for name in nested:
+        item = getattr(value, name)
+        if isinstance(item, tuple):
+            for index, model in enumerate(item):
+                _refuse_secrets(model, f"{path}.{name}[{index}]")
+        elif item is not None and attrs.has(type(item)):
+            _refuse_secrets(item, f"{path}.{name}")
+
+
+@functools.cache
+def _fields_to_search(cls: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names of model `cls`'s fields marked secret, and of those whose type names a model."""
+    secret = tuple(field.name for field in attrs.fields(cls) if field.metadata.get("secret"))
+    hints = typing.get_type_hints(cls)
+    nested = tuple(name for name, tp in hints.items() if name not in secret and _names_a_model(tp))
+    return secret, nested
+
+
+def _names_a_model(tp: Any) -> bool:
+    if isinstance(tp, type) and attrs.has(tp):
+        return True
+    return any(_names_a_model(arg) for arg in typing.get_args(tp))

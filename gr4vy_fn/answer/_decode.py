@@ -26,10 +26,10 @@ from ..errors import (
     ErrorValue,
     UnexpectedResponse,
 )
-from ..request._operations import Request
+from ..operations import Request
+from ..retry import retry_after
 from ._converter import converter
 from ._readers import ShapeError
-from ._retry_after import retry_after
 
 T = TypeVar("T")
 
@@ -43,32 +43,37 @@ _API_ERRORS: Mapping[int, type[ApiError]] = {
 }
 
 
-def decode(request: Request[T], response: HttpResponse) -> T | ErrorValue:
+def decode(
+    request: Request[T], response: HttpResponse, secrets: tuple[str, ...] | None = None
+) -> T | ErrorValue:
     """Return the operation's value, or the error value the response amounts to.
 
-    Takes the Request that was sent and the HttpResponse that came back. Never
-    raises on anything a server sends: a body that cannot be read becomes
-    UnexpectedResponse.
+    Takes the Request that was sent and the HttpResponse that came back, and
+    the texts to scrub from an error value (None: the request's secrets; the
+    engine adds the token it sent). Never raises on anything a server sends:
+    a body that cannot be read becomes UnexpectedResponse.
     """
+    if secrets is None:
+        secrets = request.secrets
     status = response.status
     if status == request.success_status:
         if request.response_type is None:
             return None  # type: ignore[return-value]  # Request[None]: the empty answer is the value
-        value = _structure(request, response, request.response_type)
+        value = _structure(secrets, response, request.response_type)
         if request.answer_id is not None and getattr(value, "id", request.answer_id) != request.answer_id:
-            return _unexpected(request, response, "the answer is for another checkout session")
+            return _unexpected(secrets, response, "the answer is for another checkout session")
         return value
     if 400 <= status <= 599:
-        return _api_error(request, response)
-    return _unexpected(request, response, f"status {status} is not an answer {request.operation} defines")
+        return _api_error(secrets, response)
+    return _unexpected(secrets, response, f"status {status} is not an answer {request.operation} defines")
 
 
-def _unexpected(request: Request[Any], response: HttpResponse, reason: str) -> UnexpectedResponse:
+def _unexpected(secrets: tuple[str, ...], response: HttpResponse, reason: str) -> UnexpectedResponse:
     return UnexpectedResponse(
         status=response.status,
-        reason=Scrubbed(clip(reason, request.secrets, limit=_REASON_LIMIT)),
-        excerpt=Scrubbed(excerpt(response.body, request.secrets)),
-        headers=_shown_headers(response.headers, request.secrets),
+        reason=Scrubbed(clip(reason, secrets, limit=_REASON_LIMIT)),
+        excerpt=Scrubbed(excerpt(response.body, secrets)),
+        headers=_shown_headers(response.headers, secrets),
     )
 
 
@@ -86,27 +91,27 @@ def _shown_headers(headers: Headers, secrets: tuple[str, ...]) -> Headers:
     return Headers(kept)
 
 
-def _parsed_body(request: Request[Any], response: HttpResponse) -> Any:
+def _parsed_body(secrets: tuple[str, ...], response: HttpResponse) -> Any:
     """Return the parsed body, or an UnexpectedResponse saying why it is not JSON."""
     try:
         return json.loads(response.body)
     except (ValueError, RecursionError):
         # Only a body that failed to parse is looked at again, to say why.
         if not response.body or response.body.isspace():
-            return _unexpected(request, response, "the body is empty")
-        return _unexpected(request, response, "the body is not valid JSON (truncated or not JSON)")
+            return _unexpected(secrets, response, "the body is empty")
+        return _unexpected(secrets, response, "the body is not valid JSON (truncated or not JSON)")
 
 
-def _structure(request: Request[T], response: HttpResponse, cls: type[T]) -> T | ErrorValue:
-    data = _parsed_body(request, response)
+def _structure(secrets: tuple[str, ...], response: HttpResponse, cls: type[T]) -> T | ErrorValue:
+    data = _parsed_body(secrets, response)
     if isinstance(data, UnexpectedResponse):
         return data
     if not isinstance(data, dict):
-        return _unexpected(request, response, f"expected a JSON object, got {type(data).__name__}")
+        return _unexpected(secrets, response, f"expected a JSON object, got {type(data).__name__}")
     try:
         return converter.structure(data, cls)
     except ShapeError as exc:
-        return _unexpected(request, response, f"not a {cls.__name__}: {exc}")
+        return _unexpected(secrets, response, f"not a {cls.__name__}: {exc}")
 
 
 SCAN_BUDGET = 17_000
@@ -191,11 +196,10 @@ def _validation_details(items: list[Any], reading: _Reading) -> tuple[ErrorDetai
     return tuple(details)
 
 
-def _api_error(request: Request[Any], response: HttpResponse) -> ErrorValue:
-    data = _parsed_body(request, response)
+def _api_error(secrets: tuple[str, ...], response: HttpResponse) -> ErrorValue:
+    data = _parsed_body(secrets, response)
     if isinstance(data, UnexpectedResponse):
         return data
-    secrets = request.secrets
     reading = _Reading(secrets)
     if isinstance(data, dict) and isinstance(data.get("detail"), list):
         details = _validation_details(data["detail"], reading)
@@ -213,7 +217,7 @@ def _api_error(request: Request[Any], response: HttpResponse) -> ErrorValue:
         data.get("type") == "error" or isinstance(data.get("code"), str)
     )
     if not looks_like_error:
-        return _unexpected(request, response, f"status {response.status} without an error object")
+        return _unexpected(secrets, response, f"status {response.status} without an error object")
     cls = _API_ERRORS.get(response.status, ErrorGeneric)
     code, message = reading.text(data.get("code")), reading.text(data.get("message"))
     extra: dict[str, Any] = {}

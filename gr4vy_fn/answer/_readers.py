@@ -22,7 +22,6 @@ Every failure is a ShapeError naming the JSON path (`$.cart_items[3].quantity`).
 
 from __future__ import annotations
 
-import linecache
 import re
 import sys
 import types
@@ -35,8 +34,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ..errors import ValidationError
-from ..models._clear import Clear
-from ..models._rules import FrozenMap
+from ..models._rules import Clear, FrozenMap, compiled
 
 T = TypeVar("T")
 Hook = Callable[..., Any]  # (value, the type asked for=None) -> the value read
@@ -195,6 +193,12 @@ def read_string_map(value: Any, _: Any = None) -> FrozenMap:
     return FrozenMap(value)
 
 
+def union_of(tp: Any) -> tuple[Any, ...]:
+    """The members of a union annotation (`X | None`), or () for any other annotation."""
+    is_union = typing.get_origin(tp) in (typing.Union, types.UnionType)
+    return typing.get_args(tp) if is_union else ()
+
+
 def is_string_map(tp: Any) -> bool:
     """Whether annotation `tp` is a mapping (`Mapping[str, str]`)."""
     return typing.get_origin(tp) in (Mapping, dict)
@@ -214,9 +218,7 @@ class OpenEnumReader:
 
 def open_enum(tp: Any) -> type[Enum] | None:
     """For an annotation, the open enum in it (`E | str`), else None."""
-    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
-        return None
-    args = typing.get_args(tp)
+    args = union_of(tp)
     if len(args) == 2 and str in args:
         other = args[0] if args[1] is str else args[1]
         if isinstance(other, type) and issubclass(other, Enum):
@@ -226,8 +228,8 @@ def open_enum(tp: Any) -> type[Enum] | None:
 
 def present(tp: Any) -> Any:
     """The type of a value that is present: X for `X | None` or `X | Clear | None`, else `tp` itself."""
-    args = typing.get_args(tp)
-    if typing.get_origin(tp) not in (typing.Union, types.UnionType) or type(None) not in args:
+    args = union_of(tp)
+    if type(None) not in args:
         return tp
     kept = tuple(arg for arg in args if arg is not type(None) and arg is not Clear)
     return kept[0] if len(kept) == 1 else typing.Union[kept]  # noqa: UP007 - built at run time
@@ -376,11 +378,8 @@ class Readers:
                 value = f"v{index}" if field.init else f"d{index}"
                 lines.append(f"    o.{field.name} = {value}")
             lines += ["    o.__class__ = cls", "    return o"]
-        source = "\n".join(lines) + "\n"
         filename = f"<gr4vy_fn structure {cls.__qualname__}{' strict' if strict else ''}>"
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        exec(compile(source, filename, "exec"), globs)  # noqa: S102 - our own generated source
-        return typing.cast(Hook, globs["structure"])
+        return typing.cast(Hook, compiled(lines, filename, globs, "structure"))
 
     def _field_lines(
         self, globs: dict[str, Any], index: int, field: attrs.Attribute[Any], tp: Any, *, strict: bool

@@ -6,18 +6,18 @@ import asyncio
 import time
 from typing import TypeVar
 
+from .. import operations as ops
 from .._http import AsyncTransport, HeadersInput, Timeout
 from ..config import Config
 from ..defaults import default_config
 from ..errors import ErrorValue, ReadTimeout, TransportError
 from ..models import CheckoutSession, CheckoutSessionCreateRequest, CheckoutSessionSecureFieldsUpdate
-from ..request import _operations as ops
-from ..request._operations import Request
+from ..operations import Request
 from ..transports._async_default import default_async_transport
 from ..transports._loops import note_loop
 from ..transports._time_limit import time_limit
-from ._attempts import Outcome, Send, Sleep, attempts, checked_keywords, checked_transport
-from ._sync import documented
+from ._attempts import Outcome, Send, Sleep, attempts
+from ._sync import checked_keywords, checked_transport
 
 T = TypeVar("T")
 
@@ -41,7 +41,6 @@ async def _attempt(transport: AsyncTransport, step: Send) -> Outcome:
         return ReadTimeout(message="no complete answer in time", request_sent=True)
 
 
-@documented
 async def send(
     request: Request[T],
     *,
@@ -59,12 +58,26 @@ async def send(
 
     Args:
         request: from a builder in gr4vy_fn.operations.
-        {keywords}
+        config: the account, auth, timeout and retry policy; None means
+            `Config.from_env()` (the GR4VY_* environment variables).
+        transport: the AsyncTransport that sends each attempt; None means
+            this event loop's default.
+        headers: headers to add or override for this call (a mapping or pairs).
+        timeout: a Timeout replacing the config's for each attempt.
+        deadline: seconds for the whole call, retries and waits included;
+            overrides the retry policy's (pass a serverless function's time left).
     Returns:
         What the request's operation returns, or an error value:
-        {network_errors}
+        TransportError (ConnectError, ConnectTimeout, TlsError, ReadTimeout,
+            ConnectionDropped, DeadlineExceeded, ResponseTooLarge) when no complete
+            answer came; its `request_sent` says whether the server may have acted;
+        UnexpectedResponse for an answer that cannot be read (an HTML proxy page);
+        ErrorGeneric for other error answers (400, 403, 422, 5xx after retries).
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+        Nothing else: API and network failures are returned, never raised.
+
     Example::
 
         from gr4vy_fn import operations
@@ -100,7 +113,6 @@ async def send(
         return done.value  # type: ignore[no-any-return]
 
 
-@documented
 async def new_checkout_session(
     body: CheckoutSessionCreateRequest | None = None,
     *,
@@ -116,13 +128,15 @@ async def new_checkout_session(
 
     Args:
         body: the cart, metadata, buyer and transaction details; None for an empty session.
-        {keywords}
+        config, transport, headers, timeout, deadline: as for aio.send.
     Returns:
         The new CheckoutSession, or an error value:
         Error401Unauthorized, Error429TooManyRequests;
-        {network_errors}
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for aio.send.
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+
     Example::
 
         session = gr4vy_fn.unwrap(await aio.new_checkout_session(cart))
@@ -137,7 +151,6 @@ async def new_checkout_session(
     )
 
 
-@documented
 async def get_checkout_session(
     checkout_session_id: str,
     *,
@@ -151,13 +164,15 @@ async def get_checkout_session(
 
     Args:
         checkout_session_id: the session's id.
-        {keywords}
+        config, transport, headers, timeout, deadline: as for aio.send.
     Returns:
         The CheckoutSession, or an error value:
         Error404NotFound once deleted or expired, Error401Unauthorized;
-        {network_errors}
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for aio.send.
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+
     Example::
 
         session = gr4vy_fn.unwrap(await aio.get_checkout_session(session_id))
@@ -172,7 +187,6 @@ async def get_checkout_session(
     )
 
 
-@documented
 async def delete_checkout_session(
     checkout_session_id: str,
     *,
@@ -186,13 +200,15 @@ async def delete_checkout_session(
 
     Args:
         checkout_session_id: the session's id.
-        {keywords}
+        config, transport, headers, timeout, deadline: as for aio.send.
     Returns:
         None once deleted, or an error value:
         Error404NotFound when no such session existed, Error401Unauthorized;
-        {network_errors}
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for aio.send.
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+
     Example::
 
         gr4vy_fn.unwrap(await aio.delete_checkout_session(session_id))
@@ -207,7 +223,6 @@ async def delete_checkout_session(
     )
 
 
-@documented
 async def update_checkout_session_fields(
     checkout_session_id: str,
     body: CheckoutSessionSecureFieldsUpdate,
@@ -223,13 +238,15 @@ async def update_checkout_session_fields(
     Args:
         checkout_session_id: the session's id.
         body: the payment method, and optionally a postal code.
-        {keywords}
+        config, transport, headers, timeout, deadline: as for aio.send.
     Returns:
         None once stored, or an error value:
         Error404NotFound when no such session exists (any more);
-        {network_errors}
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for aio.send.
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+
     Example::
 
         await aio.update_checkout_session_fields(session_id, fields)
@@ -244,7 +261,6 @@ async def update_checkout_session_fields(
     )
 
 
-@documented
 async def update_checkout_session(
     checkout_session_id: str,
     body: CheckoutSessionCreateRequest,
@@ -260,13 +276,15 @@ async def update_checkout_session(
     Args:
         checkout_session_id: the session's id.
         body: the same type as a create's.
-        {keywords}
+        config, transport, headers, timeout, deadline: as for aio.send.
     Returns:
         The updated CheckoutSession, or an error value:
         Error404NotFound when no such session exists (any more);
-        {network_errors}
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for aio.send.
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+
     Example::
 
         session = gr4vy_fn.unwrap(await aio.update_checkout_session(session_id, update))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 from collections.abc import Generator
 from typing import Any, TypeVar
 
@@ -33,10 +32,9 @@ from ..errors import (
     Gr4vyError,
     TransportError,
     UnexpectedResponse,
-    ValidationError,
 )
 from ..hooks import AttemptEnded, AttemptStarted, CallEnded, CallStarted, Hook, hooks_of, notify
-from ..request._operations import Request
+from ..operations import Request
 from ..request._prepare import prepare
 from ..retry import next_delay
 from ._log_scrub import attempt_scope, end_attempt
@@ -66,35 +64,10 @@ Outcome = HttpResponse | TransportError
 Attempts = Generator[Send | Sleep, Outcome | None, T | ErrorValue]
 
 
-def checked_keywords(config: object, timeout: object, deadline: object) -> None:
-    """Raise ValidationError for a call keyword of the wrong kind, before anything is sent."""
-    if config is not None and not isinstance(config, Config):
-        raise ValidationError("config", "must be a gr4vy_fn.Config (or None for Config.from_env())")
-    if timeout is not None and not isinstance(timeout, Timeout):
-        raise ValidationError("timeout", "must be a gr4vy_fn.Timeout (or None for the config's)")
-    # Zero or less is allowed: a serverless function's time left may be spent already.
-    if deadline is not None and (
-        isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or math.isnan(deadline)
-    ):
-        raise ValidationError("deadline", "must be a number of seconds (or None)")
-
-
-def checked_transport(transport: object) -> None:
-    """Raise ValidationError unless `transport` has a send method."""
-    if not callable(getattr(transport, "send", None)):
-        raise ValidationError("transport", "must have a send(request, timeout) method")
-
-
 def call_name(request: Request[Any]) -> str:
     """Name the call for messages: the operation and, if any, the checkout session id (never a secret)."""
-    session_id = session_id_of(request)
+    session_id = request.session_id
     return f"{request.operation}({session_id})" if session_id else request.operation
-
-
-def session_id_of(request: Request[Any]) -> str | None:
-    """The checkout session id in the request's path, if any."""
-    parts = request.path.split("/")
-    return parts[3] if len(parts) > 3 and parts[3] else None
 
 
 def attempts(
@@ -150,7 +123,7 @@ class _Observer:
         self.hooks, self.clock = hooks, clock
         self.identity = {
             "operation": request.operation,
-            "checkout_session_id": session_id_of(request),
+            "checkout_session_id": request.session_id,
             "call_id": next(_call_ids),
         }
         self.call_started = clock()  # the hooks' time is the call's time: the deadline counts from here
@@ -221,15 +194,14 @@ def _attempts(
     now = clock()
     started = now if observer is None else observer.call_started
     attempt = 0
+    secrets = request.secrets
     may_have_acted = False  # may an earlier attempt have reached the server and been processed?
     debug = logger.isEnabledFor(logging.DEBUG)
     while True:
         attempt += 1
         remaining = None if limit is None else limit - (now - started)
         if remaining is not None and remaining <= 0:
-            expired = DeadlineExceeded(
-                message=f"the deadline of {limit:g} s passed", request_sent=may_have_acted
-            )
+            expired = DeadlineExceeded(message=f"the deadline of {limit:g} s passed")
             return _named(expired, request, attempt - 1, may_have_acted)
         http_request = prepare(request, config, headers)
         if observer is not None:
@@ -243,7 +215,8 @@ def _attempts(
         else:
             attempt_timeout = base_timeout if remaining is None else base_timeout.clipped(remaining)
             # Named for the log filter while the transport works (see gr4vy_fn.calls._log_scrub).
-            scope = attempt_scope(_secrets_of(request, http_request))
+            secrets = _secrets_of(request, http_request)
+            scope = attempt_scope(secrets)
             try:
                 outcome = yield Send(http_request, attempt_timeout)
             finally:
@@ -279,17 +252,8 @@ def _attempts(
     if request.done_if_missing and outcome.status == 404 and may_have_acted:
         # An earlier attempt may have done it: the thing is gone, which is what was asked.
         return None  # type: ignore[return-value]  # such requests are Request[None]
-    error_status = outcome.status != request.success_status
-    if error_status:
-        request = _with_token(request, http_request)
-    result = decode(request, outcome)
+    result = decode(request, outcome, secrets)  # an error value is scrubbed of the token sent, too
     if isinstance(result, (ApiError, UnexpectedResponse)):
-        if not error_status:
-            # A success status whose body is not the value (a session of the wrong
-            # shape), rare: read again, so that the token is scrubbed from it too.
-            scrubbed = decode(_with_token(request, http_request), outcome)
-            if isinstance(scrubbed, (ApiError, UnexpectedResponse)):  # always: decode is pure
-                result = scrubbed
         return evolve(result, call=call_name(request))
     return result
 
@@ -298,12 +262,6 @@ def _secrets_of(request: Request[Any], http_request: HttpRequest) -> tuple[str, 
     # The request's own secrets and its bearer token, which a server may echo with or without "Bearer".
     token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
     return (*request.secrets, token) if token else request.secrets
-
-
-def _with_token(request: Request[Any], http_request: HttpRequest) -> Request[Any]:
-    # A server may echo the token it was sent, with or without "Bearer": it is scrubbed like the card data.
-    token = http_request.headers.get("authorization", "").removeprefix("Bearer ")
-    return evolve(request, secrets=(*request.secrets, token)) if token else request
 
 
 def _named(error: TransportError, request: Request[Any], attempts: int, request_sent: bool) -> TransportError:

@@ -7,53 +7,38 @@ shared with gr4vy_fn.aio.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
 from typing import TypeVar
 
+from .. import operations as ops
 from .._http import HeadersInput, Timeout, Transport
 from ..config import Config
 from ..defaults import default_config, default_transport
-from ..errors import ErrorValue, Gr4vyError, TransportError
+from ..errors import ErrorValue, Gr4vyError, TransportError, ValidationError
 from ..models import CheckoutSession, CheckoutSessionCreateRequest, CheckoutSessionSecureFieldsUpdate
-from ..request import _operations as ops
-from ..request._operations import Request
-from ._attempts import Send, attempts, checked_keywords, checked_transport
+from ..operations import Request
+from ._attempts import Send, attempts
 
 T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., object])
-
-# Shared parts of the calls' docstrings, indented as they sit there (under "Args:" and the like).
-KEYWORDS = """\
-config: the account, auth, timeout and retry policy; None means
-            `Config.from_env()` (the GR4VY_* environment variables).
-        transport: what sends each attempt; None means the shared default
-            (see gr4vy_fn.defaults).
-        headers: headers to add or override for this call (a mapping or pairs).
-        timeout: a Timeout replacing the config's for each attempt.
-        deadline: seconds for the whole call, retries and waits included;
-            overrides the retry policy's (pass a serverless function's time left).
-"""
-
-RAISES = """\
-Raises:
-        ValidationError: invalid input or keywords, before anything is sent.
-        Nothing else: API and network failures are returned, never raised.
-"""
-
-NETWORK_ERRORS = """\
-TransportError (ConnectError, ConnectTimeout, TlsError, ReadTimeout,
-            ConnectionDropped, DeadlineExceeded, ResponseTooLarge) when no complete
-            answer came; its `request_sent` says whether the server may have acted;
-        UnexpectedResponse for an answer that cannot be read (an HTML proxy page);
-        ErrorGeneric for other error answers (400, 403, 422, 5xx after retries)."""
 
 
-def documented(function: F) -> F:
-    """Fill the docstring's {keywords}, {raises} and {network_errors} with the shared text."""
-    function.__doc__ = (function.__doc__ or "").format(
-        keywords=KEYWORDS, raises=RAISES, network_errors=NETWORK_ERRORS
-    )
-    return function
+def checked_keywords(config: object, timeout: object, deadline: object) -> None:
+    """Raise ValidationError for a call keyword of the wrong kind, before anything is sent."""
+    if config is not None and not isinstance(config, Config):
+        raise ValidationError("config", "must be a gr4vy_fn.Config (or None for Config.from_env())")
+    if timeout is not None and not isinstance(timeout, Timeout):
+        raise ValidationError("timeout", "must be a gr4vy_fn.Timeout (or None for the config's)")
+    # Zero or less is allowed: a serverless function's time left may be spent already.
+    if deadline is not None and (
+        isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or math.isnan(deadline)
+    ):
+        raise ValidationError("deadline", "must be a number of seconds (or None)")
+
+
+def checked_transport(transport: object) -> None:
+    """Raise ValidationError unless `transport` has a send method."""
+    if not callable(getattr(transport, "send", None)):
+        raise ValidationError("transport", "must have a send(request, timeout) method")
 
 
 def unwrap(result: T | ErrorValue) -> T:
@@ -71,7 +56,6 @@ def unwrap(result: T | ErrorValue) -> T:
     return result
 
 
-@documented
 def send(
     request: Request[T],
     *,
@@ -85,12 +69,26 @@ def send(
 
     Args:
         request: from a builder in gr4vy_fn.operations.
-        {keywords}
+        config: the account, auth, timeout and retry policy; None means
+            `Config.from_env()` (the GR4VY_* environment variables).
+        transport: what sends each attempt; None means the shared default
+            (see gr4vy_fn.defaults).
+        headers: headers to add or override for this call (a mapping or pairs).
+        timeout: a Timeout replacing the config's for each attempt.
+        deadline: seconds for the whole call, retries and waits included;
+            overrides the retry policy's (pass a serverless function's time left).
     Returns:
         What the request's operation returns, or an error value:
-        {network_errors}
+        TransportError (ConnectError, ConnectTimeout, TlsError, ReadTimeout,
+            ConnectionDropped, DeadlineExceeded, ResponseTooLarge) when no complete
+            answer came; its `request_sent` says whether the server may have acted;
+        UnexpectedResponse for an answer that cannot be read (an HTML proxy page);
+        ErrorGeneric for other error answers (400, 403, 422, 5xx after retries).
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+        Nothing else: API and network failures are returned, never raised.
+
     Example::
 
         from gr4vy_fn import operations
@@ -124,7 +122,6 @@ def send(
         return done.value  # type: ignore[no-any-return]
 
 
-@documented
 def new_checkout_session(
     body: CheckoutSessionCreateRequest | None = None,
     *,
@@ -141,16 +138,18 @@ def new_checkout_session(
 
     Args:
         body: the cart, metadata, buyer and transaction details; None for an empty session.
-        {keywords}
+        config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
         The new CheckoutSession, or an error value:
         Error401Unauthorized for a missing or rejected token;
         Error429TooManyRequests when rate limited past the retries;
-        {network_errors}
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
         A ConnectionDropped or ReadTimeout with request_sent=True means the
         session may exist.
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+
     Example::
 
         cart = gr4vy_fn.CheckoutSessionCreateRequest(
@@ -168,7 +167,6 @@ def new_checkout_session(
     )
 
 
-@documented
 def get_checkout_session(
     checkout_session_id: str,
     *,
@@ -182,14 +180,16 @@ def get_checkout_session(
 
     Args:
         checkout_session_id: the session's id.
-        {keywords}
+        config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
         The CheckoutSession, or an error value:
         Error404NotFound when no such session exists (any more);
         Error401Unauthorized for a missing or rejected token;
-        {network_errors}
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+
     Example::
 
         match gr4vy_fn.get_checkout_session(session_id):
@@ -206,7 +206,6 @@ def get_checkout_session(
     )
 
 
-@documented
 def delete_checkout_session(
     checkout_session_id: str,
     *,
@@ -221,18 +220,20 @@ def delete_checkout_session(
     A 404 after an earlier attempt that may have gone through counts as done.
 
     Args:
-    checkout_session_id: the session's id.
-        {keywords}
+        checkout_session_id: the session's id.
+        config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
-    None once deleted, or an error value:
-    Error404NotFound when no such session existed;
-    Error401Unauthorized for a missing or rejected token;
-        {network_errors}
+        None once deleted, or an error value:
+        Error404NotFound when no such session existed;
+        Error401Unauthorized for a missing or rejected token;
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+
     Example::
 
-    gr4vy_fn.unwrap(gr4vy_fn.delete_checkout_session(session_id))
+        gr4vy_fn.unwrap(gr4vy_fn.delete_checkout_session(session_id))
     """
     return send(
         ops.delete_checkout_session(checkout_session_id),
@@ -244,7 +245,6 @@ def delete_checkout_session(
     )
 
 
-@documented
 def update_checkout_session_fields(
     checkout_session_id: str,
     body: CheckoutSessionSecureFieldsUpdate,
@@ -262,14 +262,16 @@ def update_checkout_session_fields(
     Args:
         checkout_session_id: the session's id.
         body: the payment method, and optionally a postal code.
-        {keywords}
+        config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
         None once stored, or an error value:
         Error404NotFound when no such session exists (any more);
         ErrorGeneric (400) when the API refuses the card details;
-        {network_errors}
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+
     Example::
 
         card = gr4vy_fn.CardPaymentMethod(number="4111111111111111", expiration_date="12/30")
@@ -286,7 +288,6 @@ def update_checkout_session_fields(
     )
 
 
-@documented
 def update_checkout_session(
     checkout_session_id: str,
     body: CheckoutSessionCreateRequest,
@@ -302,14 +303,16 @@ def update_checkout_session(
     Args:
         checkout_session_id: the session's id.
         body: the same type as a create's; fields left out are left as they are.
-        {keywords}
+        config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
         The updated CheckoutSession, or an error value:
         Error404NotFound when no such session exists (any more);
         Error401Unauthorized for a missing or rejected token;
-        {network_errors}
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
 
-    {raises}
+    Raises:
+        ValidationError: invalid input or keywords, before anything is sent.
+
     Example::
 
         update = gr4vy_fn.CheckoutSessionCreateRequest(amount=37999, currency="USD")

@@ -32,10 +32,13 @@ from ._buyer import GuestBuyer as GuestBuyer
 from ._buyer import ShippingDetails as ShippingDetails
 from ._buyer import TaxId as TaxId
 from ._buyer import TaxIdKind as TaxIdKind
-from ._clear import Clear
+from ._rules import AMOUNT as _AMOUNT
+from ._rules import ANY_TEXT as _ANY_TEXT
+from ._rules import COUNTRY as _COUNTRY
 from ._rules import (
     UUID,
     Checked,
+    Clear,
     boolean,
     instance,
     integer,
@@ -48,15 +51,12 @@ from ._rules import (
     to_frozen_map,
     to_tuple,
 )
+from ._rules import WireEnum as WireEnum
 from ._secure_fields import CardPaymentMethod as CardPaymentMethod
 from ._secure_fields import CheckoutSessionSecureFieldsUpdate as CheckoutSessionSecureFieldsUpdate
 from ._secure_fields import ClickToPayPaymentMethod as ClickToPayPaymentMethod
 from ._secure_fields import IdPaymentMethod as IdPaymentMethod
 from ._secure_fields import SecureFieldsPaymentMethod as SecureFieldsPaymentMethod
-from ._shared import AMOUNT as _AMOUNT
-from ._shared import ANY_TEXT as _ANY_TEXT
-from ._shared import COUNTRY as _COUNTRY
-from ._shared import WireEnum as WireEnum
 
 __all__ = [
     "Address",
@@ -87,16 +87,7 @@ __all__ = [
     "TaxIdKind",
     "TicketDeliveryMethod",
     "WireEnum",
-    "make_all",
 ]
-
-
-def make_all() -> None:
-    """Do nothing: every model class is made when this module is imported; takes and returns nothing.
-
-    Kept for code written when some classes were made on first use and annotation
-    readers needed this call first. Raises nothing.
-    """
 
 
 class ProductType(WireEnum):

@@ -7,11 +7,23 @@ from datetime import date, datetime
 
 from attrs import field, frozen
 
-from ._rules import Checked, boolean, day, instance, items, one_of, rule, text, timestamp, to_tuple
-from ._shared import AMOUNT as _AMOUNT
-from ._shared import COUNTRY as _COUNTRY
-from ._shared import PHONE as _PHONE
-from ._shared import WireEnum, shown_in_models
+from ._rules import AMOUNT as _AMOUNT
+from ._rules import COUNTRY as _COUNTRY
+from ._rules import PHONE as _PHONE
+from ._rules import (
+    Checked,
+    WireEnum,
+    boolean,
+    day,
+    instance,
+    items,
+    one_of,
+    rule,
+    shown_in_models,
+    text,
+    timestamp,
+    to_tuple,
+)
 
 
 class TicketDeliveryMethod(WireEnum):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from attrs import field, frozen
 
-from ._rules import Checked, instance, one_of, rule, text
-from ._shared import COUNTRY as _COUNTRY
-from ._shared import PHONE as _PHONE
-from ._shared import WireEnum, shown_in_models
+from ._rules import COUNTRY as _COUNTRY
+from ._rules import PHONE as _PHONE
+from ._rules import Checked, WireEnum, instance, one_of, rule, shown_in_models, text
 
 
 class TaxIdKind(WireEnum):

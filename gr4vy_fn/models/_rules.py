@@ -1,5 +1,9 @@
 """Wire rules for request models, declared beside each field as its metadata; no I/O.
 
+Also what every model module shares: `CLEAR`, `WireEnum`, the common rules and
+`shown_in_models`; a leaf, so the buyer, airline and secure-fields modules need
+not import the package, which imports them.
+
 A check is a function `(value, path) -> None` that raises ValidationError.
 `field(metadata=rule(check))` declares it; `Checked` models apply the rules of
 their fields when built, through a function generated for each class the
@@ -21,13 +25,33 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar, final
 
 import attrs
 
 from .._value import Value
 from ..errors import ValidationError
-from ._clear import CLEAR
+
+
+@final
+class Clear:
+    """The type of `CLEAR`, its only instance."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "CLEAR"
+
+    def __reduce__(self) -> str:
+        return "CLEAR"  # pickled and copied as the module's one instance
+
+
+CLEAR = Clear()
+"""Give this to a nullable field of an update body to send `null` and clear the field on the server.
+
+None leaves a field out of the body; `CLEAR` writes it as `null`.
+"""
+
 
 Check = Callable[[Any, str], None]
 T = TypeVar("T")
@@ -123,11 +147,22 @@ def _checker_of(cls: type) -> Callable[[Any], None]:
             test += f" and not ({expression})"
         lines.append(f"    if {test}: c{index}(v, {path!r})")
     lines.append("    return")
+    check = compiled(lines, f"<gr4vy_fn rules {cls.__qualname__}>", globs, "check")
+    return typing.cast(Callable[[Any], None], check)
+
+
+def compiled(lines: list[str], filename: str, globs: dict[str, Any], name: str) -> object:
+    """Run generated source (a function `name` defined by `lines`) in `globs`; return the function.
+
+    The two generators, the request models' rule checks here and the answer readers of
+    answer._readers, write different functions from different inputs (rules against types),
+    and both are needed for speed: they share this step only. The source is kept in
+    linecache, so tracebacks show the generated lines.
+    """
     source = "\n".join(lines) + "\n"
-    filename = f"<gr4vy_fn rules {cls.__qualname__}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), globs)  # noqa: S102 - our own generated source
-    return typing.cast(Callable[[Any], None], globs["check"])
+    return globs[name]
 
 
 def _plain_text(value: str) -> bool:
@@ -304,3 +339,36 @@ def to_frozen_map(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
     if value is None or value is CLEAR or type(value) is FrozenMap or not isinstance(value, Mapping):  # type: ignore[comparison-overlap]
         return value
     return FrozenMap(value)
+
+
+# What the models share: the str enum of wire values, the wire rules several of them use, and their module.
+
+
+class WireEnum(str, Enum):
+    """A str enum whose str() and format() give the wire value, as JSON does."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+COUNTRY = text(pattern="[A-Z]{2}")
+ANY_TEXT = text(min_length=0)  # the schemas set no length for these
+PHONE = text(pattern=r"\+[1-9][0-9]{1,14}")
+AMOUNT = integer()
+
+
+def shown_in_models(*classes: type) -> None:
+    """Give each of `classes` the module users import it from, `gr4vy_fn.models`, as its `__module__`.
+
+    For the classes defined in the package's private modules: repr, pydoc, error
+    messages and pickles name the public module, and their annotations are read
+    in its namespace.
+    """
+    for cls in classes:
+        cls.__module__ = __package__  # gr4vy_fn.models
+
+
+shown_in_models(WireEnum)

@@ -7,9 +7,8 @@ from typing import Any
 
 from attrs import field, frozen
 
-from ._rules import UUID, Checked, instance, rule, text
-from ._shared import ANY_TEXT as _ANY_TEXT
-from ._shared import shown_in_models
+from ._rules import ANY_TEXT as _ANY_TEXT
+from ._rules import UUID, Checked, instance, rule, shown_in_models, text
 
 
 def _last_four(number: object) -> str:

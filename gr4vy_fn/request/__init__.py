@@ -1,1 +1,1 @@
-"""The request side, pure: a builder per operation makes a Request; `prepare` adds URL and headers."""
+"""The request side, pure: `prepare` adds URL, auth and headers to a Request built by gr4vy_fn.operations."""

@@ -8,7 +8,7 @@ from typing import Any
 from .._http import NO_HEADERS, Headers, HeadersInput, HttpRequest
 from ..config import Config, header_value_ok
 from ..errors import ValidationError
-from ._operations import Request
+from ..operations import Request
 
 _JSON = "application/json"
 _HEADER_NAME = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")

@@ -22,13 +22,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
+from .. import operations
 from .._http import HttpRequest, HttpResponse, Timeout
 from ..calls._async import send as async_send
 from ..calls._log_scrub import LIBRARY_LOGGERS, attempt_secrets
 from ..calls._sync import send
 from ..config import Config
 from ..models import CardPaymentMethod, CheckoutSessionSecureFieldsUpdate
-from ..request import _operations as operations
 from ..retry import RetryPolicy
 from ._faults import Reply, Trickle, serving
 

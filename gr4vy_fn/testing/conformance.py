@@ -41,6 +41,7 @@ from types import TracebackType
 from typing import Any, Literal, Protocol
 from unittest import mock
 
+from .. import operations
 from .._http import HttpRequest, HttpResponse, Timeout, Transport
 from ..calls._log_scrub import attempt_scope, end_attempt
 from ..config import Config
@@ -53,7 +54,6 @@ from ..errors import (
     TransportError,
 )
 from ..models import CardPaymentMethod, CheckoutSessionSecureFieldsUpdate
-from ..request import _operations as operations
 from ..request._prepare import prepare
 from ._faults import (
     Action,
