@@ -7,6 +7,7 @@ module-level calls below do all three, with retries by policy;
 """
 
 from ._http import AsyncTransport, Headers, HttpRequest, HttpResponse, Timeout, Transport
+from ._prepare import prepare
 from ._version import __version__
 from .answer._converter import from_dict, to_dict, to_json
 from .answer._decode import decode
@@ -71,7 +72,6 @@ from .models import (
 )
 from .models._rules import CLEAR, Clear
 from .operations import Request
-from .request._prepare import prepare
 from .retry import RetryPolicy
 
 __all__ = [

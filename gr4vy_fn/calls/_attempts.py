@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from attrs import evolve, frozen
 
 from .._http import HeadersInput, HttpRequest, HttpResponse, Timeout
+from .._prepare import prepare
 from ..answer._decode import decode
 from ..config import Config
 from ..errors import (
@@ -35,7 +36,6 @@ from ..errors import (
 )
 from ..hooks import AttemptEnded, AttemptStarted, CallEnded, CallStarted, Hook, hooks_of, notify
 from ..operations import Request
-from ..request._prepare import prepare
 from ..retry import next_delay
 from ._log_scrub import attempt_scope, end_attempt
 

@@ -43,6 +43,7 @@ from unittest import mock
 
 from .. import operations
 from .._http import HttpRequest, HttpResponse, Timeout, Transport
+from .._prepare import prepare
 from ..calls._log_scrub import attempt_scope, end_attempt
 from ..config import Config
 from ..errors import (
@@ -54,7 +55,6 @@ from ..errors import (
     TransportError,
 )
 from ..models import CardPaymentMethod, CheckoutSessionSecureFieldsUpdate
-from ..request._prepare import prepare
 from ._faults import (
     Action,
     DropAfterRead,

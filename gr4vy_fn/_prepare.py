@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._http import NO_HEADERS, Headers, HeadersInput, HttpRequest
-from ..config import Config, header_value_ok
-from ..errors import ValidationError
-from ..operations import Request
+from ._http import NO_HEADERS, Headers, HeadersInput, HttpRequest
+from .config import Config, header_value_ok
+from .errors import ValidationError
+from .operations import Request
 
 _JSON = "application/json"
 _HEADER_NAME = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
