@@ -144,8 +144,10 @@ class HttpxTransport:
                 # A turn in the queue is time spent: httpx's own limits get what is left, so that the
                 # attempt ends by the total even where anyio swallows the time limit's cancellation
                 # (Python 3.10).
-                left = timeout.clipped(ends - asyncio.get_running_loop().time())
-                return await self._exchange(request, left, writes)
+                left = ends - asyncio.get_running_loop().time()
+                if left <= 0:  # the turn came too late: nothing was sent
+                    raise _deadline_exceeded(request_sent=False)
+                return await self._exchange(request, timeout.clipped(left), writes)
         except (TimeoutError, asyncio.TimeoutError):
             pass
         raise _deadline_exceeded(writes.started)  # outside the except block: no library frames
