@@ -15,7 +15,7 @@ from ..models import CheckoutSession, CheckoutSessionCreateRequest, CheckoutSess
 from ..operations import Request
 from ..transports._async_default import default_async_transport
 from ..transports._loops import note_loop
-from ..transports._time_limit import time_limit
+from ..transports._time_limit import KEEPS_TOTAL, time_limit
 from ._attempts import Outcome, Send, Sleep, attempts
 from ._sync import checked_keywords, checked_transport
 
@@ -30,7 +30,7 @@ itself says first, and better, whether its request went out."""
 async def _attempt(transport: AsyncTransport, step: Send) -> Outcome:
     """Await one attempt, never past its timeout's total (which the engine clips to the deadline)."""
     try:
-        if step.timeout.total is None:
+        if step.timeout.total is None or type(transport) in KEEPS_TOTAL:
             return await transport.send(step.request, step.timeout)
         async with time_limit(step.timeout.total + _GRACE):
             return await transport.send(step.request, step.timeout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,7 +21,7 @@ from ..errors import (
     _deadline_exceeded,
 )
 from ._limits import emptied, read_limited, require_layout
-from ._time_limit import time_limit
+from ._time_limit import KEEPS_TOTAL, time_limit
 
 
 class _OnTheWire:
@@ -129,6 +130,7 @@ class AiohttpTransport:
         self._limit = limit
         self._idle_timeout = idle_timeout
         self._pid = os.getpid()
+        self._socket_limits = aiohttp.ClientTimeout(sock_connect=None, sock_read=None)
         if session is not None:
             _send_once(session)
 
@@ -169,7 +171,11 @@ class AiohttpTransport:
         raise _deadline_exceeded(sending.connected)  # outside the except block: no library frames
 
     async def _exchange(self, request: HttpRequest, timeout: Timeout, sending: _OnTheWire) -> HttpResponse:
-        limits = aiohttp.ClientTimeout(sock_connect=timeout.connect, sock_read=timeout.read)
+        limits = self._socket_limits
+        if limits.sock_connect != timeout.connect or limits.sock_read != timeout.read:
+            # Most calls use the config's timeout: the last one made serves again (frozen, so shareable).
+            limits = aiohttp.ClientTimeout(sock_connect=timeout.connect, sock_read=timeout.read)
+            self._socket_limits = limits
         try:
             response = await self._client().request(
                 request.method,
@@ -209,3 +215,7 @@ class AiohttpTransport:
         if self._owns_session and self._session is not None:
             session, self._session = self._session, None
             await session.close()
+
+
+if sys.version_info >= (3, 11):
+    KEEPS_TOTAL.add(AiohttpTransport)

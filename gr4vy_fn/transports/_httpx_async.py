@@ -8,6 +8,7 @@ import functools
 import os
 import socket
 import ssl
+import sys
 from typing import Any, cast
 
 import httpx
@@ -24,7 +25,7 @@ from ..errors import (
 )
 from ._httpx_pool import check_layout, close_if_surplus, forget_connections_of_parent, pool_of
 from ._limits import read_limited
-from ._time_limit import time_limit
+from ._time_limit import KEEPS_TOTAL, time_limit
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -200,3 +201,7 @@ class HttpxTransport:
             client, self._client = self._client, None
             self._slots = asyncio.Semaphore(self._limits.max_connections or 1)  # the next loop's own
             await client.aclose()
+
+
+if sys.version_info >= (3, 11):
+    KEEPS_TOTAL.add(HttpxTransport)

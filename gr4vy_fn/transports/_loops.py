@@ -26,10 +26,15 @@ from ._limits import set_aside
 _loops_used: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 
+_last_noted: list[weakref.ref[asyncio.AbstractEventLoop]] = []  # the loop noted last: most calls run on it
+
+
 def note_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Remember that a call ran on `loop`, so that a forked child renews it."""
-    if loop not in _loops_used:
-        _loops_used.add(loop)
+    if _last_noted and _last_noted[0]() is loop:
+        return  # noted already (a weak set's lookup costs a call more than this)
+    _loops_used.add(loop)
+    _last_noted[:] = [weakref.ref(loop)]
 
 
 def _renew(loop: asyncio.AbstractEventLoop) -> None:

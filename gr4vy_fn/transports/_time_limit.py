@@ -7,6 +7,12 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator
 
+KEEPS_TOTAL: set[type] = set()
+"""Transports (exact types) whose `send` keeps the Timeout's total itself, under `time_limit`, start to end.
+
+The async driver adds no time limit of its own around them (it would be a second asyncio timer a call).
+Registered only on Python 3.11 and later, where `time_limit` is asyncio.timeout."""
+
 if sys.version_info >= (3, 11):
     time_limit = asyncio.timeout
 else:  # pragma: no cover - Python 3.10 has no asyncio.timeout
