@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import sys
 from types import SimpleNamespace
@@ -69,16 +70,47 @@ def _tracing() -> aiohttp.TraceConfig:
 
 
 _TRACING = _tracing()
+
+_sending: contextvars.ContextVar[_OnTheWire | None] = contextvars.ContextVar(
+    "gr4vy_fn_aiohttp_sending", default=None
+)
+"""The send under way in this context, for the connector of a session the transport opened."""
+
+
+class _CountingConnector(aiohttp.TCPConnector):
+    """A TCPConnector that counts each send's connections, and stops a second one, as the trace hooks do.
+
+    Used in the sessions the transport opens: aiohttp's tracing, once a session has a trace config,
+    makes and awaits an event for every step of every request (about 20 µs a call, a fifth of the
+    transport's whole cost); this costs a context variable's lookup. A given session keeps the hooks.
+    """
+
+    async def connect(self, req: Any, traces: Any, timeout: Any) -> Any:
+        """Hand out a connection, noting it on the send under way (refused when it is the send's second)."""
+        sending = _sending.get()
+        if sending is not None:
+            sending.tries += 1
+            if sending.tries > 1:
+                raise _ResendRefused
+        connection = await super().connect(req, traces, timeout)
+        if sending is not None:
+            sending.connected = True
+        return connection
+
+
 _TESTED = "3.12.13-3.14"  # a session's resend switch and a connector's pool are private
 
 
-def _send_once(session: aiohttp.ClientSession) -> None:
-    """Make `session` send each request at most once: its own resend off, and our trace hooks on guard."""
+def _send_once(session: aiohttp.ClientSession, *, traced: bool = True) -> None:
+    """Make `session` send each request at most once: its own resend off, and our trace hooks on guard.
+
+    `traced=False` for a session whose connector is a _CountingConnector, which guards instead.
+    """
     # aiohttp re-sends an idempotent request itself when a connection drops (ServerDisconnectedError),
     # under gr4vy_fn's attempt engine; the hooks refuse such a resend should this switch ever go.
     require_layout("aiohttp", _TESTED, session, "_retry_connection")  # no public switch for it
     session._retry_connection = False
-    if _TRACING not in session.trace_configs:
+    if traced and _TRACING not in session.trace_configs:
         session.trace_configs.append(_TRACING)
 
 
@@ -138,14 +170,14 @@ class AiohttpTransport:
         if self._pid != os.getpid():
             self._forget_connections_of_parent()
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self._limit, keepalive_timeout=self._idle_timeout)
+            connector = _CountingConnector(limit=self._limit, keepalive_timeout=self._idle_timeout)
             # Nothing asks for compression, as in the sync transport; the User-Agent is prepare's.
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 skip_auto_headers=("Accept-Encoding", "User-Agent"),
                 auto_decompress=False,
             )
-            _send_once(self._session)
+            _send_once(self._session, traced=False)
             require_layout(
                 "aiohttp", _TESTED, connector, "_conns"
             )  # no public way to empty a pool after a fork
@@ -176,6 +208,7 @@ class AiohttpTransport:
             # Most calls use the config's timeout: the last one made serves again (frozen, so shareable).
             limits = aiohttp.ClientTimeout(sock_connect=timeout.connect, sock_read=timeout.read)
             self._socket_limits = limits
+        context = _sending.set(sending)
         try:
             response = await self._client().request(
                 request.method,
@@ -191,6 +224,8 @@ class AiohttpTransport:
             error = _mapped(exc, sending)
         else:
             return await self._read(response, sending)
+        finally:
+            _sending.reset(context)
         raise error
 
     async def _read(self, response: aiohttp.ClientResponse, sending: _OnTheWire) -> HttpResponse:
