@@ -20,7 +20,7 @@ import logging
 from collections.abc import Generator
 from typing import Any, TypeVar
 
-from attrs import evolve, frozen
+from attrs import evolve
 
 from .._http import HeadersInput, HttpRequest, HttpResponse, Timeout
 from .._prepare import prepare
@@ -45,19 +45,44 @@ E = TypeVar("E")
 logger = logging.getLogger("gr4vy_fn")
 
 
-@frozen
-class Send:
+class _Step:
+    """A step's value semantics, by its slots: equal, hashed and shown by its fields."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({shown})"
+
+
+# The steps are plain slotted classes, not attrs ones: attrs compiles an `__init__` for each
+# class it makes, a cost every cold start paid for two classes only this module builds.
+class Send(_Step):
     """Send `request` once, giving up after `timeout`; then send the outcome back."""
 
-    request: HttpRequest
-    timeout: Timeout
+    __slots__ = ("request", "timeout")
+
+    def __init__(self, request: HttpRequest, timeout: Timeout) -> None:
+        self.request = request
+        self.timeout = timeout
 
 
-@frozen
-class Sleep:
+class Sleep(_Step):
     """Wait `seconds` before the next attempt; then send None back."""
 
-    seconds: float
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
 
 
 Outcome = HttpResponse | TransportError

@@ -68,14 +68,18 @@ def _fail(path: str, rule: str) -> NoReturn:
     raise ValidationError(path, rule)
 
 
-def passes(check: Check, test: str, **names: object) -> Check:
+def passes(
+    check: Check, test: str, made: Callable[[], dict[str, object]] | None = None, **names: object
+) -> Check:
     """Give `check` the test a valid value passes at once, for the generated code of `Checked`.
 
     `test` is an expression of the value `v`; `{name}` in it stands for the
-    object `names[name]`. The generated code calls `check` (to say which rule
+    object `names[name]`, or for that of the dict `made()` returns, made only
+    when the code is generated (a compiled pattern: most processes never build
+    a model holding it). The generated code calls `check` (to say which rule
     failed) only when the value fails `test`, so the two must accept the same values.
     """
-    check.passes = (test, names)  # type: ignore[attr-defined]
+    check.passes = (test, names, made)  # type: ignore[attr-defined]
     return check
 
 
@@ -84,7 +88,9 @@ def quick_test(check: Check, suffix: str = "") -> tuple[str, dict[str, object]] 
     ending in `suffix`, so that several can share a namespace); None for a check without one."""
     if not hasattr(check, "passes"):
         return None
-    expression, names = check.passes
+    expression, names, made = check.passes
+    if made is not None:
+        names = {**names, **made()}
     renamed = {name: f"{name}{suffix}" for name in names}
     return expression.format(**renamed), {renamed[name]: value for name, value in names.items()}
 
@@ -182,7 +188,6 @@ def _text_ok(value: str, path: str) -> None:
 
 def text(min_length: int = 1, max_length: int | None = None, pattern: str | None = None) -> Check:
     """A string of `min_length..max_length` characters, fully matching `pattern`."""
-    compiled = re.compile(pattern) if pattern else None
     bounds = f"{min_length}..{max_length}" if max_length is not None else f"at least {min_length}"
     longest = sys.maxsize if max_length is None else max_length
 
@@ -192,14 +197,16 @@ def text(min_length: int = 1, max_length: int | None = None, pattern: str | None
         if not (min_length <= len(value) <= longest):
             _fail(path, f"must have {bounds} characters")
         _text_ok(value, path)
-        if compiled is not None and compiled.fullmatch(value) is None:
+        # re.fullmatch compiles the pattern on the first failure only (re keeps it): none at import.
+        if pattern and re.fullmatch(pattern, value) is None:
             _fail(path, f"must match {pattern}")
 
     length = f"len(v) >= {min_length}" if max_length is None else f"{min_length} <= len(v) <= {max_length}"
     test = f"type(v) is str and {length} and v.isascii() and '\\x00' not in v"
-    if compiled is None:
+    if not pattern:
         return passes(check, test)
-    return passes(check, test + " and {fullmatch}(v) is not None", fullmatch=compiled.fullmatch)
+    test += " and {fullmatch}(v) is not None"
+    return passes(check, test, made=lambda: {"fullmatch": re.compile(pattern).fullmatch})
 
 
 def integer(minimum: int = 0, maximum: int = MAX_INT) -> Check:
