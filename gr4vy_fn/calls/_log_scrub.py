@@ -101,9 +101,13 @@ def attempt_scope(secrets: tuple[str, ...]) -> contextvars.Token[tuple[str, ...]
         if _under_way == 1:
             if not _loggers:
                 _loggers.extend(logging.getLogger(name) for name in LIBRARY_LOGGERS)
+            # Sequential calls each put the filter on and take it off again: the common
+            # cases (no filters; ours first) are kept to a few bytecodes per logger.
             for logger in _loggers:
                 filters = logger.filters
-                if _FILTER not in filters:
+                if not filters:
+                    filters.append(_FILTER)
+                elif _FILTER not in filters:
                     filters.insert(0, _FILTER)  # before the application's own filters see the record
     return attempt_secrets.set(secrets)
 
@@ -119,4 +123,8 @@ def end_attempt(token: contextvars.Token[tuple[str, ...] | None]) -> None:
         _under_way -= 1
         if _under_way == 0:
             for logger in _loggers:
-                logger.removeFilter(_FILTER)
+                filters = logger.filters
+                if filters and filters[0] is _FILTER:
+                    del filters[0]
+                elif _FILTER in filters:
+                    filters.remove(_FILTER)
