@@ -101,6 +101,8 @@ def attempt_scope(secrets: tuple[str, ...]) -> contextvars.Token[tuple[str, ...]
         if _under_way == 1:
             if not _loggers:
                 _loggers.extend(logging.getLogger(name) for name in LIBRARY_LOGGERS)
+            # Sequential calls each put the filter on and take it off again: the common
+            # cases (no filters; ours first) are kept to a few bytecodes per logger.
             for logger in _loggers:
                 filters = logger.filters
                 if not filters:
