@@ -368,11 +368,11 @@ def async_cold(url: str, runs: int, env: Env) -> Series:
     return times
 
 
-def async_report(url: str, args: argparse.Namespace, env: Env) -> list[str]:
-    """The async rows: gr4vy_fn.aio over each adapter against the same client used bare."""
+def async_report(url: str, args: argparse.Namespace, env: Env) -> tuple[list[str], list[Target]]:
+    """The async rows (gr4vy_fn.aio over each adapter next to the same client bare), and their targets."""
     names = async_clients()
     if not names:
-        return []
+        return [], []
     warm_us = async_series("warm", url, args.rounds, args.calls, 1 / 1000, env)
     burst = async_series("burst", url, args.rounds, args.bursts, 1.0, env)
     cold_ms = async_cold(url, args.cold_runs, env)
@@ -394,7 +394,23 @@ def async_report(url: str, args: argparse.Namespace, env: Env) -> list[str]:
         cells = " | ".join(f"{median(series, name):.1f}" for name in names)
         ratios = " | ".join(f"{ratio(series, ours, bare):.2f}x {bare}" for ours, bare in pairs)
         lines.append(f"| {title} | {cells} | {ratios} |")
-    return lines
+    targets: list[Target] = []
+    if "aio-aiohttp" in names and "aiohttp" in names:
+        targets = [
+            (
+                "async sequential warm get / bare aiohttp",
+                1.20,
+                ratio(warm_us, "aio-aiohttp", "aiohttp"),
+                True,
+            ),
+            (
+                "async, 100 in flight, throughput / bare aiohttp",
+                0.85,
+                ratio(burst, "aio-aiohttp", "aiohttp"),
+                False,
+            ),
+        ]
+    return lines, targets
 
 
 def machine() -> str:
@@ -434,7 +450,7 @@ def report(args: argparse.Namespace) -> str:
             creates = warm(created.url, args.rounds, args.calls, env, ["urllib3-create", "gr4vy_fn-create"])
             threaded = threads(server.url, args.rounds, args.calls * 4, env)
             cold_ms, rss_mb = cold(server.url, args.cold_runs, env)
-            async_lines = async_report(server.url, args, env)
+            async_lines, async_targets = async_report(server.url, args, env)
         finally:
             server.close()
             small.close()
@@ -484,19 +500,20 @@ def report(args: argparse.Namespace) -> str:
                 ("cold start / dependency floor", 1.10, ratio(cold_ms, "gr4vy_fn", "deps"), True),
                 (
                     "warm get, 1-item session / bare urllib3",
-                    1.15,
+                    1.10,
                     ratio(warm_small_us, "gr4vy_fn", "urllib3"),
                     True,
                 ),
                 (
                     "warm get, 20-item session / bare urllib3",
-                    1.25,
+                    1.20,
                     ratio(warm_us, "gr4vy_fn", "urllib3"),
                     True,
                 ),
                 ("20-item create / bare POST", 1.35, ratio(create_us, "gr4vy_fn", "urllib3"), True),
                 ("decode 20-item session / `json.loads`", 2.0, work["decode"] / work["loads"], True),
                 ("8 threads, throughput / bare urllib3", 0.80, ratio(threaded, "gr4vy_fn", "urllib3"), False),
+                *async_targets,
             ]
         ),
     ]

@@ -11,16 +11,17 @@ message, traceback text and stack) as error values are scrubbed
 
 Nothing outside gr4vy_fn's own calls is touched: the filter is on those
 loggers only while at least one attempt of the process is under way (the
-first attempt to begin puts it first in each logger's filters, the last to end
-takes it off), and a record made in any other context (the application's own
-httpx call, on another thread or task, during one of ours) passes through it
-exactly as made.
+first attempt to begin puts it first in the filters of each logger whose
+library is imported, the last to end takes it off), and a record made in any
+other context (the application's own httpx call, on another thread or task,
+during one of ours) passes through it exactly as made.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import sys
 import threading
 
 from .._redact import scrub
@@ -87,7 +88,21 @@ class _ScrubSecrets(logging.Filter):
 _FILTER = _ScrubSecrets()
 _lock = threading.Lock()
 _under_way = 0
-_loggers: list[logging.Logger] = []  # LIBRARY_LOGGERS, looked up once (getLogger takes logging's lock)
+_filtered: list[logging.Logger] = []  # the loggers the filter is on, while attempts are under way
+_in_use: tuple[int, list[logging.Logger]] = (-1, [])  # (len(sys.modules) when found, the loggers)
+
+
+def _loggers_in_use() -> list[logging.Logger]:
+    """The loggers of LIBRARY_LOGGERS whose library is imported: one not imported logs nothing.
+
+    Looked up again only when a module has been imported since (getLogger takes logging's lock).
+    """
+    global _in_use
+    imported = len(sys.modules)
+    if _in_use[0] != imported:
+        names = [name for name in LIBRARY_LOGGERS if name.partition(".")[0] in sys.modules]
+        _in_use = (imported, [logging.getLogger(name) for name in names])
+    return _in_use[1]
 
 
 def attempt_scope(secrets: tuple[str, ...]) -> contextvars.Token[tuple[str, ...] | None]:
@@ -99,11 +114,10 @@ def attempt_scope(secrets: tuple[str, ...]) -> contextvars.Token[tuple[str, ...]
     with _lock:
         _under_way += 1
         if _under_way == 1:
-            if not _loggers:
-                _loggers.extend(logging.getLogger(name) for name in LIBRARY_LOGGERS)
+            _filtered[:] = _loggers_in_use()
             # Sequential calls each put the filter on and take it off again: the common
             # cases (no filters; ours first) are kept to a few bytecodes per logger.
-            for logger in _loggers:
+            for logger in _filtered:
                 filters = logger.filters
                 if not filters:
                     filters.append(_FILTER)  # the usual case: the logger has no filter of its own
@@ -122,7 +136,7 @@ def end_attempt(token: contextvars.Token[tuple[str, ...] | None]) -> None:
     with _lock:
         _under_way -= 1
         if _under_way == 0:
-            for logger in _loggers:
+            for logger in _filtered:
                 filters = logger.filters
                 if filters and filters[0] is _FILTER:
                     del filters[0]  # where it was put (logger.removeFilter would scan the list twice)
