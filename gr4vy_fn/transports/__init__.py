@@ -11,7 +11,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import urllib3
 from urllib3 import exceptions as urllib3_errors
@@ -22,6 +22,7 @@ from ..errors import (
     ConnectError,
     ConnectionDropped,
     ConnectTimeout,
+    DeadlineExceeded,
     ReadTimeout,
     TlsError,
     TransportError,
@@ -34,7 +35,7 @@ from ._connections import (
     forget_pools_of_parent,
     read1_chunks,
 )
-from ._limits import Attempt, causes, current, read_body, tls_failure
+from ._limits import Attempt, causes, current, declared_length, read_body, tls_failure
 
 __all__ = ["MockTransport", "Transport", "Urllib3Transport"]
 
@@ -240,6 +241,12 @@ class Urllib3Transport:
     def _read_body(self, response: urllib3.BaseHTTPResponse, attempt: Attempt) -> bytes:
         headers = response.headers
         try:
+            if _plain_within(headers, self.max_response_bytes):
+                # The usual answer, a declared length under the limit and nothing to inflate: one read.
+                body = response.read(decode_content=False)
+                if attempt.expired():
+                    raise DeadlineExceeded(message="the body did not arrive in time", request_sent=True)
+                return body
             return read_body(
                 read1_chunks(response),
                 length=headers.get("content-length"),
@@ -254,6 +261,14 @@ class Urllib3Transport:
         except (urllib3_errors.HTTPError, OSError) as exc:
             response.close()
             raise _mapped(exc, sent=True) from None  # a failure while reading comes after sending, always
+
+
+def _plain_within(headers: Any, limit: int) -> bool:
+    """Whether an answer declares a length within `limit`, with no content or transfer coding."""
+    if "content-encoding" in headers or "transfer-encoding" in headers:
+        return False
+    declared = declared_length(headers.get("content-length"))
+    return declared is not None and declared <= limit
 
 
 # The adapters over other HTTP stacks import them (the `requests` and `httpx` extras): only when asked for.
