@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -72,23 +73,22 @@ def test_a_record_made_during_a_call_on_another_thread_is_left_as_made(server: L
     handler.emit = kept.append  # type: ignore[assignment, method-assign]
     logger = logging.getLogger("urllib3.connectionpool")
     logger.addHandler(handler)
+    results: list[object] = []
+    call = threading.Thread(
+        target=lambda: results.append(g.delete_checkout_session(SESSION_ID, config=config_for(server.url)))
+    )
     try:
-        call = asyncio.new_event_loop()
+        call.start()
+        time.sleep(0.2)  # the delete's answer trickles in for 0.8 s: its attempt is under way
+        assert logger.filters, "the scrubbing filter is on while an attempt is under way"
         try:
-            running = call.run_in_executor(
-                None, lambda: g.delete_checkout_session(SESSION_ID, config=config_for(server.url))
-            )
-            time.sleep(0.2)  # the delete's answer trickles in for 0.8 s: its attempt is under way
-            assert logger.filters, "the scrubbing filter is on while an attempt is under way"
-            try:
-                raise ConnectionError("the application's own")
-            except ConnectionError:
-                logger.error("to %s failed", "api.example", exc_info=True)
-            assert call.run_until_complete(running) is None
-        finally:
-            call.close()
+            raise ConnectionError("the application's own")
+        except ConnectionError:
+            logger.error("to %s failed", "api.example", exc_info=True)
+        call.join()
     finally:
         logger.removeHandler(handler)
+    assert results == [None]
     (mine,) = [record for record in kept if record.msg == "to %s failed"]
     assert mine.args == ("api.example",)
     assert mine.exc_info is not None
