@@ -62,15 +62,14 @@ def close_if_surplus(pool: Any, answer: httpx.Response) -> None:
 
 
 def forget_connections_of_parent(pool: Any) -> None:
-    """In a forked child: set the pool's connections aside and start it empty (httpcore 1.0.0 and later)."""
+    """In a forked child: set the pool's connections aside and start it empty (httpcore 1.0.3 and later)."""
     if pool is None:
         return
-    for name in ("_connections", "_pool", "_requests"):  # 1.0.0 calls the list of connections _pool
+    for name in ("_connections", "_requests"):
         held = getattr(pool, name, None)
         if isinstance(held, list):
             setattr(pool, name, emptied(held))
-    for name in ("_optional_thread_lock", "_pool_lock"):  # a thread of the parent may have held it
-        lock = getattr(pool, name, None)
-        if lock is not None:
-            set_aside(lock)
-            setattr(pool, name, type(lock)())
+    lock = getattr(pool, "_optional_thread_lock", None)  # a thread of the parent may have held it
+    if lock is not None:
+        set_aside(lock)
+        pool._optional_thread_lock = type(lock)()
