@@ -173,7 +173,7 @@ class HttpxTransport:
             if not writes.started and error.request_sent:  # the trace saw nothing go out
                 error = ConnectError(message=error.message, request_sent=False)
             raise error from None
-        except ssl.SSLError as exc:  # httpcore 1.0.0 lets the TLS handshake's own error through
+        except ssl.SSLError as exc:  # httpcore 1.0 lets the TLS handshake's own error through
             raise _tls_failure(exc) from None
         try:
             body = await read_limited(
