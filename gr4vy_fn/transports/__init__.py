@@ -22,7 +22,6 @@ from ..errors import (
     ConnectError,
     ConnectionDropped,
     ConnectTimeout,
-    DeadlineExceeded,
     ReadTimeout,
     TlsError,
     TransportError,
@@ -242,11 +241,9 @@ class Urllib3Transport:
         headers = response.headers
         try:
             if _plain_within(headers, self.max_response_bytes):
-                # The usual answer, a declared length under the limit and nothing to inflate: one read.
-                body = response.read(decode_content=False)
-                if attempt.expired():
-                    raise DeadlineExceeded(message="the body did not arrive in time", request_sent=True)
-                return body
+                # The usual answer, a declared length under the limit and nothing to inflate: one read
+                # (the connection's reader holds each receive to the deadline).
+                return response.read(decode_content=False)
             return read_body(
                 read1_chunks(response),
                 length=headers.get("content-length"),
