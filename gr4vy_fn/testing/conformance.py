@@ -20,6 +20,14 @@ bearer token on the wire), so every check that ends in an error also checks
 that none of these secrets shows in the error's `str` or `repr`, or in the
 locals of any frame of its traceback (or of the exception it was raised
 from, unless raised `from None`).
+
+`check_guest` (and `check_async_guest`) make whole calls through a transport
+(`gr4vy_fn.send`, `gr4vy_fn.aio.send`) and raise GuestFailure unless a record
+the application makes on the HTTP libraries' loggers outside a call (before,
+after, or on another thread during an attempt) reaches the handlers exactly
+as made (its message template, arguments and `exc_info`), and a call whose
+transport raised something unexpected (a bug, a cancelled task) leaves no
+secret in the caller's context and no filter on any logger.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ import logging
 import re
 import socket
 import ssl
+import sys
+import threading
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Iterator
@@ -44,7 +54,9 @@ from unittest import mock
 from .. import operations
 from .._http import HttpRequest, HttpResponse, Timeout, Transport
 from .._prepare import prepare
-from ..calls._log_scrub import attempt_scope, end_attempt
+from ..calls._async import send as async_send
+from ..calls._log_scrub import LIBRARY_LOGGERS, attempt_scope, attempt_secrets, end_attempt
+from ..calls._sync import send
 from ..config import Config
 from ..errors import (
     ConnectError,
@@ -55,6 +67,7 @@ from ..errors import (
     TransportError,
 )
 from ..models import CardPaymentMethod, CheckoutSessionSecureFieldsUpdate
+from ..retry import RetryPolicy
 from ._faults import (
     Action,
     DropAfterRead,
@@ -67,8 +80,8 @@ from ._faults import (
     ResetBeforeRead,
     Trickle,
     Truncated,
+    serving,
 )
-from ._guest import GuestFailure, check_async_guest, check_guest
 
 __all__ = [
     "CHECKS",
@@ -102,6 +115,7 @@ _SECRETS = (_CARD, _SECURITY_CODE, _TOKEN)
 _A_SECRET = re.compile(rf"{_CARD}|(?<!\d){_SECURITY_CODE}(?!\d)|{re.escape(_TOKEN)}")
 _SESSION_ID = "8724fd24-5489-4a5d-90fd-0604df7d3b83"
 _UNRESOLVABLE = "https://gr4vy-conformance.invalid"
+_ONE_ATTEMPT = RetryPolicy(max_attempts=1)
 
 _MARGIN = 0.5
 """Seconds a transport may take past the timeout that bounds a check (scheduling, closing)."""
@@ -506,13 +520,17 @@ CHECKS: list[Check] = checks()
 # --- running one check ---
 
 
-def _request(base_url: str) -> HttpRequest:
-    """A card fields update carrying every secret: the card number, the security code, the token."""
+def _update(base_url: str) -> tuple[Any, Config]:
+    """A card fields update carrying every secret (card number, security code, token), and its Config."""
     card = CardPaymentMethod(number=_CARD, expiration_date="12/30", security_code=_SECURITY_CODE)
     update = operations.update_checkout_session_fields(
         _SESSION_ID, CheckoutSessionSecureFieldsUpdate(payment_method=card)
     )
-    return prepare(update, Config(server_url=base_url, bearer_token=_TOKEN))
+    return update, Config(server_url=base_url, bearer_token=_TOKEN, retry=_ONE_ATTEMPT)
+
+
+def _request(base_url: str) -> HttpRequest:
+    return prepare(*_update(base_url))
 
 
 @contextlib.contextmanager
@@ -526,19 +544,9 @@ def _target(check: Check) -> Iterator[tuple[str, FaultServer | None]]:
         with mock.patch("socket.getaddrinfo", side_effect=socket.gaierror(socket.EAI_NONAME, "not known")):
             yield _UNRESOLVABLE, None
     else:
-        with _server(check) as server:
+        with serving(_untrusted_tls() if check.target == "untrusted" else None, DropAfterRead()) as server:
             server.then(*check.script)
             yield server.url, server
-
-
-@contextlib.contextmanager
-def _server(check: Check) -> Iterator[FaultServer]:
-    tls = _untrusted_tls() if check.target == "untrusted" else None
-    server = FaultServer(tls=tls, default=DropAfterRead())
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 @functools.cache
@@ -643,7 +651,7 @@ def run_check(check: Check, make_transport: Callable[[], Transport]) -> None:
                 elapsed = time.monotonic() - started
         finally:
             _close(transport)
-        outcome = Outcome(response, error, elapsed, server, peak[0] if peak else None, tuple(logs))
+        outcome = Outcome(response, error, elapsed, server, peak[0] if peak else None, tuple(logs.lines))
         del error
         _judge(check, outcome)
 
@@ -674,7 +682,7 @@ async def arun_check(check: Check, make_transport: Callable[[], _AsyncTransport]
                 elapsed = time.monotonic() - started
         finally:
             await _aclose(transport)
-        outcome = Outcome(response, error, elapsed, server, peak[0] if peak else None, tuple(logs))
+        outcome = Outcome(response, error, elapsed, server, peak[0] if peak else None, tuple(logs.lines))
         del error
         _judge(check, outcome)
 
@@ -692,25 +700,30 @@ async def _asent(
 
 
 class _Recorder(logging.Handler):
+    """Keeps each record as a handler writes it, and what it holds (keyed by logger and its last arg)."""
+
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
         self.lines: list[str] = []
+        self.seen: dict[str, tuple[object, object, object]] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
+        where = record.args[-1] if isinstance(record.args, tuple) and record.args else None
+        self.seen[f"{record.name}:{where}"] = (record.msg, record.args, record.exc_info)
         self.lines.append(self.format(record))
 
 
 @contextlib.contextmanager
-def _logs() -> Iterator[list[str]]:
-    """Record what every logger writes, at every level, as a handler would write it."""
+def _logs() -> Iterator[_Recorder]:
+    """Record what every logger writes, at every level."""
     root = logging.getLogger()
     recorder = _Recorder()
     level = root.level
     root.addHandler(recorder)
     root.setLevel(logging.DEBUG)
     try:
-        yield recorder.lines
+        yield recorder
     finally:
         root.setLevel(level)
         root.removeHandler(recorder)
@@ -900,3 +913,132 @@ async def acheck_many_callers(
         finally:
             await _aclose(transport)
         _judge_many(ends, deadline, tally, await _abare_overrun(callers, deadline))
+
+
+# --- a good guest ---
+
+
+class GuestFailure(AssertionError):
+    """A call through the transport reached past itself: what it changed or left behind."""
+
+
+class _TransportBug(Exception):
+    """What a transport with a bug raises after sending."""
+
+
+def _application_logs(where: str) -> list[tuple[str, object, object, object]]:
+    """Make a record on each library logger as an application's own use of the library would; return them."""
+    try:
+        raise ConnectionError("the application's own failure")
+    except ConnectionError:
+        exc_info = sys.exc_info()
+    made: list[tuple[str, object, object, object]] = []
+    for name in LIBRARY_LOGGERS:
+        message, args = "the application's call to %s failed (%s)", ("api.example", where)
+        logging.getLogger(name).warning(message, *args, exc_info=exc_info)
+        made.append((f"{name}:{where}", message, args, exc_info))
+    return made
+
+
+def _judge_records(recorder: _Recorder, made: list[tuple[str, object, object, object]]) -> None:
+    for key, message, args, exc_info in made:
+        seen = recorder.seen.get(key)
+        if seen != (message, args, exc_info):
+            msg = f"a record made outside the call ({key}) reached the handlers changed: {seen!r:.200}"
+            raise GuestFailure(msg)
+
+
+def _judge_left_behind(when: str) -> None:
+    if attempt_secrets.get() is not None:
+        msg = f"the call's secrets stayed in the caller's context after {when}"
+        raise GuestFailure(msg)
+    for name in LIBRARY_LOGGERS:
+        kept = [f for f in logging.getLogger(name).filters if type(f).__module__.startswith("gr4vy_fn")]
+        if kept:
+            msg = f"a filter stayed on the {name!r} logger after {when}"
+            raise GuestFailure(msg)
+
+
+class _Meddled:
+    """The transport, with the application logging on another thread during each send, then maybe a bug."""
+
+    def __init__(self, transport: Any) -> None:
+        self.transport, self.bug = transport, False
+        self.made: list[tuple[str, object, object, object]] = []
+
+    def _during(self) -> None:
+        thread = threading.Thread(target=lambda: self.made.extend(_application_logs("during")))
+        thread.start()
+        thread.join()
+
+    def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        self._during()
+        return self._after(self.transport.send(request, timeout))
+
+    def _after(self, response: HttpResponse) -> HttpResponse:
+        if self.bug:
+            raise _TransportBug
+        return response
+
+
+class _AsyncMeddled(_Meddled):
+    async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:  # type: ignore[override]
+        self._during()
+        return self._after(await self.transport.send(request, timeout))
+
+
+def check_guest(make_transport: Callable[[], Any]) -> None:
+    """Make calls through a fresh transport from `make_transport` and check they touch nothing outside.
+
+    Raises GuestFailure (an AssertionError) naming what was changed or left behind.
+    """
+    with serving(default=Reply(204)) as server, _logs() as recorder:
+        update, config = _update(server.url)
+        meddled = _Meddled(make_transport())
+        try:
+            made = _application_logs("before")
+            send(update, config=config, transport=meddled)
+            _judge_records(recorder, made + meddled.made + _application_logs("after"))
+            meddled.bug = True
+            try:
+                send(update, config=config, transport=meddled)
+            except _TransportBug:  # judged while the exception and its frames are held, as callers do
+                _judge_left_behind("a call whose transport raised")
+        finally:
+            _close(meddled.transport)
+
+
+async def check_async_guest(make_transport: Callable[[], Any]) -> None:
+    """The async form of `check_guest`, in the running loop; a cancelled call is checked too.
+
+    Raises GuestFailure (an AssertionError) naming what was changed or left behind.
+    """
+    with serving(default=Reply(204)) as server, _logs() as recorder:
+        update, config = _update(server.url)
+        meddled = _AsyncMeddled(make_transport())
+        try:
+            made = _application_logs("before")
+            await async_send(update, config=config, transport=meddled)
+            _judge_records(recorder, made + meddled.made + _application_logs("after"))
+            meddled.bug = True
+            try:
+                await async_send(update, config=config, transport=meddled)
+            except _TransportBug:
+                _judge_left_behind("a call whose transport raised")
+            server.default = Trickle(b"HTTP/1.1 204 No Content\r\n\r\n", interval=0.2)
+            left: list[object] = []
+
+            async def cancelled() -> None:
+                try:
+                    await async_send(update, config=config, transport=meddled.transport)
+                finally:
+                    left.append(attempt_secrets.get())
+
+            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+                await asyncio.wait_for(cancelled(), 0.1)
+            if left != [None]:
+                msg = "the call's secrets stayed in the task's context after it was cancelled"
+                raise GuestFailure(msg)
+            _judge_left_behind("a cancelled call")
+        finally:
+            await _aclose(meddled.transport)
