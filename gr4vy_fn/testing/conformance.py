@@ -48,7 +48,7 @@ import tracemalloc
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 from unittest import mock
 
 from .. import operations
@@ -116,6 +116,7 @@ _A_SECRET = re.compile(rf"{_CARD}|(?<!\d){_SECURITY_CODE}(?!\d)|{re.escape(_TOKE
 _SESSION_ID = "8724fd24-5489-4a5d-90fd-0604df7d3b83"
 _UNRESOLVABLE = "https://gr4vy-conformance.invalid"
 _ONE_ATTEMPT = RetryPolicy(max_attempts=1)
+_T = TypeVar("_T")
 
 _MARGIN = 0.5
 """Seconds a transport may take past the timeout that bounds a check (scheduling, closing)."""
@@ -755,26 +756,33 @@ def _silent_server() -> Iterator[tuple[str, Callable[[], tuple[int, int]]]]:
         listener.close()
 
 
-def _bare_overrun(callers: int, deadline: float) -> float:
-    """How late the last of `callers` threads doing nothing but wait `deadline` wakes: the machine's share."""
-    import threading
-
-    never = threading.Event()
-    lates: list[float] = []
+def _together(callers: int, run: Callable[[], _T]) -> list[_T]:
+    """Run `run` on `callers` threads released at once; return what each returned."""
     start = threading.Barrier(callers)
+    results: list[_T] = []
 
-    def wait() -> None:
+    def call() -> None:
         start.wait()
-        began = time.monotonic()
-        never.wait(deadline)
-        lates.append(time.monotonic() - began - deadline)
+        results.append(run())
 
-    threads = [threading.Thread(target=wait) for _ in range(callers)]
+    threads = [threading.Thread(target=call) for _ in range(callers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return max(lates)
+    return results
+
+
+def _bare_overrun(callers: int, deadline: float) -> float:
+    """How late the last of `callers` threads doing nothing but wait `deadline` wakes: the machine's share."""
+    never = threading.Event()
+
+    def wait() -> float:
+        began = time.monotonic()
+        never.wait(deadline)
+        return time.monotonic() - began - deadline
+
+    return max(_together(callers, wait))
 
 
 async def _abare_overrun(callers: int, deadline: float) -> float:
@@ -832,26 +840,17 @@ def check_many_callers(
     the server, True only when it had a connection (a call still in the pool's
     queue was not sent). Raises ConformanceFailure otherwise.
     """
-    import threading
-
     with _silent_server() as (url, tally):
         request, timeout = _request(url), Timeout(connect=deadline, read=deadline, total=deadline)
         transport = make_transport()
-        ends: list[tuple[float, BaseException | None]] = []
-        start = threading.Barrier(callers)
 
-        def call() -> None:
-            start.wait()
+        def call() -> tuple[float, BaseException | None]:
             began = time.monotonic()
             _, error = _sent(transport, request, timeout)
-            ends.append((time.monotonic() - began, error))
+            return time.monotonic() - began, error
 
-        threads = [threading.Thread(target=call) for _ in range(callers)]
         try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            ends = _together(callers, call)
         finally:
             _close(transport)
         _judge_many(ends, deadline, tally, _bare_overrun(callers, deadline))
