@@ -324,6 +324,18 @@ def test_failure_messages_never_show_a_secret() -> None:
     assert "withheld" in str(failure.value)
 
 
+def test_an_untrusted_certificate_must_be_told_apart_from_other_tls_failures() -> None:
+    """A TlsError that does not say the certificate failed verification fails untrusted_certificate."""
+
+    class Vague:
+        def send(self, request: g.HttpRequest, timeout: g.Timeout) -> g.HttpResponse:
+            raise g.TlsError(message="the TLS handshake failed", verification=False)
+
+    [check] = [c for c in CHECKS if c.name == "untrusted_certificate"]
+    with pytest.raises(ConformanceFailure, match="TlsError with verification=True"):
+        run_check(check, Vague)
+
+
 def test_check_transport_raises_at_the_first_failure() -> None:
     """check_transport runs the table in order and stops at the first check the transport fails."""
     with pytest.raises(ConformanceFailure, match=r"^refused_connection: "):
