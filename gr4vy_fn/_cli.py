@@ -85,31 +85,23 @@ def demo(out: TextIO) -> int:
             return 1
         session_id = created.id
         fields = CheckoutSessionSecureFieldsUpdate(payment_method=TEST_CARD)
-        steps: list[tuple[str, Callable[[], object]]] = [
+        update = CheckoutSessionCreateRequest(
+            cart_items=SEED_CART.cart_items, amount=37999, currency="USD", country="US"
+        )
+        steps: list[tuple[str, Callable[..., object], tuple[object, ...]]] = [
             (
                 "update_checkout_session_fields (card …1111, expiry 12/30)",
-                lambda: _send.update_checkout_session_fields(session_id, fields, config=config),
+                _send.update_checkout_session_fields,
+                (fields,),
             ),
-            ("get_checkout_session", lambda: _send.get_checkout_session(session_id, config=config)),
-            (
-                "update_checkout_session (amount 37999 USD)",
-                lambda: _send.update_checkout_session(
-                    session_id,
-                    CheckoutSessionCreateRequest(
-                        cart_items=SEED_CART.cart_items, amount=37999, currency="USD", country="US"
-                    ),
-                    config=config,
-                ),
-            ),
-            ("delete_checkout_session", lambda: _send.delete_checkout_session(session_id, config=config)),
-            (
-                "get_checkout_session (after delete)",
-                lambda: _send.get_checkout_session(session_id, config=config),
-            ),
+            ("get_checkout_session", _send.get_checkout_session, ()),
+            ("update_checkout_session (amount 37999 USD)", _send.update_checkout_session, (update,)),
+            ("delete_checkout_session", _send.delete_checkout_session, ()),
+            ("get_checkout_session (after delete)", _send.get_checkout_session, ()),
         ]
-        for number, (title, call) in enumerate(steps, start=2):
+        for number, (title, call, body) in enumerate(steps, start=2):
             started = time.perf_counter()
-            result = call()
+            result = call(session_id, *body, config=config)
             elapsed = (time.perf_counter() - started) * 1000
             out.write(f"{number}. {title}\n   -> {_summary(result)}  [{elapsed:.1f} ms]\n")
         out.write(

@@ -81,17 +81,7 @@ def get_embed_token(
 
     Valid one hour. Raises ValidationError for a bad key.
     """
-    return _checked(
-        lambda: _signing.sign(
-            private_key,
-            scopes=["embed"],
-            expires_in=3600,
-            issuer=ISSUER,
-            now=time.time(),
-            embed_params=dict(embed_params or {}),
-            checkout_session_id=checkout_session_id,
-        )
-    )
+    return get_token(private_key, ["embed"], 3600, dict(embed_params or {}), checkout_session_id)
 
 
 def token_provider(

@@ -55,10 +55,6 @@ def _server_text(value: str) -> str:
     return clip(value, limit=TEXT_LIMIT) if isinstance(value, str) else value
 
 
-def _optional_server_text(value: str | None) -> str | None:
-    return None if value is None else _server_text(value)
-
-
 def _shown_text(value: object) -> str:
     # Text was scrubbed when the value was made; anything else is scrubbed as it is shown.
     return repr(value) if isinstance(value, str) else clip(repr(value), limit=TEXT_LIMIT)
@@ -109,7 +105,7 @@ class Error404NotFound(ApiError):
 class Error409DuplicateRecord(ApiError):
     """409: a record with these details exists already."""
 
-    resource_id: str | None = field(default=None, converter=_optional_server_text, repr=_shown_text)
+    resource_id: str | None = field(default=None, converter=_server_text, repr=_shown_text)
 
 
 @define(eq=False, repr=False, auto_exc=False, kw_only=True)
@@ -137,10 +133,6 @@ class UnexpectedResponse(Gr4vyError):
         return _in_call(self.call, f"unexpected response ({self.status}): {self.reason}")
 
 
-def _sent_by_default(error: TransportError) -> bool:
-    return error.sent_by_default
-
-
 @define(eq=False, repr=False, auto_exc=False, kw_only=True)
 class TransportError(Gr4vyError):
     """No complete answer came; `request_sent` says whether the server may have acted.
@@ -152,7 +144,7 @@ class TransportError(Gr4vyError):
     sent_by_default: ClassVar[bool] = True
 
     message: str
-    request_sent: bool = field(default=Factory(_sent_by_default, takes_self=True))
+    request_sent: bool = field(default=Factory(lambda error: error.sent_by_default, takes_self=True))
     attempts: int = 1
     call: str = field(default="", eq=False, repr=False)
 

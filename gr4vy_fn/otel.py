@@ -97,10 +97,9 @@ class _Tracing(Hook):
         attributes: dict[str, Any] = {
             "http.request.method": event.request.method,
             "server.address": parts.hostname or "",
+            "server.port": parts.port or (443 if parts.scheme == "https" else 80),
             "url.full": event.request.url,
         }
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        attributes["server.port"] = port
         if event.attempt > 1:
             attributes["http.request.resend_count"] = event.attempt - 1
         context = trace.set_span_in_context(parent) if parent is not None else None
@@ -114,10 +113,8 @@ class _Tracing(Hook):
         if opened is None:
             return
         span, attributes = opened
-        measured: dict[str, Any] = {
-            name: attributes[name]
-            for name in ("http.request.method", "server.address", "server.port")
-            if name in attributes
+        measured = {
+            name: attributes[name] for name in ("http.request.method", "server.address", "server.port")
         }
         if event.status is not None:
             span.set_attribute("http.response.status_code", event.status)
