@@ -1,24 +1,6 @@
 """Error values: what a call returns when it does not succeed, and what invalid input raises.
 
-The tree::
-
-    Gr4vyError (Exception)
-    ├── ApiError                  the server answered 4xx/5xx with an error object
-    │   ├── Error401Unauthorized
-    │   ├── Error404NotFound
-    │   ├── Error409DuplicateRecord   adds resource_id
-    │   ├── Error429TooManyRequests   adds retry_after
-    │   └── ErrorGeneric              any other 4xx/5xx (400, 403, 422, 500, ...)
-    ├── UnexpectedResponse        not JSON, not the expected shape, or an undocumented status
-    ├── TransportError            no complete answer from the server
-    │   ├── ConnectError              refused connection or DNS failure (nothing sent)
-    │   ├── ConnectTimeout            no connection in time (nothing sent)
-    │   ├── TlsError                  TLS handshake or certificate failure (nothing sent)
-    │   ├── ReadTimeout               no answer in time after sending
-    │   ├── ConnectionDropped         the connection closed or reset mid-exchange
-    │   ├── DeadlineExceeded          the call's deadline passed before an answer came
-    │   └── ResponseTooLarge          the body was larger than the transport accepts
-    └── ValidationError (also ValueError)   raised: invalid input, before anything is sent
+Every class here is a Gr4vyError; docs/errors.md draws the tree and says when each comes.
 
 API errors, unexpected responses and transport errors are *returned* by the calls;
 `unwrap` raises them for callers who prefer exceptions. ValidationError is raised.

@@ -3,16 +3,11 @@
     from gr4vy_fn import otel
     otel.instrument()    # the global tracer and meter providers; or pass your own
 
-Each call gets a span named for its operation (`gr4vy_fn get_checkout_session`,
-kind CLIENT) with `gr4vy_fn.operation`, `gr4vy_fn.checkout_session_id`,
-`gr4vy_fn.attempts` and, for an error value, `error.type`. Each attempt is a
-child span named for its method (`GET`), with OpenTelemetry's HTTP client
-attributes: `http.request.method`, `server.address`, `server.port`,
-`url.full`, `http.response.status_code`, `error.type` (the status, or the
-transport error's class), `http.request.resend_count` from the second
-attempt on. Each attempt is also recorded in the `http.client.request.duration`
-histogram (seconds). No attribute holds a token, card number or security
-code: URLs carry only the checkout session id.
+Each call is a span named for its operation (`gr4vy_fn get_checkout_session`,
+kind CLIENT) with a child span per attempt carrying OpenTelemetry's HTTP client
+attributes, and each attempt a point in the `http.client.request.duration`
+histogram; docs/configuration.md lists the attributes. No attribute holds a
+token, card number or security code: URLs carry only the checkout session id.
 
 Spans are made from the hooks' events (see gr4vy_fn.hooks), so the sync and
 async calls are traced alike. Raises ImportError naming the extra when
