@@ -19,7 +19,7 @@ from typing import Any, NoReturn, TextIO
 from ._version import __version__
 from .answer._converter import converter, structure_request
 from .calls import _sync as _send
-from .config import Config, _env
+from .config import Config, private_key_in, private_key_text
 from .errors import Gr4vyError, TransportError, ValidationError
 from .models import (
     CardPaymentMethod,
@@ -85,31 +85,23 @@ def demo(out: TextIO) -> int:
             return 1
         session_id = created.id
         fields = CheckoutSessionSecureFieldsUpdate(payment_method=TEST_CARD)
-        steps: list[tuple[str, Callable[[], object]]] = [
+        update = CheckoutSessionCreateRequest(
+            cart_items=SEED_CART.cart_items, amount=37999, currency="USD", country="US"
+        )
+        steps: list[tuple[str, Callable[..., object], tuple[object, ...]]] = [
             (
                 "update_checkout_session_fields (card …1111, expiry 12/30)",
-                lambda: _send.update_checkout_session_fields(session_id, fields, config=config),
+                _send.update_checkout_session_fields,
+                (fields,),
             ),
-            ("get_checkout_session", lambda: _send.get_checkout_session(session_id, config=config)),
-            (
-                "update_checkout_session (amount 37999 USD)",
-                lambda: _send.update_checkout_session(
-                    session_id,
-                    CheckoutSessionCreateRequest(
-                        cart_items=SEED_CART.cart_items, amount=37999, currency="USD", country="US"
-                    ),
-                    config=config,
-                ),
-            ),
-            ("delete_checkout_session", lambda: _send.delete_checkout_session(session_id, config=config)),
-            (
-                "get_checkout_session (after delete)",
-                lambda: _send.get_checkout_session(session_id, config=config),
-            ),
+            ("get_checkout_session", _send.get_checkout_session, ()),
+            ("update_checkout_session (amount 37999 USD)", _send.update_checkout_session, (update,)),
+            ("delete_checkout_session", _send.delete_checkout_session, ()),
+            ("get_checkout_session (after delete)", _send.get_checkout_session, ()),
         ]
-        for number, (title, call) in enumerate(steps, start=2):
+        for number, (title, call, body) in enumerate(steps, start=2):
             started = time.perf_counter()
-            result = call()
+            result = call(session_id, *body, config=config)
             elapsed = (time.perf_counter() - started) * 1000
             out.write(f"{number}. {title}\n   -> {_summary(result)}  [{elapsed:.1f} ms]\n")
         out.write(
@@ -239,13 +231,13 @@ def token(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     try:
         if args.key_file:
-            key = _env.private_key_text("--key-file", args.key_file, is_path=True)
+            key = private_key_text("--key-file", args.key_file, is_path=True)
         else:
-            found = _env.private_key(os.environ)
+            found = private_key_in(os.environ)
             if found is None:
                 err.write("error: set GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE, or pass --key-file\n")
                 return 2
-            key = found[1]
+            key = found
         signed = get_token(key, scopes=args.scope, expires_in=args.expires_in)
     except ValidationError as exc:
         err.write(f"error: {_TOKEN_OPTIONS.get(exc.path, exc.path)}: {exc.rule}\n")
@@ -255,10 +247,9 @@ def token(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 _SESSIONS_DESCRIPTION = (
-    f"Call the API that the environment names: {_env.GR4VY_ID} (with {_env.GR4VY_ENVIRONMENT}=sandbox"
-    f" or production) or {_env.GR4VY_SERVER_URL}; {_env.GR4VY_BEARER_TOKEN}, {_env.GR4VY_PRIVATE_KEY}"
-    f" or {_env.GR4VY_PRIVATE_KEY_FILE}; optionally {_env.GR4VY_MERCHANT_ACCOUNT_ID}, and"
-    f" {_env.GR4VY_ALLOW_INSECURE_HTTP}=1 for a plain-http server not on loopback."
+    "Call the API that the environment names: GR4VY_ID (with GR4VY_ENVIRONMENT=sandbox or production)"
+    " or GR4VY_SERVER_URL; GR4VY_BEARER_TOKEN, GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE; optionally"
+    " GR4VY_MERCHANT_ACCOUNT_ID, and GR4VY_ALLOW_INSECURE_HTTP=1 for a plain-http server not on loopback."
 )
 _FIELDS_EXAMPLE = """example:
   python -m gr4vy_fn sessions update-fields ID --json \\

@@ -1,23 +1,7 @@
 """Scrubbing of secrets from text this package shows: error messages, excerpts, headers and reprs.
 
-What is removed (see docs/errors.md, which must say the same):
-
-- the secrets the request was sent with (its bearer token, card number and
-  security code), in any letter case, plain or written with JSON escapes; its
-  card number with up to sixteen characters that are not letters or digits in
-  each gap (`4111    1111`, `["4111","1111"]`, zero-width spaces); its security
-  code only as a whole number, not inside an id, an amount or a time;
-- any card number: a run of 12 to 19 digits that passes the Luhn check (or is
-  the request's own card), plain or in groups of any size, each gap up to
-  three separators (any Unicode space, tab, dot, comma, dash, slash, underscore);
-- what follows the word `Bearer` when it looks like a token (sixteen characters
-  or more, or anything but a plain lower-case word), and anything shaped like a JWT;
-- three or four digits written just after a security-code field name
-  (`security_code`, `cvv`, `cvc`, `csc`).
-
-Text is scanned with its JSON and Python repr escapes read (`\\u0034` is `4`,
-`\\t` a tab, `\\xa0` a no-break space), and what is found is replaced where it
-stands in the original text.
+What is removed, and how text is read (escapes, separators), is listed in
+docs/errors.md ("What is scrubbed"), which must say the same as this module.
 """
 
 from __future__ import annotations

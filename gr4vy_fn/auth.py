@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from ._http import Transport
 from .calls._sync import new_checkout_session
-from .config import TOKEN_ISSUER, Config, _env, _signing
+from .config import TOKEN_ISSUER, Config, _signing, private_key_in
 from .config._signing import DEFAULT_SCOPES as DEFAULT_SCOPES  # importable from here, as before
 from .config._signing import thumbprint as thumbprint
 from .errors import ErrorValue, Gr4vyError, ValidationError
@@ -81,17 +81,7 @@ def get_embed_token(
 
     Valid one hour. Raises ValidationError for a bad key.
     """
-    return _checked(
-        lambda: _signing.sign(
-            private_key,
-            scopes=["embed"],
-            expires_in=3600,
-            issuer=ISSUER,
-            now=time.time(),
-            embed_params=dict(embed_params or {}),
-            checkout_session_id=checkout_session_id,
-        )
-    )
+    return get_token(private_key, ["embed"], 3600, dict(embed_params or {}), checkout_session_id)
 
 
 def token_provider(
@@ -125,14 +115,12 @@ def private_key_from_env(environ: Mapping[str, str] | None = None) -> str:
     Raises ValidationError naming the variable when neither or both are set, or
     the file cannot be read; the key itself is not checked here.
     """
-    env = os.environ if environ is None else environ
-    found = _env.private_key(env)
+    found = private_key_in(os.environ if environ is None else environ)
     if found is None:
         raise ValidationError(
-            _env.GR4VY_PRIVATE_KEY,
-            f"missing: set the key's PEM text, or {_env.GR4VY_PRIVATE_KEY_FILE} to its path",
+            "GR4VY_PRIVATE_KEY", "missing: set the key's PEM text, or GR4VY_PRIVATE_KEY_FILE to its path"
         )
-    return found[1]
+    return found
 
 
 def embed_token_with_checkout_session(

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._http import Transport
-from .config import Config, _env
+from .config import Config, env_snapshot
 from .errors import ValidationError
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def default_config() -> Config:
     """
     if _state.config is not None:
         return _state.config
-    key = _env.snapshot()
+    key = env_snapshot()
     cached = _state.env_config
     if cached is not None and cached[0] == key:
         return cached[1]

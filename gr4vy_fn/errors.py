@@ -1,24 +1,6 @@
 """Error values: what a call returns when it does not succeed, and what invalid input raises.
 
-The tree::
-
-    Gr4vyError (Exception)
-    ├── ApiError                  the server answered 4xx/5xx with an error object
-    │   ├── Error401Unauthorized
-    │   ├── Error404NotFound
-    │   ├── Error409DuplicateRecord   adds resource_id
-    │   ├── Error429TooManyRequests   adds retry_after
-    │   └── ErrorGeneric              any other 4xx/5xx (400, 403, 422, 500, ...)
-    ├── UnexpectedResponse        not JSON, not the expected shape, or an undocumented status
-    ├── TransportError            no complete answer from the server
-    │   ├── ConnectError              refused connection or DNS failure (nothing sent)
-    │   ├── ConnectTimeout            no connection in time (nothing sent)
-    │   ├── TlsError                  TLS handshake or certificate failure (nothing sent)
-    │   ├── ReadTimeout               no answer in time after sending
-    │   ├── ConnectionDropped         the connection closed or reset mid-exchange
-    │   ├── DeadlineExceeded          the call's deadline passed before an answer came
-    │   └── ResponseTooLarge          the body was larger than the transport accepts
-    └── ValidationError (also ValueError)   raised: invalid input, before anything is sent
+Every class here is a Gr4vyError; docs/errors.md draws the tree and says when each comes.
 
 API errors, unexpected responses and transport errors are *returned* by the calls;
 `unwrap` raises them for callers who prefer exceptions. ValidationError is raised.
@@ -53,10 +35,6 @@ def _server_text(value: str) -> str:
     if type(value) is Scrubbed:
         return str(value)
     return clip(value, limit=TEXT_LIMIT) if isinstance(value, str) else value
-
-
-def _optional_server_text(value: str | None) -> str | None:
-    return None if value is None else _server_text(value)
 
 
 def _shown_text(value: object) -> str:
@@ -109,7 +87,7 @@ class Error404NotFound(ApiError):
 class Error409DuplicateRecord(ApiError):
     """409: a record with these details exists already."""
 
-    resource_id: str | None = field(default=None, converter=_optional_server_text, repr=_shown_text)
+    resource_id: str | None = field(default=None, converter=_server_text, repr=_shown_text)
 
 
 @define(eq=False, repr=False, auto_exc=False, kw_only=True)
@@ -137,10 +115,6 @@ class UnexpectedResponse(Gr4vyError):
         return _in_call(self.call, f"unexpected response ({self.status}): {self.reason}")
 
 
-def _sent_by_default(error: TransportError) -> bool:
-    return error.sent_by_default
-
-
 @define(eq=False, repr=False, auto_exc=False, kw_only=True)
 class TransportError(Gr4vyError):
     """No complete answer came; `request_sent` says whether the server may have acted.
@@ -152,7 +126,7 @@ class TransportError(Gr4vyError):
     sent_by_default: ClassVar[bool] = True
 
     message: str
-    request_sent: bool = field(default=Factory(_sent_by_default, takes_self=True))
+    request_sent: bool = field(default=Factory(lambda error: error.sent_by_default, takes_self=True))
     attempts: int = 1
     call: str = field(default="", eq=False, repr=False)
 

@@ -3,16 +3,11 @@
     from gr4vy_fn import otel
     otel.instrument()    # the global tracer and meter providers; or pass your own
 
-Each call gets a span named for its operation (`gr4vy_fn get_checkout_session`,
-kind CLIENT) with `gr4vy_fn.operation`, `gr4vy_fn.checkout_session_id`,
-`gr4vy_fn.attempts` and, for an error value, `error.type`. Each attempt is a
-child span named for its method (`GET`), with OpenTelemetry's HTTP client
-attributes: `http.request.method`, `server.address`, `server.port`,
-`url.full`, `http.response.status_code`, `error.type` (the status, or the
-transport error's class), `http.request.resend_count` from the second
-attempt on. Each attempt is also recorded in the `http.client.request.duration`
-histogram (seconds). No attribute holds a token, card number or security
-code: URLs carry only the checkout session id.
+Each call is a span named for its operation (`gr4vy_fn get_checkout_session`,
+kind CLIENT) with a child span per attempt carrying OpenTelemetry's HTTP client
+attributes, and each attempt a point in the `http.client.request.duration`
+histogram; docs/configuration.md lists the attributes. No attribute holds a
+token, card number or security code: URLs carry only the checkout session id.
 
 Spans are made from the hooks' events (see gr4vy_fn.hooks), so the sync and
 async calls are traced alike. Raises ImportError naming the extra when
@@ -97,10 +92,9 @@ class _Tracing(Hook):
         attributes: dict[str, Any] = {
             "http.request.method": event.request.method,
             "server.address": parts.hostname or "",
+            "server.port": parts.port or (443 if parts.scheme == "https" else 80),
             "url.full": event.request.url,
         }
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        attributes["server.port"] = port
         if event.attempt > 1:
             attributes["http.request.resend_count"] = event.attempt - 1
         context = trace.set_span_in_context(parent) if parent is not None else None
@@ -114,10 +108,8 @@ class _Tracing(Hook):
         if opened is None:
             return
         span, attributes = opened
-        measured: dict[str, Any] = {
-            name: attributes[name]
-            for name in ("http.request.method", "server.address", "server.port")
-            if name in attributes
+        measured = {
+            name: attributes[name] for name in ("http.request.method", "server.address", "server.port")
         }
         if event.status is not None:
             span.set_attribute("http.response.status_code", event.status)

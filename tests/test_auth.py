@@ -108,6 +108,15 @@ def test_embed_tokens_keep_the_wires_snake_case(key: ec.EllipticCurvePrivateKey,
     assert with_embed["scopes"] == ["*.read", "*.write", "embed"]
 
 
+def test_an_embed_token_without_params_still_has_the_embed_claim(
+    key: ec.EllipticCurvePrivateKey, private_pem: str
+) -> None:
+    """get_embed_token with no params: the embed scope, an empty embed claim, valid one hour."""
+    claims = verify(get_embed_token(private_pem), key)
+    assert (claims["scopes"], claims["embed"], claims["exp"] - claims["iat"]) == (["embed"], {}, 3600)
+    assert "checkout_session_id" not in claims
+
+
 def test_the_provider_reuses_a_token_until_shortly_before_expiry(
     private_pem: str, fake_time: FakeTime
 ) -> None:

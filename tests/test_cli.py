@@ -17,7 +17,7 @@ from fresh_python import FreshPython
 
 import gr4vy_fn as g
 from gr4vy_fn._cli import serve_emulator
-from gr4vy_fn.config import _env
+from gr4vy_fn.config import ENV_VARIABLES
 from gr4vy_fn.testing import ServedEmulator
 from gr4vy_fn.testing.pytest_plugin import TOKEN
 
@@ -74,7 +74,7 @@ def test_every_command_has_help(command: list[str]) -> None:
     ("command", "says"),
     [
         (["demo"], ["Start a private emulator on loopback"]),
-        (["sessions"], list(_env.VARIABLES)),
+        (["sessions"], list(ENV_VARIABLES)),
         (["sessions", "update-fields"], ['\'{"payment_method": {"method": "card", "number": ']),
     ],
 )

@@ -16,7 +16,6 @@ from .._version import __version__
 from ..errors import ValidationError
 from ..hooks import HOOK_METHODS, Hook
 from ..retry import RetryPolicy
-from . import _env
 
 USER_AGENT = f"gr4vy_fn/{__version__}"
 TOKEN_ISSUER = f"gr4vy_fn v{__version__}"
@@ -27,6 +26,21 @@ _HOST_AND_PORT = re.compile(r"(\[[^\]]*\]|[^:]*)(?::\d*)?")
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
 
 BearerToken = str | Callable[[], str]
+
+ENV_VARIABLES = (
+    "GR4VY_ID",
+    "GR4VY_ENVIRONMENT",
+    "GR4VY_SERVER_URL",
+    "GR4VY_BEARER_TOKEN",
+    "GR4VY_PRIVATE_KEY",
+    "GR4VY_PRIVATE_KEY_FILE",
+    "GR4VY_MERCHANT_ACCOUNT_ID",
+    "GR4VY_ALLOW_INSECURE_HTTP",
+)
+"""Every variable `Config.from_env` reads: a config built from them changes when one of these does."""
+_KEY_SOURCES = ("GR4VY_PRIVATE_KEY", "GR4VY_PRIVATE_KEY_FILE")
+_YES = frozenset({"1", "true", "yes", "on"})
+_NO = frozenset({"0", "false", "no", "off"})
 
 # What `Config.from_env` uses instead of the default RetryPolicy; the pytest
 # fixture sets a fast one, so code under test that calls with no config never
@@ -180,30 +194,28 @@ class Config(Value):
         loopback (the emulator) needs no token.
         """
         env = os.environ if environ is None else environ
-        gr4vy_id, server_url = _env.setting(env, _env.GR4VY_ID), _env.setting(env, _env.GR4VY_SERVER_URL)
+        gr4vy_id, server_url = _setting(env, "GR4VY_ID"), _setting(env, "GR4VY_SERVER_URL")
         if gr4vy_id is None and server_url is None:
-            raise ValidationError(
-                _env.GR4VY_ID, f"missing: set your Gr4vy instance id, or {_env.GR4VY_SERVER_URL}"
-            )
-        environment = _env.setting(env, _env.GR4VY_ENVIRONMENT) or "production"
+            raise ValidationError("GR4VY_ID", "missing: set your Gr4vy instance id, or GR4VY_SERVER_URL")
+        environment = _setting(env, "GR4VY_ENVIRONMENT") or "production"
         if environment not in ("production", "sandbox"):
-            raise ValidationError(_env.GR4VY_ENVIRONMENT, "must be 'production' or 'sandbox'")
-        allow_insecure_http = _env.flag(env, _env.GR4VY_ALLOW_INSECURE_HTTP)
-        token = _env.only_one_of(env, _env.TOKEN_SOURCES)
+            raise ValidationError("GR4VY_ENVIRONMENT", "must be 'production' or 'sandbox'")
+        allow_insecure_http = _flag(env, "GR4VY_ALLOW_INSECURE_HTTP")
+        token = _only_one_of(env, ("GR4VY_BEARER_TOKEN", *_KEY_SOURCES))
         if token is None and not (server_url is not None and is_loopback_url(server_url)):
             raise ValidationError(
-                _env.GR4VY_BEARER_TOKEN,
-                f"missing: set a token, or {_env.GR4VY_PRIVATE_KEY} or {_env.GR4VY_PRIVATE_KEY_FILE} "
+                "GR4VY_BEARER_TOKEN",
+                "missing: set a token, or GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE "
                 "(only a server on loopback may go without)",
             )
         bearer: BearerToken | None = None
         if token is not None:
-            bearer = token[1] if token[0] == _env.GR4VY_BEARER_TOKEN else _provider_from_key(env, token[0])
+            bearer = token[1] if token[0] == "GR4VY_BEARER_TOKEN" else _provider_from_key(*token)
         variables = {
-            "Config.gr4vy_id": _env.GR4VY_ID,
-            "Config.server_url": _env.GR4VY_SERVER_URL,
-            "Config.bearer_token": token[0] if token else _env.GR4VY_BEARER_TOKEN,
-            "Config.merchant_account_id": _env.GR4VY_MERCHANT_ACCOUNT_ID,
+            "Config.gr4vy_id": "GR4VY_ID",
+            "Config.server_url": "GR4VY_SERVER_URL",
+            "Config.bearer_token": token[0] if token else "GR4VY_BEARER_TOKEN",
+            "Config.merchant_account_id": "GR4VY_MERCHANT_ACCOUNT_ID",
         }
         try:
             return cls(
@@ -211,12 +223,12 @@ class Config(Value):
                 environment=environment,  # type: ignore[arg-type]  # checked above
                 server_url=server_url,
                 bearer_token=bearer,
-                merchant_account_id=_env.setting(env, _env.GR4VY_MERCHANT_ACCOUNT_ID),
+                merchant_account_id=_setting(env, "GR4VY_MERCHANT_ACCOUNT_ID"),
                 retry=_env_retry_policy or RetryPolicy(),
                 allow_insecure_http=allow_insecure_http,
             )
         except ValidationError as exc:
-            rule = exc.rule.replace("allow_insecure_http=True", f"{_env.GR4VY_ALLOW_INSECURE_HTTP}=1")
+            rule = exc.rule.replace("allow_insecure_http=True", "GR4VY_ALLOW_INSECURE_HTTP=1")
             refused = ValidationError(variables.get(exc.path, exc.path), rule)
         # Raised outside the handler (the refused Config's frames are not its context), once
         # this frame has let go of the token: a traceback captured with locals shows them.
@@ -224,15 +236,61 @@ class Config(Value):
         raise refused
 
 
-def _provider_from_key(environ: Mapping[str, str], variable: str) -> Callable[[], str]:
+def _provider_from_key(variable: str, value: str) -> Callable[[], str]:
     """Turn GR4VY_PRIVATE_KEY (PEM text) or GR4VY_PRIVATE_KEY_FILE (a path) into a token provider."""
     try:
         from . import _signing
     except ImportError as exc:
         raise ValidationError(variable, "needs the jwt extra: pip install 'gr4vy_fn[jwt]'") from exc
-    found = _env.private_key(environ)
-    assert found is not None  # the caller found `variable` set
+    pem = private_key_text(variable, value, is_path=variable == "GR4VY_PRIVATE_KEY_FILE")
     try:
-        return _signing.token_provider(found[1], scopes=None, expires_in=3600, issuer=TOKEN_ISSUER)
+        return _signing.token_provider(pem, scopes=None, expires_in=3600, issuer=TOKEN_ISSUER)
     except _signing.RefusedInput as exc:
         raise ValidationError(variable, exc.rule) from None
+
+
+def env_snapshot(environ: Mapping[str, str] | None = None) -> tuple[str | None, ...]:
+    """Return the raw values of ENV_VARIABLES, in order: equal snapshots give equal configs."""
+    env = os.environ if environ is None else environ
+    return tuple(env.get(name) for name in ENV_VARIABLES)
+
+
+def _setting(environ: Mapping[str, str], name: str) -> str | None:
+    """Return the variable's value without surrounding blanks; unset and blank are both None."""
+    return environ.get(name, "").strip() or None
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    """Return a yes/no variable's value (1/true/yes/on or 0/false/no/off; unset is no)."""
+    value = (_setting(environ, name) or "0").lower()
+    if value not in _YES | _NO:
+        raise ValidationError(name, "must be 1, true, yes or on; or 0, false, no or off")
+    return value in _YES
+
+
+def _only_one_of(environ: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
+    """Return (name, value) of the one variable of `names` that is set, None if none; two set is an error."""
+    found = [(name, value) for name in names if (value := _setting(environ, name)) is not None]
+    if len(found) > 1:
+        raise ValidationError(found[0][0], f"set only one of {', '.join(name for name, _ in found)}")
+    return found[0] if found else None
+
+
+def private_key_text(source: str, value: str, *, is_path: bool) -> str:
+    """Return the PEM text of a key given inline or as a file path; `source` names it in errors."""
+    if not is_path:
+        # Environments often carry a PEM with its newlines written as \n.
+        return value.replace("\\n", "\n")
+    try:
+        with open(value, encoding="utf-8") as key_file:
+            return key_file.read()
+    except OSError as exc:
+        raise ValidationError(source, f"could not be read ({exc.strerror})") from None
+
+
+def private_key_in(environ: Mapping[str, str]) -> str | None:
+    """Return the PEM text from GR4VY_PRIVATE_KEY or GR4VY_PRIVATE_KEY_FILE; None if neither."""
+    found = _only_one_of(environ, _KEY_SOURCES)
+    if found is None:
+        return None
+    return private_key_text(found[0], found[1], is_path=found[0] == "GR4VY_PRIVATE_KEY_FILE")

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 
 from .. import config
-from ..config import Config, _env
+from ..config import ENV_VARIABLES, Config
 from ..errors import ValidationError
 from ..retry import RetryPolicy
 from . import Emulator, ServedEmulator, tokens_signed_with
@@ -56,17 +56,17 @@ def emulator_environment(
         token = TOKEN if emulator is None or emulator._bearer_token is None else emulator._bearer_token
     served_emulator = Emulator(bearer_token=token) if emulator is None else emulator
     fast = RetryPolicy(initial_delay=0.01, max_delay=0.05)
-    saved_env = {name: os.environ.get(name) for name in _env.VARIABLES}
+    saved_env = {name: os.environ.get(name) for name in ENV_VARIABLES}
     saved_policy = config._env_retry_policy
     with served_emulator.serve() as url:
         try:
-            for name in _env.VARIABLES:
+            for name in ENV_VARIABLES:
                 os.environ.pop(name, None)
-            os.environ[_env.GR4VY_SERVER_URL] = url
+            os.environ["GR4VY_SERVER_URL"] = url
             if token is not None:
-                os.environ[_env.GR4VY_BEARER_TOKEN] = token
+                os.environ["GR4VY_BEARER_TOKEN"] = token
             if private_key is not None:
-                os.environ[_env.GR4VY_PRIVATE_KEY] = private_key
+                os.environ["GR4VY_PRIVATE_KEY"] = private_key
             config._env_retry_policy = fast
             # With a key, from_env turns it into a token provider, as it will for the code under test.
             made = (
