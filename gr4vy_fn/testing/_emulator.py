@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from attrs import evolve, frozen
+from attrs import evolve, fields, frozen
 
 from .._http import Headers, HttpRequest, HttpResponse, Timeout, _body_repr
 from ..answer._converter import converter, structure_request
@@ -64,30 +64,8 @@ class ReceivedRequest:
         printer.text(repr(self))
 
 
-@frozen
-class _FailWith:
-    """Answer with this status and an error body instead of acting."""
-
-    status: int
-    body: bytes | None
-    retry_after: str | None
-
-
-@frozen
-class _Drop:
-    """Drop the connection, before acting or after."""
-
-    after_processing: bool
-
-
-@frozen
-class _Delay:
-    """Act, then wait before answering."""
-
-    seconds: float
-
-
-_Fault = _FailWith | _Drop | _Delay
+# An injected fault: given the request and its path, what to do instead of only acting on it.
+_Fault = Callable[[HttpRequest, str], Reply]
 
 
 def error_body(status: int, message: str | None = None) -> bytes:
@@ -95,12 +73,6 @@ def error_body(status: int, message: str | None = None) -> bytes:
     code, default = _MESSAGES.get(status, ("server_error" if status >= 500 else "bad_request", "Error"))
     body = {"type": "error", "code": code, "status": status, "message": message or default, "details": []}
     return json.dumps(body).encode()
-
-
-def _check_times(name: str, times: object) -> int:
-    if not is_count(times):
-        raise ValidationError(name, "must be a whole number, 0 or more")
-    return times
 
 
 def _check_seconds(name: str, seconds: object) -> None:
@@ -207,9 +179,9 @@ class Emulator:
                 raise ValidationError("fail_next(retry_after)", "must be a header value on one line")
         elif retry_after is not None:
             _check_seconds("fail_next(retry_after)", retry_after)
-        count = _check_times("fail_next(times)", times)
-        retry = None if retry_after is None else str(retry_after)
-        self._add(_FailWith(status, None if given is None else bytes(given), retry), count)
+        headers = _JSON_HEADERS + ((("Retry-After", str(retry_after)),) if retry_after is not None else ())
+        answer = HttpResponse(status, headers, error_body(status) if given is None else bytes(given))
+        self._add("fail_next", times, lambda request, path: Reply(answer))
 
     def drop_next(self, *, times: int = 1, after_processing: bool = False) -> None:
         """Drop the connection on the next `times` requests, before or after acting on them.
@@ -218,7 +190,13 @@ class Emulator:
         """
         if not isinstance(after_processing, bool):
             raise ValidationError("drop_next(after_processing)", "must be True or False")
-        self._add(_Drop(after_processing), _check_times("drop_next(times)", times))
+
+        def drop(request: HttpRequest, path: str) -> Reply:
+            if after_processing:
+                self._handle(request, path)
+            return Reply(None)
+
+        self._add("drop_next", times, drop)
 
     def delay_next(self, seconds: float, *, times: int = 1) -> None:
         """Act on the next `times` requests, then wait `seconds` before answering.
@@ -226,9 +204,13 @@ class Emulator:
         Raises ValidationError for negative or non-finite `seconds` or a `times` below 0.
         """
         _check_seconds("delay_next(seconds)", seconds)
-        self._add(_Delay(seconds), _check_times("delay_next(times)", times))
+        self._add(
+            "delay_next", times, lambda request, path: Reply(self._handle(request, path), delay=seconds)
+        )
 
-    def _add(self, fault: _Fault, times: int) -> None:
+    def _add(self, name: str, times: object, fault: _Fault) -> None:
+        if not is_count(times):
+            raise ValidationError(f"{name}(times)", "must be a whole number, 0 or more")
         with self._lock:
             self._faults.extend([fault] * times)
 
@@ -260,17 +242,7 @@ class Emulator:
         self._log(request, path)
         with self._lock:
             fault = self._faults.popleft() if self._faults else None
-        if fault is None:
-            return Reply(self._handle(request, path))
-        if isinstance(fault, _FailWith):
-            headers = _JSON_HEADERS + ((("Retry-After", fault.retry_after),) if fault.retry_after else ())
-            body = error_body(fault.status) if fault.body is None else fault.body
-            return Reply(HttpResponse(status=fault.status, headers=headers, body=body))
-        if isinstance(fault, _Drop):
-            if fault.after_processing:
-                self._handle(request, path)
-            return Reply(None)
-        return Reply(self._handle(request, path), delay=fault.seconds)
+        return Reply(self._handle(request, path)) if fault is None else fault(request, path)
 
     def _log(self, request: HttpRequest, path: str) -> None:
         body = _masked(request.body) if path.rstrip("/").endswith("/fields") else request.body
@@ -315,14 +287,11 @@ class Emulator:
             return self._token_check(token)
         return self._bearer_token is None or secrets.compare_digest(token, self._bearer_token)
 
-    def _now(self) -> datetime:
-        return self._clock()
-
     def _live(self, account: str, session_id: str) -> CheckoutSession | None:
         """Return the session if it exists and has not expired (expired ones are forgotten)."""
         key = (account, session_id.lower())
         session = self._sessions.get(key)
-        if session is not None and session.expires_at is not None and session.expires_at <= self._now():
+        if session is not None and session.expires_at is not None and session.expires_at <= self._clock():
             del self._sessions[key]
             return None
         return session
@@ -335,7 +304,7 @@ class Emulator:
         expires_in = request.expires_in if request.expires_in is not None else self._expires_in
         session = CheckoutSession(
             id=str(uuid.uuid4()),
-            expires_at=self._now() + timedelta(seconds=expires_in),
+            expires_at=self._clock() + timedelta(seconds=expires_in),
             **_session_fields(request),
         )
         with self._lock:
@@ -365,7 +334,7 @@ class Emulator:
                 return _answer(404, error_body(404))
             expires_at = session.expires_at
             if parsed.expires_in is not None:
-                expires_at = self._now() + timedelta(seconds=parsed.expires_in)
+                expires_at = self._clock() + timedelta(seconds=parsed.expires_in)
             updated = evolve(session, expires_at=expires_at, **_session_fields(parsed))
             self._sessions[(account, session.id)] = updated
         return _session_answer(200, updated)
@@ -411,23 +380,12 @@ def _path_of(url: str) -> str:
 
 
 def _session_fields(request: CheckoutSessionCreateRequest) -> dict[str, Any]:
-    return {name: getattr(request, name) for name in _COPIED}
-
-
-_COPIED = (
-    "cart_items",
-    "metadata",
-    "buyer",
-    "airline",
-    "amount",
-    "currency",
-    "payment_service_id",
-    "country",
-    "is_subsequent_payment",
-    "merchant_initiated",
-    "payment_source",
-    "intent",
-)
+    """What a session keeps of a create or update: every field but `expires_in`."""
+    return {
+        f.name: getattr(request, f.name)
+        for f in fields(CheckoutSessionCreateRequest)
+        if f.name != "expires_in"
+    }
 
 
 def _session_answer(status: int, session: CheckoutSession) -> HttpResponse:

@@ -54,6 +54,13 @@ def _check(action: object) -> None:
             raise ValidationError(path, "must be a finite number of seconds, 0 or more")
 
 
+class Action:
+    """What the server does for one request: one of the dataclasses below."""
+
+    def __post_init__(self) -> None:
+        _check(self)
+
+
 @dataclass(frozen=True)
 class Received:
     """A request as it arrived on the wire."""
@@ -73,7 +80,7 @@ class Received:
 
 
 @dataclass(frozen=True)
-class Reply:
+class Reply(Action):
     """Answer with this status, headers and body (Content-Length added unless given)."""
 
     status: int = 200
@@ -82,44 +89,38 @@ class Reply:
     delay: float = 0.0
     close: bool = False
 
-    def __post_init__(self) -> None:
-        _check(self)
-
 
 @dataclass(frozen=True)
-class DropBeforeRead:
+class DropBeforeRead(Action):
     """Close the connection without reading the request."""
 
 
 @dataclass(frozen=True)
-class ResetBeforeRead:
+class ResetBeforeRead(Action):
     """Reset the connection (RST) without reading the request."""
 
 
 @dataclass(frozen=True)
-class DropAfterRead:
+class DropAfterRead(Action):
     """Read the request, then close without a word."""
 
 
 @dataclass(frozen=True)
-class Reset:
+class Reset(Action):
     """Read the request, then reset the connection (RST)."""
 
 
 @dataclass(frozen=True)
-class Truncated:
+class Truncated(Action):
     """Promise `body` in Content-Length but send only its first `sent` bytes, then close."""
 
     status: int
     body: bytes
     sent: int
 
-    def __post_init__(self) -> None:
-        _check(self)
-
 
 @dataclass(frozen=True)
-class Endless:
+class Endless(Action):
     """Send a body that never ends (until the client goes, or `limit` bytes): close-delimited or chunked.
 
     With `declared`, the head promises that many bytes in Content-Length instead.
@@ -132,54 +133,30 @@ class Endless:
     chunked: bool = False
     declared: int | None = None
 
-    def __post_init__(self) -> None:
-        _check(self)
-
 
 @dataclass(frozen=True)
-class Raw:
+class Raw(Action):
     """Read the request, send these exact bytes, then close (or keep the connection with `close=False`)."""
 
     data: bytes
     close: bool = True
 
-    def __post_init__(self) -> None:
-        _check(self)
-
 
 @dataclass(frozen=True)
-class Trickle:
+class Trickle(Action):
     """Read the request, then send `data` one byte every `interval` seconds, then close."""
 
     data: bytes
     interval: float = 0.05
 
-    def __post_init__(self) -> None:
-        _check(self)
-
 
 @dataclass(frozen=True)
-class StallHandshake:
+class StallHandshake(Action):
     """Accept the TCP connection, then never answer the TLS handshake (for `seconds`)."""
 
     seconds: float = 5.0
 
-    def __post_init__(self) -> None:
-        _check(self)
 
-
-Action = (
-    Reply
-    | DropBeforeRead
-    | ResetBeforeRead
-    | DropAfterRead
-    | Reset
-    | Truncated
-    | Endless
-    | Raw
-    | Trickle
-    | StallHandshake
-)
 _BEFORE_READING = (DropBeforeRead, ResetBeforeRead)
 
 
