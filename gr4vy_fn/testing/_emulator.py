@@ -269,13 +269,34 @@ class Emulator:
             return self._create(account, request.body)
         if not _UUID.fullmatch(session_id):
             return _invalid(["path", "session_id"], "Input should be a valid UUID", "uuid_parsing")
-        if fields:
-            return self._update_fields(account, session_id, request.body)
-        if method == "GET":
-            return self._get(account, session_id)
-        if method == "DELETE":
-            return self._delete(account, session_id)
-        return self._update(account, session_id, request.body)
+        update: Any = None
+        if method == "PUT":
+            schema = CheckoutSessionSecureFieldsUpdate if fields else CheckoutSessionCreateRequest
+            update = _parse(request.body, schema, required=True)
+            if isinstance(update, HttpResponse):
+                return update
+        stored = self._payment_method(update) if fields else None
+        key = (account, session_id.lower())
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is not None and session.expires_at is not None and session.expires_at <= self._clock():
+                del self._sessions[key]  # an expired session is forgotten
+                session = None
+            if session is None:
+                return _answer(404, error_body(404))
+            if method == "GET":
+                return _session_answer(200, session)
+            if method == "DELETE":
+                del self._sessions[key]
+                return _answer(204)
+            if fields:
+                self._sessions[key] = evolve(session, payment_method=stored)
+                return _answer(204)
+            expires_at = session.expires_at
+            if update.expires_in is not None:
+                expires_at = self._clock() + timedelta(seconds=update.expires_in)
+            self._sessions[key] = evolve(session, expires_at=expires_at, **_session_fields(update))
+            return _session_answer(200, self._sessions[key])
 
     def _authorized(self, header: str) -> bool:
         if self._bearer_token is None and self._token_check is None:
@@ -286,15 +307,6 @@ class Emulator:
         if self._token_check is not None:
             return self._token_check(token)
         return self._bearer_token is None or secrets.compare_digest(token, self._bearer_token)
-
-    def _live(self, account: str, session_id: str) -> CheckoutSession | None:
-        """Return the session if it exists and has not expired (expired ones are forgotten)."""
-        key = (account, session_id.lower())
-        session = self._sessions.get(key)
-        if session is not None and session.expires_at is not None and session.expires_at <= self._clock():
-            del self._sessions[key]
-            return None
-        return session
 
     def _create(self, account: str, body: bytes | None) -> HttpResponse:
         parsed = _parse(body, CheckoutSessionCreateRequest, required=False)
@@ -310,47 +322,6 @@ class Emulator:
         with self._lock:
             self._sessions[(account, session.id)] = session
         return _session_answer(201, session)
-
-    def _get(self, account: str, session_id: str) -> HttpResponse:
-        with self._lock:
-            session = self._live(account, session_id)
-        return _answer(404, error_body(404)) if session is None else _session_answer(200, session)
-
-    def _delete(self, account: str, session_id: str) -> HttpResponse:
-        with self._lock:
-            session = self._live(account, session_id)
-            if session is not None:
-                del self._sessions[(account, session.id)]
-        return _answer(404, error_body(404)) if session is None else _answer(204)
-
-    def _update(self, account: str, session_id: str, body: bytes | None) -> HttpResponse:
-        parsed = _parse(body, CheckoutSessionCreateRequest, required=True)
-        if isinstance(parsed, HttpResponse):
-            return parsed
-        assert parsed is not None
-        with self._lock:
-            session = self._live(account, session_id)
-            if session is None:
-                return _answer(404, error_body(404))
-            expires_at = session.expires_at
-            if parsed.expires_in is not None:
-                expires_at = self._clock() + timedelta(seconds=parsed.expires_in)
-            updated = evolve(session, expires_at=expires_at, **_session_fields(parsed))
-            self._sessions[(account, session.id)] = updated
-        return _session_answer(200, updated)
-
-    def _update_fields(self, account: str, session_id: str, body: bytes | None) -> HttpResponse:
-        parsed = _parse(body, CheckoutSessionSecureFieldsUpdate, required=True)
-        if isinstance(parsed, HttpResponse):
-            return parsed
-        assert parsed is not None
-        stored = self._payment_method(parsed)
-        with self._lock:
-            session = self._live(account, session_id)
-            if session is None:
-                return _answer(404, error_body(404))
-            self._sessions[(account, session.id)] = evolve(session, payment_method=stored)
-        return _answer(204)
 
     def _payment_method(self, update: CheckoutSessionSecureFieldsUpdate) -> CheckoutSessionPaymentMethod:
         """What the API keeps of a payment method: never the full number nor the security code."""

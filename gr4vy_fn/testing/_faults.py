@@ -223,12 +223,6 @@ class FaultServer:
         for thread in self._threads:
             thread.join(5)
 
-    def __enter__(self) -> FaultServer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def _next(self) -> Action:
         with self._lock:
             return self.script.popleft() if self.script else self.default
