@@ -16,7 +16,7 @@ from typing import Any
 
 from attrs import evolve, fields, frozen
 
-from .._http import Headers, HttpRequest, HttpResponse, Timeout, _body_repr
+from .._http import Headers, HttpRequest, HttpResponse, Timeout
 from ..answer._converter import converter, structure_request
 from ..errors import ConnectionDropped, ReadTimeout, ValidationError
 from ..models import (
@@ -29,7 +29,7 @@ from ..models import (
     IdPaymentMethod,
 )
 from . import _cards
-from ._faults import is_count, is_seconds
+from ._faults import ShownMasked, is_count, is_seconds
 from ._server import Reply, serve
 
 _ROUTE = re.compile(r"/checkout/sessions(?:/([^/?#]*)(/fields)?)?/?")
@@ -46,22 +46,14 @@ _MESSAGES = {
 _JSON_HEADERS = (("Content-Type", "application/json"),)
 
 
-@frozen
-class ReceivedRequest:
+@frozen(repr=False)
+class ReceivedRequest(ShownMasked):
     """A request the emulator received; card numbers and security codes are masked in `body`."""
 
     method: str
     path: str
     headers: Headers
     body: bytes | None
-
-    def __repr__(self) -> str:
-        # Shown when a test fails: a create's body may hold data a test put a card number in.
-        return f"ReceivedRequest({self.method!r}, {self.path!r}, {self.headers!r}, {_body_repr(self.body)})"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        # Pretty printers (hypothesis, IPython) would otherwise show the fields, bypassing __repr__.
-        printer.text(repr(self))
 
 
 # An injected fault: given the request and its path, what to do instead of only acting on it.
@@ -369,10 +361,6 @@ def _invalid(location: list[str | int], message: str, kind: str) -> HttpResponse
     return _answer(422, json.dumps(body).encode())
 
 
-# Optional fields whose schema has no null: the only ones where the models' reading of null differs.
-_NOT_NULL: dict[type[Any], tuple[str, ...]] = {CheckoutSessionCreateRequest: ("expires_in",)}
-
-
 def _parse(body: bytes | None, cls: type[Any], *, required: bool) -> Any:
     """Parse and check a request body as the API's schemas do; an HttpResponse says why not."""
     if not body:
@@ -385,11 +373,9 @@ def _parse(body: bytes | None, cls: type[Any], *, required: bool) -> Any:
         return _answer(400, error_body(400, "The request body is not valid JSON"))
     if data is None and not required:
         return None  # the create's schema allows a bare null: no body
-    if isinstance(data, dict):
-        # The models read an explicit null as "not given"; the schema refuses it for these fields.
-        for name in _NOT_NULL.get(cls, ()):
-            if name in data and data[name] is None:
-                return _invalid(["body", name], "Input should be a valid number", "float_type")
+    # The models read an explicit null as "not given"; the schema has no null for `expires_in`.
+    if cls is CheckoutSessionCreateRequest and isinstance(data, dict) and data.get("expires_in", 0) is None:
+        return _invalid(["body", "expires_in"], "Input should be a valid number", "float_type")
     try:
         return structure_request(data, cls)
     except ValidationError as exc:
@@ -398,10 +384,8 @@ def _parse(body: bytes | None, cls: type[Any], *, required: bool) -> Any:
 
 def _json_path(path: str) -> list[str | int]:
     """Turn `$.cart_items[0].name` into ["cart_items", 0, "name"]."""
-    parts: list[str | int] = []
-    for name, index, key in re.findall(r"\.([A-Za-z_0-9]+)|\[(\d+)\]|\['([^']*)'\]", path):
-        parts.append(int(index) if index else name or key)
-    return parts
+    found = re.findall(r"\.([A-Za-z_0-9]+)|\[(\d+)\]|\['([^']*)'\]", path)
+    return [int(index) if index else name or key for name, index, key in found]
 
 
 class EmulatorTransport:

@@ -38,11 +38,7 @@ def is_seconds(value: object) -> TypeGuard[float]:
 
 
 def _check(action: object) -> None:
-    """Refuse, when an action is made, what its server thread would otherwise choke on.
-
-    Byte fields must be bytes (a str would make the server thread fail and the
-    client see a dropped connection), numbers whole or finite and not negative.
-    """
+    """Refuse, when an action is made, what its server thread would choke on (a str body, say)."""
     name = type(action).__name__
     for attribute, value in vars(action).items():
         path = f"{name}.{attribute}"
@@ -61,22 +57,31 @@ class Action:
         _check(self)
 
 
-@dataclass(frozen=True)
-class Received:
+class ShownMasked:
+    """A received request's repr: shown when a test fails, it hides the body and the headers' secrets."""
+
+    method: str
+    path: str
+    headers: Any
+    body: bytes | None
+
+    def __repr__(self) -> str:
+        name, headers = type(self).__name__, Headers(self.headers)
+        return f"{name}({self.method!r}, {self.path!r}, {headers!r}, {_body_repr(self.body)})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Pretty printers (hypothesis, IPython) would otherwise show the fields, bypassing __repr__.
+        printer.text(repr(self))
+
+
+@dataclass(frozen=True, repr=False)
+class Received(ShownMasked):
     """A request as it arrived on the wire."""
 
     method: str
     path: str
     headers: dict[str, str]
     body: bytes
-
-    def __repr__(self) -> str:
-        # Shown when a test fails: the body may hold card data and the headers a token.
-        return f"Received({self.method!r}, {self.path!r}, {Headers(self.headers)!r}, {_body_repr(self.body)})"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        # Pretty printers (hypothesis, IPython) would otherwise show the fields, bypassing __repr__.
-        printer.text(repr(self))
 
 
 @dataclass(frozen=True)
@@ -200,10 +205,7 @@ class FaultServer:
         return self
 
     def wait_received(self, count: int, timeout: float = 5.0) -> list[Received]:
-        """Wait up to `timeout` seconds for `count` requests to have arrived; return those received.
-
-        A client may give up on an answer before the server has read its request.
-        """
+        """Wait up to `timeout` seconds for `count` requests to have arrived; return those received."""
         with self._lock:
             self._lock.wait_for(lambda: len(self.received) >= count, timeout)
             return list(self.received)
