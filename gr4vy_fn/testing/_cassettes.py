@@ -200,17 +200,9 @@ def _scrub_request(request: Any, credentials: set[str]) -> Any:
     body = request.body
     if hasattr(body, "getvalue"):  # a file-like body: vcrpy holds its bytes, and hands out a new file
         body = body.getvalue()
-    headers = {
-        scrub(name, secrets): scrub(value, secrets)
-        for name, value in request.headers.items()
-        if not _credential(name)
-    }
-    if isinstance(body, (bytes, str)):
-        scrubbed = _scrub_body(body, secrets)
-        if scrubbed != body:
-            request.body = scrubbed
-            _set_length(headers, scrubbed, as_list=False)
-    request.headers = headers
+    request.headers, scrubbed = _scrub_parts(request.headers, body, secrets)
+    if scrubbed is not None:
+        request.body = scrubbed
     return request
 
 
@@ -229,20 +221,31 @@ def _scrub_response(response: dict[str, Any], credentials: set[str]) -> dict[str
             "scrubbed of secrets, so it is not recorded (ask for no compression, or install the decoder)"
         )
         raise ValueError(msg)
-    body = response.get("body")
-    if isinstance(body, dict) and isinstance(body.get("string"), (bytes, str)):
-        scrubbed = _scrub_body(body["string"], secrets)
-        if scrubbed != body["string"]:
-            body["string"] = scrubbed
-            _set_length(headers, scrubbed, as_list=True)
-    response["headers"] = {  # a name is the server's to write too: `X-Card-4111...`
+    body: Any = response.get("body")
+    string = body.get("string") if isinstance(body, dict) else None
+    response["headers"], scrubbed = _scrub_parts(headers, string, secrets)
+    if scrubbed is not None:
+        body["string"] = scrubbed
+    return response
+
+
+def _scrub_parts(headers: dict[str, Any], body: Any, secrets: tuple[str, ...]) -> tuple[Any, Any]:
+    """Scrubbed headers with no credential, and the body scrubbed (None: unchanged), its length to fit."""
+    scrubbed = _scrub_body(body, secrets) if isinstance(body, (bytes, str)) else body
+    if scrubbed != body:
+        # A replay reads the body by its Content-Length.
+        length = str(len(scrubbed.encode("utf-8") if isinstance(scrubbed, str) else scrubbed))
+        for name, value in headers.items():
+            if name.lower() == "content-length":
+                headers[name] = [length] if isinstance(value, list) else length
+    headers = {  # a name is the sender's to write too: `X-Card-4111...`
         scrub(name, secrets): [scrub(value, secrets) for value in values]
         if isinstance(values, list)
         else scrub(values, secrets)
         for name, values in headers.items()
         if not _credential(name)
     }
-    return response
+    return headers, None if scrubbed == body else scrubbed
 
 
 def _credential(header: str) -> bool:
@@ -254,14 +257,6 @@ def _header(headers: dict[str, Any], name: str) -> str:
         if key.lower() == name:
             return ", ".join(values) if isinstance(values, list) else str(values)
     return ""
-
-
-def _set_length(headers: dict[str, Any], body: bytes | str, *, as_list: bool) -> None:
-    """Make a Content-Length that the headers hold match the body as scrubbed (a replay reads by it)."""
-    length = str(len(body.encode("utf-8") if isinstance(body, str) else body))
-    for key in headers:
-        if key.lower() == "content-length":
-            headers[key] = [length] if as_list else length
 
 
 def _scrub_body(body: bytes | str, secrets: tuple[str, ...]) -> bytes | str:
