@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -219,14 +219,12 @@ class Emulator:
         """Return a Transport that calls this emulator in-process, with no sockets."""
         return EmulatorTransport(self)
 
-    @contextlib.contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve this emulator over HTTP on `host` (a free port by default); yield its base URL.
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> contextlib.AbstractContextManager[str]:
+        """Serve this emulator over HTTP on `host` (a free port by default) while inside; yield its base URL.
 
         Raises ValidationError for a port outside 0..65535, OSError when the address cannot be used.
         """
-        with serve(self.exchange, host, port) as url:
-            yield url
+        return serve(self.exchange, host, port)
 
     def exchange(self, request: HttpRequest) -> Reply:
         """Answer `request` with injected faults applied: what to send, after what delay, or a drop."""
