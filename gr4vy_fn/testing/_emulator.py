@@ -81,11 +81,9 @@ def _masked(body: bytes | None) -> bytes | None:
     try:
         data = json.loads(body or b"")
         method = data["payment_method"]
-    except (ValueError, TypeError, KeyError):
+        number = method.get("number")  # AttributeError: not an object
+    except (ValueError, TypeError, KeyError, AttributeError):
         return body
-    if not isinstance(method, dict):
-        return body
-    number = method.get("number")
     if isinstance(number, str):
         method["number"] = "…" + number[-4:] if len(number) >= 13 else "[redacted]"
     if "security_code" in method:
@@ -229,15 +227,11 @@ class Emulator:
     def exchange(self, request: HttpRequest) -> Reply:
         """Answer `request` with injected faults applied: what to send, after what delay, or a drop."""
         path = _path_of(request.url)
-        self._log(request, path)
-        with self._lock:
-            fault = self._faults.popleft() if self._faults else None
-        return Reply(self._handle(request, path)) if fault is None else fault(request, path)
-
-    def _log(self, request: HttpRequest, path: str) -> None:
         body = _masked(request.body) if path.rstrip("/").endswith("/fields") else request.body
         with self._lock:
             self.requests.append(ReceivedRequest(request.method, path, request.headers, body))
+            fault = self._faults.popleft() if self._faults else None
+        return Reply(self._handle(request, path)) if fault is None else fault(request, path)
 
     # --- the API ---
 
