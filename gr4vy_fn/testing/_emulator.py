@@ -391,9 +391,8 @@ class EmulatorTransport:
         """Return the emulator's answer, or raise the TransportError a real connection would."""
         reply = self.emulator.exchange(request)
         if reply.delay:
-            limit = timeout.read
-            if limit is not None and reply.delay > limit:
-                self._sleep(limit)
+            if timeout.read is not None and reply.delay > timeout.read:
+                self._sleep(timeout.read)
                 raise ReadTimeout(message="no answer in time")
             self._sleep(reply.delay)
         if reply.response is None:

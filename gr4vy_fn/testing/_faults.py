@@ -162,9 +162,6 @@ class StallHandshake(Action):
     seconds: float = 5.0
 
 
-_BEFORE_READING = (DropBeforeRead, ResetBeforeRead)
-
-
 @dataclass
 class FaultServer:
     """Serve scripted actions, one per request (the `default` when the script is empty)."""
@@ -275,7 +272,7 @@ class FaultServer:
         served = 0
         while not self._stop.is_set():
             peeked = self._peek_action()
-            if not (served and self.on_reused) and isinstance(peeked, _BEFORE_READING):
+            if not (served and self.on_reused) and isinstance(peeked, (DropBeforeRead, ResetBeforeRead)):
                 self._next()
                 if isinstance(peeked, ResetBeforeRead):
                     _reset(conn)
