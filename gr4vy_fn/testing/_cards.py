@@ -30,8 +30,9 @@ _PREFIXES: list[tuple[str, CardScheme]] = sorted(
     key=lambda pair: -len(pair[0]),
 )
 
-DEBIT_BINS = frozenset({"400005", "520082", "555555"})
-PREPAID_BINS = frozenset({"400006", "510000"})
+# The emulator's test BINs that are not credit cards.
+_CARD_TYPES = {"400005": CardType.DEBIT, "520082": CardType.DEBIT, "555555": CardType.DEBIT}
+_CARD_TYPES.update({"400006": CardType.PREPAID, "510000": CardType.PREPAID})
 
 
 def scheme_of(number: str) -> CardScheme:
@@ -44,11 +45,7 @@ def scheme_of(number: str) -> CardScheme:
 
 def card_type_of(number: str) -> CardType:
     """Return credit, or debit or prepaid for the emulator's debit and prepaid test BINs."""
-    if number[:6] in DEBIT_BINS:
-        return CardType.DEBIT
-    if number[:6] in PREPAID_BINS:
-        return CardType.PREPAID
-    return CardType.CREDIT
+    return _CARD_TYPES.get(number[:6], CardType.CREDIT)
 
 
 def fingerprint(number: str, key: bytes) -> str:

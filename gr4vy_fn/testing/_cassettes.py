@@ -71,27 +71,14 @@ _IDENTITY = frozenset({"", "identity"})
 def vcr_config() -> dict[str, Any]:
     """Return keyword arguments for `vcr.VCR(**...)` that keep every secret out of a cassette.
 
-    The same dict serves `VCR.use_cassette(path, **...)` and pytest-recording's
-    `vcr_config` fixture. Add your own keys to it (`record_mode`,
-    `cassette_library_dir`, `match_on`, `filter_headers`); to add a hook of your
-    own, call the one given in yours. Before vcrpy keeps a request or response
-    (and before it matches a request against a cassette, so that replay finds it):
-
-    - credential headers are dropped: Authorization, Proxy-Authorization, Cookie,
-      Set-Cookie, and any whose name says auth, token, secret, password or api key;
-      what they held is scrubbed from every response recorded after; every other
-      header name and value, and the URL, go through gr4vy_fn's scrubber;
-    - a JSON body has the whole value of a card `number`, a security code (`security_code`,
-      `cvv`, `cvc`, `csc`), any `...token`, password, secret or key replaced by
-      "[redacted]", and every other string (and number) scrubbed: card numbers,
-      bearer tokens, JWTs and security codes written in free text;
-    - any other body is scrubbed as text. Bytes are read as the client reads JSON
-      (UTF-8, 16 or 32), and as latin-1 too when they are not UTF-8.
-
-    A compressed response is decompressed first (`decode_compressed_response`).
-    gr4vy_fn's urllib3 and requests transports use connection pools of their own,
-    which vcrpy does not patch by itself: `custom_patches` points them at vcrpy's
-    connections too, so that their calls are recorded and replayed, not sent.
+    The same dict serves `VCR.use_cassette(path, **...)` and pytest-recording's `vcr_config`
+    fixture; add your own keys (to add a hook, call the given one from yours). Before vcrpy keeps
+    or matches a request or response: credential headers (auth, cookie, token, secret, password,
+    api key) are dropped and what they held is scrubbed from later responses; a JSON body's card
+    `number`, security codes, `...token`, passwords, secrets and keys become "[redacted]"; every
+    other header, the URL and the rest of each body go through gr4vy_fn's scrubber. Compressed
+    responses are decompressed first; `custom_patches` points the urllib3 and requests
+    transports' own pools at vcrpy's connections (docs/testing.md has the details).
 
     Returns:
         A new dict each call: `before_record_request`, `before_record_response`,
@@ -99,9 +86,8 @@ def vcr_config() -> dict[str, Any]:
     Raises:
         ModuleNotFoundError: vcrpy is not installed (`custom_patches` names its classes).
         RuntimeError: vcrpy is older than 9.1, which cannot record urllib3 2's pools.
-        The hooks raise ValueError, failing the call being recorded, for a response
-        whose Content-Encoding vcrpy could not undo: its body cannot be scrubbed.
-        Nothing else a server sends makes them raise.
+        The hooks raise ValueError, failing the call being recorded, for a response whose
+        Content-Encoding vcrpy could not undo: its body cannot be scrubbed.
     """
     installed = version("vcrpy")
     if tuple(int(part) for part in re.findall(r"\d+", installed)[:2]) < _LOWEST_VCRPY:
@@ -120,13 +106,10 @@ def vcr_config() -> dict[str, Any]:
 
 
 class _Hook:
-    """One of vcr_config()'s hooks: `scrub(item, credentials)`, with the credentials its config saw.
+    """One of vcr_config()'s hooks: `scrub(item, credentials)`, with the credentials its config saw."""
 
-    The request hook adds what each request's credential headers held before dropping them
-    (vcrpy calls it first), so that the response hook scrubs a token the server echoes with no
-    "Bearer" before it. Hooks compare equal by what they do; a deepcopy of the config (as
-    pytest-recording makes) keeps its two hooks sharing one set.
-    """
+    # The request hook (vcrpy calls it first) adds what credential headers held, so that the
+    # response hook scrubs a token echoed bare. Equal by what they do; a deepcopy keeps one set.
 
     __slots__ = ("credentials", "scrub")
 
@@ -144,14 +127,10 @@ class _Hook:
 
 
 def _pool_patches() -> tuple[tuple[Any, str, Any], ...]:
-    """The patches vcrpy needs, beyond its own, to record and replay the urllib3 and requests transports.
-
-    vcrpy swaps the connection class of urllib3's own pools. These transports use pool
-    subclasses (their connections hold each attempt to its deadline), which name their own
-    connection class: unpatched, their traffic would bypass the cassette and go to the network.
-    And vcrpy's stand-in for urllib3's response takes no `decode_content` in `read1`, which
-    urllib3 2's responses take and the urllib3 transport passes.
-    """
+    """The patches vcrpy needs, beyond its own, to record and replay the urllib3 and requests transports."""
+    # vcrpy patches urllib3's own pools only: the transports' pool subclasses name their own
+    # connection class, whose traffic would otherwise go to the network. And vcrpy's stand-in
+    # response takes no `decode_content` in `read1`, which the urllib3 transport passes.
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
     from vcr.stubs import VCRHTTPResponse, urllib3_stubs  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
@@ -186,13 +165,9 @@ def _pool_patches() -> tuple[tuple[Any, str, Any], ...]:
 
 
 def _inflated_response(connection: Any, *args: Any, **kwargs: Any) -> Any:
-    """vcrpy's `getresponse` on a urllib3 connection, whose stand-in response says what its body is.
-
-    vcrpy reads a live answer through urllib3, which inflates it, and a cassette it writes holds
-    the body inflated (`decode_compressed_response`); yet the stand-in it answers the live call
-    with keeps the answer's Content-Encoding and Content-Length. The transports would inflate
-    the body again, and fail: those two headers are made to fit the body given.
-    """
+    """vcrpy's `getresponse` on a urllib3 connection, with Content-Encoding and -Length fitting the body."""
+    # vcrpy answers a live call with the body inflated but the answer's own encoding and
+    # length: the transports would inflate it again, and fail.
     from vcr.stubs import VCRHTTPResponse, urllib3_stubs
 
     # The getresponse the patch replaces: vcrpy's, which gives the stand-in urllib3's headers.
@@ -209,21 +184,13 @@ def _inflated_response(connection: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _read1(response: Any, amt: int | None = None, decode_content: bool | None = None) -> bytes:
-    """urllib3 2's `read1`, on vcrpy's stand-in response: at most `amt` bytes (`decode_content` aside).
-
-    Through vcrpy's own `read`, which hands the connection back to its pool at the body's end.
-    The body a replay gives is decoded already (`decode_compressed_response`).
-    """
+    """urllib3 2's `read1` on vcrpy's stand-in response, through its `read` (which frees the connection)."""
     data: bytes = response.read(-1 if amt is None else amt)
     return data
 
 
 def _scrub_request(request: Any, credentials: set[str]) -> Any:
-    """vcrpy's before_record_request: a vcr.request.Request, with no secret left in it.
-
-    vcrpy passes a copy, and calls this for live requests too before matching them against
-    a cassette: what is scrubbed the same way still matches.
-    """
+    """vcrpy's before_record_request (on a copy, also before matching): no secret left in the request."""
     for name, value in request.headers.items():
         token = value.split()[-1] if _credential(name) and value.split() else ""
         if len(token) >= _SHORTEST_CREDENTIAL:  # `Bearer T`, `Basic T`, or T alone
@@ -233,25 +200,14 @@ def _scrub_request(request: Any, credentials: set[str]) -> Any:
     body = request.body
     if hasattr(body, "getvalue"):  # a file-like body: vcrpy holds its bytes, and hands out a new file
         body = body.getvalue()
-    headers = {
-        scrub(name, secrets): scrub(value, secrets)
-        for name, value in request.headers.items()
-        if not _credential(name)
-    }
-    if isinstance(body, (bytes, str)):
-        scrubbed = _scrub_body(body, secrets)
-        if scrubbed != body:
-            request.body = scrubbed
-            _set_length(headers, scrubbed, as_list=False)
-    request.headers = headers
+    request.headers, scrubbed = _scrub_parts(request.headers, body, secrets)
+    if scrubbed is not None:
+        request.body = scrubbed
     return request
 
 
 def _scrub_response(response: dict[str, Any], credentials: set[str]) -> dict[str, Any]:
-    """vcrpy's before_record_response: a response dict (status, headers, body), with no secret left in it.
-
-    A new dict: the one given may be what the live call is answered with while recording.
-    """
+    """vcrpy's before_record_response: a new dict (the given one may answer the live call), no secret left."""
     response = copy.deepcopy(response)
     secrets = tuple(credentials)
     status = response.get("status")
@@ -265,20 +221,31 @@ def _scrub_response(response: dict[str, Any], credentials: set[str]) -> dict[str
             "scrubbed of secrets, so it is not recorded (ask for no compression, or install the decoder)"
         )
         raise ValueError(msg)
-    body = response.get("body")
-    if isinstance(body, dict) and isinstance(body.get("string"), (bytes, str)):
-        scrubbed = _scrub_body(body["string"], secrets)
-        if scrubbed != body["string"]:
-            body["string"] = scrubbed
-            _set_length(headers, scrubbed, as_list=True)
-    response["headers"] = {  # a name is the server's to write too: `X-Card-4111...`
+    body: Any = response.get("body")
+    string = body.get("string") if isinstance(body, dict) else None
+    response["headers"], scrubbed = _scrub_parts(headers, string, secrets)
+    if scrubbed is not None:
+        body["string"] = scrubbed
+    return response
+
+
+def _scrub_parts(headers: dict[str, Any], body: Any, secrets: tuple[str, ...]) -> tuple[Any, Any]:
+    """Scrubbed headers with no credential, and the body scrubbed (None: unchanged), its length to fit."""
+    scrubbed = _scrub_body(body, secrets) if isinstance(body, (bytes, str)) else body
+    if scrubbed != body:
+        # A replay reads the body by its Content-Length.
+        length = str(len(scrubbed.encode("utf-8") if isinstance(scrubbed, str) else scrubbed))
+        for name, value in headers.items():
+            if name.lower() == "content-length":
+                headers[name] = [length] if isinstance(value, list) else length
+    headers = {  # a name is the sender's to write too: `X-Card-4111...`
         scrub(name, secrets): [scrub(value, secrets) for value in values]
         if isinstance(values, list)
         else scrub(values, secrets)
         for name, values in headers.items()
         if not _credential(name)
     }
-    return response
+    return headers, None if scrubbed == body else scrubbed
 
 
 def _credential(header: str) -> bool:
@@ -292,22 +259,10 @@ def _header(headers: dict[str, Any], name: str) -> str:
     return ""
 
 
-def _set_length(headers: dict[str, Any], body: bytes | str, *, as_list: bool) -> None:
-    """Make a Content-Length that the headers hold match the body as scrubbed (a replay reads by it)."""
-    length = str(len(body.encode("utf-8") if isinstance(body, str) else body))
-    for key in headers:
-        if key.lower() == "content-length":
-            headers[key] = [length] if as_list else length
-
-
 def _scrub_body(body: bytes | str, secrets: tuple[str, ...]) -> bytes | str:
-    """Return `body` (of the same type) with no secret left: as JSON if it parses, else as text.
-
-    Bytes are read as the client reads JSON (UTF-8, 16 or 32, by the BOM or the NULs
-    `json.loads` looks for) and, unless they are UTF-8, also byte by byte as latin-1, so that
-    digits and words are found in any body. Each reading is written back in its own codec.
-    Never raises: a body no parser can read (too deep, not text) is scrubbed as text.
-    """
+    """Return `body` (of the same type) with no secret left: as JSON if it parses, else as text."""
+    # Bytes are read as the client reads JSON and, unless UTF-8, as latin-1 too, each reading
+    # written back in its own codec; a body no parser can read is scrubbed as text.
     if isinstance(body, str):
         return _scrub_text(body, secrets)
     codec = json.detect_encoding(body)

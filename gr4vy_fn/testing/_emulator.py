@@ -10,13 +10,13 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from attrs import evolve, frozen
+from attrs import evolve, fields, frozen
 
-from .._http import Headers, HttpRequest, HttpResponse, Timeout, _body_repr
+from .._http import Headers, HttpRequest, HttpResponse, Timeout
 from ..answer._converter import converter, structure_request
 from ..errors import ConnectionDropped, ReadTimeout, ValidationError
 from ..models import (
@@ -29,7 +29,7 @@ from ..models import (
     IdPaymentMethod,
 )
 from . import _cards
-from ._faults import is_count, is_seconds
+from ._faults import ShownMasked, is_count, is_seconds
 from ._server import Reply, serve
 
 _ROUTE = re.compile(r"/checkout/sessions(?:/([^/?#]*)(/fields)?)?/?")
@@ -46,8 +46,8 @@ _MESSAGES = {
 _JSON_HEADERS = (("Content-Type", "application/json"),)
 
 
-@frozen
-class ReceivedRequest:
+@frozen(repr=False)
+class ReceivedRequest(ShownMasked):
     """A request the emulator received; card numbers and security codes are masked in `body`."""
 
     method: str
@@ -55,39 +55,9 @@ class ReceivedRequest:
     headers: Headers
     body: bytes | None
 
-    def __repr__(self) -> str:
-        # Shown when a test fails: a create's body may hold data a test put a card number in.
-        return f"ReceivedRequest({self.method!r}, {self.path!r}, {self.headers!r}, {_body_repr(self.body)})"
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        # Pretty printers (hypothesis, IPython) would otherwise show the fields, bypassing __repr__.
-        printer.text(repr(self))
-
-
-@frozen
-class _FailWith:
-    """Answer with this status and an error body instead of acting."""
-
-    status: int
-    body: bytes | None
-    retry_after: str | None
-
-
-@frozen
-class _Drop:
-    """Drop the connection, before acting or after."""
-
-    after_processing: bool
-
-
-@frozen
-class _Delay:
-    """Act, then wait before answering."""
-
-    seconds: float
-
-
-_Fault = _FailWith | _Drop | _Delay
+# An injected fault: given the request and its path, what to do instead of only acting on it.
+_Fault = Callable[[HttpRequest, str], Reply]
 
 
 def error_body(status: int, message: str | None = None) -> bytes:
@@ -95,12 +65,6 @@ def error_body(status: int, message: str | None = None) -> bytes:
     code, default = _MESSAGES.get(status, ("server_error" if status >= 500 else "bad_request", "Error"))
     body = {"type": "error", "code": code, "status": status, "message": message or default, "details": []}
     return json.dumps(body).encode()
-
-
-def _check_times(name: str, times: object) -> int:
-    if not is_count(times):
-        raise ValidationError(name, "must be a whole number, 0 or more")
-    return times
 
 
 def _check_seconds(name: str, seconds: object) -> None:
@@ -117,11 +81,9 @@ def _masked(body: bytes | None) -> bytes | None:
     try:
         data = json.loads(body or b"")
         method = data["payment_method"]
-    except (ValueError, TypeError, KeyError):
+        number = method.get("number")  # AttributeError: not an object
+    except (ValueError, TypeError, KeyError, AttributeError):
         return body
-    if not isinstance(method, dict):
-        return body
-    number = method.get("number")
     if isinstance(number, str):
         method["number"] = "…" + number[-4:] if len(number) >= 13 else "[redacted]"
     if "security_code" in method:
@@ -207,9 +169,9 @@ class Emulator:
                 raise ValidationError("fail_next(retry_after)", "must be a header value on one line")
         elif retry_after is not None:
             _check_seconds("fail_next(retry_after)", retry_after)
-        count = _check_times("fail_next(times)", times)
-        retry = None if retry_after is None else str(retry_after)
-        self._add(_FailWith(status, None if given is None else bytes(given), retry), count)
+        headers = _JSON_HEADERS + ((("Retry-After", str(retry_after)),) if retry_after is not None else ())
+        answer = HttpResponse(status, headers, error_body(status) if given is None else bytes(given))
+        self._add("fail_next", times, lambda request, path: Reply(answer))
 
     def drop_next(self, *, times: int = 1, after_processing: bool = False) -> None:
         """Drop the connection on the next `times` requests, before or after acting on them.
@@ -218,7 +180,13 @@ class Emulator:
         """
         if not isinstance(after_processing, bool):
             raise ValidationError("drop_next(after_processing)", "must be True or False")
-        self._add(_Drop(after_processing), _check_times("drop_next(times)", times))
+
+        def drop(request: HttpRequest, path: str) -> Reply:
+            if after_processing:
+                self._handle(request, path)
+            return Reply(None)
+
+        self._add("drop_next", times, drop)
 
     def delay_next(self, seconds: float, *, times: int = 1) -> None:
         """Act on the next `times` requests, then wait `seconds` before answering.
@@ -226,9 +194,13 @@ class Emulator:
         Raises ValidationError for negative or non-finite `seconds` or a `times` below 0.
         """
         _check_seconds("delay_next(seconds)", seconds)
-        self._add(_Delay(seconds), _check_times("delay_next(times)", times))
+        self._add(
+            "delay_next", times, lambda request, path: Reply(self._handle(request, path), delay=seconds)
+        )
 
-    def _add(self, fault: _Fault, times: int) -> None:
+    def _add(self, name: str, times: object, fault: _Fault) -> None:
+        if not is_count(times):
+            raise ValidationError(f"{name}(times)", "must be a whole number, 0 or more")
         with self._lock:
             self._faults.extend([fault] * times)
 
@@ -245,37 +217,21 @@ class Emulator:
         """Return a Transport that calls this emulator in-process, with no sockets."""
         return EmulatorTransport(self)
 
-    @contextlib.contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve this emulator over HTTP on `host` (a free port by default); yield its base URL.
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> contextlib.AbstractContextManager[str]:
+        """Serve this emulator over HTTP on `host` (a free port by default) while inside; yield its base URL.
 
         Raises ValidationError for a port outside 0..65535, OSError when the address cannot be used.
         """
-        with serve(self.exchange, host, port) as url:
-            yield url
+        return serve(self.exchange, host, port)
 
     def exchange(self, request: HttpRequest) -> Reply:
         """Answer `request` with injected faults applied: what to send, after what delay, or a drop."""
         path = _path_of(request.url)
-        self._log(request, path)
-        with self._lock:
-            fault = self._faults.popleft() if self._faults else None
-        if fault is None:
-            return Reply(self._handle(request, path))
-        if isinstance(fault, _FailWith):
-            headers = _JSON_HEADERS + ((("Retry-After", fault.retry_after),) if fault.retry_after else ())
-            body = error_body(fault.status) if fault.body is None else fault.body
-            return Reply(HttpResponse(status=fault.status, headers=headers, body=body))
-        if isinstance(fault, _Drop):
-            if fault.after_processing:
-                self._handle(request, path)
-            return Reply(None)
-        return Reply(self._handle(request, path), delay=fault.seconds)
-
-    def _log(self, request: HttpRequest, path: str) -> None:
         body = _masked(request.body) if path.rstrip("/").endswith("/fields") else request.body
         with self._lock:
             self.requests.append(ReceivedRequest(request.method, path, request.headers, body))
+            fault = self._faults.popleft() if self._faults else None
+        return Reply(self._handle(request, path)) if fault is None else fault(request, path)
 
     # --- the API ---
 
@@ -297,13 +253,34 @@ class Emulator:
             return self._create(account, request.body)
         if not _UUID.fullmatch(session_id):
             return _invalid(["path", "session_id"], "Input should be a valid UUID", "uuid_parsing")
-        if fields:
-            return self._update_fields(account, session_id, request.body)
-        if method == "GET":
-            return self._get(account, session_id)
-        if method == "DELETE":
-            return self._delete(account, session_id)
-        return self._update(account, session_id, request.body)
+        update: Any = None
+        if method == "PUT":
+            schema = CheckoutSessionSecureFieldsUpdate if fields else CheckoutSessionCreateRequest
+            update = _parse(request.body, schema, required=True)
+            if isinstance(update, HttpResponse):
+                return update
+        stored = self._payment_method(update) if fields else None
+        key = (account, session_id.lower())
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is not None and session.expires_at is not None and session.expires_at <= self._clock():
+                del self._sessions[key]  # an expired session is forgotten
+                session = None
+            if session is None:
+                return _answer(404, error_body(404))
+            if method == "GET":
+                return _session_answer(200, session)
+            if method == "DELETE":
+                del self._sessions[key]
+                return _answer(204)
+            if fields:
+                self._sessions[key] = evolve(session, payment_method=stored)
+                return _answer(204)
+            expires_at = session.expires_at
+            if update.expires_in is not None:
+                expires_at = self._clock() + timedelta(seconds=update.expires_in)
+            self._sessions[key] = evolve(session, expires_at=expires_at, **_session_fields(update))
+            return _session_answer(200, self._sessions[key])
 
     def _authorized(self, header: str) -> bool:
         if self._bearer_token is None and self._token_check is None:
@@ -315,18 +292,6 @@ class Emulator:
             return self._token_check(token)
         return self._bearer_token is None or secrets.compare_digest(token, self._bearer_token)
 
-    def _now(self) -> datetime:
-        return self._clock()
-
-    def _live(self, account: str, session_id: str) -> CheckoutSession | None:
-        """Return the session if it exists and has not expired (expired ones are forgotten)."""
-        key = (account, session_id.lower())
-        session = self._sessions.get(key)
-        if session is not None and session.expires_at is not None and session.expires_at <= self._now():
-            del self._sessions[key]
-            return None
-        return session
-
     def _create(self, account: str, body: bytes | None) -> HttpResponse:
         parsed = _parse(body, CheckoutSessionCreateRequest, required=False)
         if isinstance(parsed, HttpResponse):
@@ -335,53 +300,12 @@ class Emulator:
         expires_in = request.expires_in if request.expires_in is not None else self._expires_in
         session = CheckoutSession(
             id=str(uuid.uuid4()),
-            expires_at=self._now() + timedelta(seconds=expires_in),
+            expires_at=self._clock() + timedelta(seconds=expires_in),
             **_session_fields(request),
         )
         with self._lock:
             self._sessions[(account, session.id)] = session
         return _session_answer(201, session)
-
-    def _get(self, account: str, session_id: str) -> HttpResponse:
-        with self._lock:
-            session = self._live(account, session_id)
-        return _answer(404, error_body(404)) if session is None else _session_answer(200, session)
-
-    def _delete(self, account: str, session_id: str) -> HttpResponse:
-        with self._lock:
-            session = self._live(account, session_id)
-            if session is not None:
-                del self._sessions[(account, session.id)]
-        return _answer(404, error_body(404)) if session is None else _answer(204)
-
-    def _update(self, account: str, session_id: str, body: bytes | None) -> HttpResponse:
-        parsed = _parse(body, CheckoutSessionCreateRequest, required=True)
-        if isinstance(parsed, HttpResponse):
-            return parsed
-        assert parsed is not None
-        with self._lock:
-            session = self._live(account, session_id)
-            if session is None:
-                return _answer(404, error_body(404))
-            expires_at = session.expires_at
-            if parsed.expires_in is not None:
-                expires_at = self._now() + timedelta(seconds=parsed.expires_in)
-            updated = evolve(session, expires_at=expires_at, **_session_fields(parsed))
-            self._sessions[(account, session.id)] = updated
-        return _session_answer(200, updated)
-
-    def _update_fields(self, account: str, session_id: str, body: bytes | None) -> HttpResponse:
-        parsed = _parse(body, CheckoutSessionSecureFieldsUpdate, required=True)
-        if isinstance(parsed, HttpResponse):
-            return parsed
-        assert parsed is not None
-        stored = self._payment_method(parsed)
-        with self._lock:
-            session = self._live(account, session_id)
-            if session is None:
-                return _answer(404, error_body(404))
-            self._sessions[(account, session.id)] = evolve(session, payment_method=stored)
-        return _answer(204)
 
     def _payment_method(self, update: CheckoutSessionSecureFieldsUpdate) -> CheckoutSessionPaymentMethod:
         """What the API keeps of a payment method: never the full number nor the security code."""
@@ -411,23 +335,12 @@ def _path_of(url: str) -> str:
 
 
 def _session_fields(request: CheckoutSessionCreateRequest) -> dict[str, Any]:
-    return {name: getattr(request, name) for name in _COPIED}
-
-
-_COPIED = (
-    "cart_items",
-    "metadata",
-    "buyer",
-    "airline",
-    "amount",
-    "currency",
-    "payment_service_id",
-    "country",
-    "is_subsequent_payment",
-    "merchant_initiated",
-    "payment_source",
-    "intent",
-)
+    """What a session keeps of a create or update: every field but `expires_in`."""
+    return {
+        f.name: getattr(request, f.name)
+        for f in fields(CheckoutSessionCreateRequest)
+        if f.name != "expires_in"
+    }
 
 
 def _session_answer(status: int, session: CheckoutSession) -> HttpResponse:
@@ -438,10 +351,6 @@ def _invalid(location: list[str | int], message: str, kind: str) -> HttpResponse
     """The API's 422: what is wrong, and where (["body", "cart_items", 0, "name"])."""
     body = {"detail": [{"type": kind, "loc": location, "msg": message}]}
     return _answer(422, json.dumps(body).encode())
-
-
-# Optional fields whose schema has no null: the only ones where the models' reading of null differs.
-_NOT_NULL: dict[type[Any], tuple[str, ...]] = {CheckoutSessionCreateRequest: ("expires_in",)}
 
 
 def _parse(body: bytes | None, cls: type[Any], *, required: bool) -> Any:
@@ -456,11 +365,9 @@ def _parse(body: bytes | None, cls: type[Any], *, required: bool) -> Any:
         return _answer(400, error_body(400, "The request body is not valid JSON"))
     if data is None and not required:
         return None  # the create's schema allows a bare null: no body
-    if isinstance(data, dict):
-        # The models read an explicit null as "not given"; the schema refuses it for these fields.
-        for name in _NOT_NULL.get(cls, ()):
-            if name in data and data[name] is None:
-                return _invalid(["body", name], "Input should be a valid number", "float_type")
+    # The models read an explicit null as "not given"; the schema has no null for `expires_in`.
+    if cls is CheckoutSessionCreateRequest and isinstance(data, dict) and data.get("expires_in", 0) is None:
+        return _invalid(["body", "expires_in"], "Input should be a valid number", "float_type")
     try:
         return structure_request(data, cls)
     except ValidationError as exc:
@@ -469,10 +376,8 @@ def _parse(body: bytes | None, cls: type[Any], *, required: bool) -> Any:
 
 def _json_path(path: str) -> list[str | int]:
     """Turn `$.cart_items[0].name` into ["cart_items", 0, "name"]."""
-    parts: list[str | int] = []
-    for name, index, key in re.findall(r"\.([A-Za-z_0-9]+)|\[(\d+)\]|\['([^']*)'\]", path):
-        parts.append(int(index) if index else name or key)
-    return parts
+    found = re.findall(r"\.([A-Za-z_0-9]+)|\[(\d+)\]|\['([^']*)'\]", path)
+    return [int(index) if index else name or key for name, index, key in found]
 
 
 class EmulatorTransport:
@@ -486,9 +391,8 @@ class EmulatorTransport:
         """Return the emulator's answer, or raise the TransportError a real connection would."""
         reply = self.emulator.exchange(request)
         if reply.delay:
-            limit = timeout.read
-            if limit is not None and reply.delay > limit:
-                self._sleep(limit)
+            if timeout.read is not None and reply.delay > timeout.read:
+                self._sleep(timeout.read)
                 raise ReadTimeout(message="no answer in time")
             self._sleep(reply.delay)
         if reply.response is None:

@@ -38,11 +38,7 @@ def is_seconds(value: object) -> TypeGuard[float]:
 
 
 def _check(action: object) -> None:
-    """Refuse, when an action is made, what its server thread would otherwise choke on.
-
-    Byte fields must be bytes (a str would make the server thread fail and the
-    client see a dropped connection), numbers whole or finite and not negative.
-    """
+    """Refuse, when an action is made, what its server thread would choke on (a str body, say)."""
     name = type(action).__name__
     for attribute, value in vars(action).items():
         path = f"{name}.{attribute}"
@@ -54,8 +50,32 @@ def _check(action: object) -> None:
             raise ValidationError(path, "must be a finite number of seconds, 0 or more")
 
 
-@dataclass(frozen=True)
-class Received:
+class Action:
+    """What the server does for one request: one of the dataclasses below."""
+
+    def __post_init__(self) -> None:
+        _check(self)
+
+
+class ShownMasked:
+    """A received request's repr: shown when a test fails, it hides the body and the headers' secrets."""
+
+    method: str
+    path: str
+    headers: Any
+    body: bytes | None
+
+    def __repr__(self) -> str:
+        name, headers = type(self).__name__, Headers(self.headers)
+        return f"{name}({self.method!r}, {self.path!r}, {headers!r}, {_body_repr(self.body)})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Pretty printers (hypothesis, IPython) would otherwise show the fields, bypassing __repr__.
+        printer.text(repr(self))
+
+
+@dataclass(frozen=True, repr=False)
+class Received(ShownMasked):
     """A request as it arrived on the wire."""
 
     method: str
@@ -63,17 +83,9 @@ class Received:
     headers: dict[str, str]
     body: bytes
 
-    def __repr__(self) -> str:
-        # Shown when a test fails: the body may hold card data and the headers a token.
-        return f"Received({self.method!r}, {self.path!r}, {Headers(self.headers)!r}, {_body_repr(self.body)})"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        # Pretty printers (hypothesis, IPython) would otherwise show the fields, bypassing __repr__.
-        printer.text(repr(self))
-
 
 @dataclass(frozen=True)
-class Reply:
+class Reply(Action):
     """Answer with this status, headers and body (Content-Length added unless given)."""
 
     status: int = 200
@@ -82,44 +94,38 @@ class Reply:
     delay: float = 0.0
     close: bool = False
 
-    def __post_init__(self) -> None:
-        _check(self)
-
 
 @dataclass(frozen=True)
-class DropBeforeRead:
+class DropBeforeRead(Action):
     """Close the connection without reading the request."""
 
 
 @dataclass(frozen=True)
-class ResetBeforeRead:
+class ResetBeforeRead(Action):
     """Reset the connection (RST) without reading the request."""
 
 
 @dataclass(frozen=True)
-class DropAfterRead:
+class DropAfterRead(Action):
     """Read the request, then close without a word."""
 
 
 @dataclass(frozen=True)
-class Reset:
+class Reset(Action):
     """Read the request, then reset the connection (RST)."""
 
 
 @dataclass(frozen=True)
-class Truncated:
+class Truncated(Action):
     """Promise `body` in Content-Length but send only its first `sent` bytes, then close."""
 
     status: int
     body: bytes
     sent: int
 
-    def __post_init__(self) -> None:
-        _check(self)
-
 
 @dataclass(frozen=True)
-class Endless:
+class Endless(Action):
     """Send a body that never ends (until the client goes, or `limit` bytes): close-delimited or chunked.
 
     With `declared`, the head promises that many bytes in Content-Length instead.
@@ -132,55 +138,28 @@ class Endless:
     chunked: bool = False
     declared: int | None = None
 
-    def __post_init__(self) -> None:
-        _check(self)
-
 
 @dataclass(frozen=True)
-class Raw:
+class Raw(Action):
     """Read the request, send these exact bytes, then close (or keep the connection with `close=False`)."""
 
     data: bytes
     close: bool = True
 
-    def __post_init__(self) -> None:
-        _check(self)
-
 
 @dataclass(frozen=True)
-class Trickle:
+class Trickle(Action):
     """Read the request, then send `data` one byte every `interval` seconds, then close."""
 
     data: bytes
     interval: float = 0.05
 
-    def __post_init__(self) -> None:
-        _check(self)
-
 
 @dataclass(frozen=True)
-class StallHandshake:
+class StallHandshake(Action):
     """Accept the TCP connection, then never answer the TLS handshake (for `seconds`)."""
 
     seconds: float = 5.0
-
-    def __post_init__(self) -> None:
-        _check(self)
-
-
-Action = (
-    Reply
-    | DropBeforeRead
-    | ResetBeforeRead
-    | DropAfterRead
-    | Reset
-    | Truncated
-    | Endless
-    | Raw
-    | Trickle
-    | StallHandshake
-)
-_BEFORE_READING = (DropBeforeRead, ResetBeforeRead)
 
 
 @dataclass
@@ -223,10 +202,7 @@ class FaultServer:
         return self
 
     def wait_received(self, count: int, timeout: float = 5.0) -> list[Received]:
-        """Wait up to `timeout` seconds for `count` requests to have arrived; return those received.
-
-        A client may give up on an answer before the server has read its request.
-        """
+        """Wait up to `timeout` seconds for `count` requests to have arrived; return those received."""
         with self._lock:
             self._lock.wait_for(lambda: len(self.received) >= count, timeout)
             return list(self.received)
@@ -245,12 +221,6 @@ class FaultServer:
                 conn.shutdown(socket.SHUT_RDWR)
         for thread in self._threads:
             thread.join(5)
-
-    def __enter__(self) -> FaultServer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def _next(self) -> Action:
         with self._lock:
@@ -302,7 +272,7 @@ class FaultServer:
         served = 0
         while not self._stop.is_set():
             peeked = self._peek_action()
-            if not (served and self.on_reused) and isinstance(peeked, _BEFORE_READING):
+            if not (served and self.on_reused) and isinstance(peeked, (DropBeforeRead, ResetBeforeRead)):
                 self._next()
                 if isinstance(peeked, ResetBeforeRead):
                     _reset(conn)

@@ -1,9 +1,4 @@
-"""Serving a handler over HTTP/1.1 on loopback, for the real urllib3 path and other languages.
-
-The server knows nothing of what it serves: it hands each request to a
-function and sends back the Reply it gets (after its delay, or drops the
-connection when the reply has no response).
-"""
+"""Serving a handler over HTTP/1.1: each request goes to a function, whose Reply says what to send."""
 
 from __future__ import annotations
 

@@ -1,12 +1,8 @@
 """The emulator for async tests: an AsyncTransport answering in-process, with no sockets.
 
-    from gr4vy_fn.testing.aio import AsyncEmulatorTransport
-    result = await aio.get_checkout_session(session_id, transport=AsyncEmulatorTransport(emulator))
-
-or, for code that passes no transport,
-`gr4vy_fn.defaults.set_defaults(async_transport=AsyncEmulatorTransport(emulator))`.
-The `gr4vy_emulator` fixture serves async code too: it serves on loopback and
-sets GR4VY_*, so `aio` calls with no config reach it through the real transport.
+`AsyncEmulatorTransport(emulator)` goes where an async call takes a transport, or into
+`gr4vy_fn.defaults.set_defaults(async_transport=...)`. The `gr4vy_emulator` fixture serves on
+loopback and sets GR4VY_*, so async code reaches it through the real transport too.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ this module only when a test asks for the fixture.
 from __future__ import annotations
 
 import contextlib
-import enum
 import os
 from collections.abc import Iterator
+from types import EllipsisType
 
 from .. import config
 from ..config import ENV_VARIABLES, Config
@@ -21,22 +21,18 @@ from . import Emulator, ServedEmulator, tokens_signed_with
 TOKEN = "emulator-token"  # noqa: S105 - the local emulator's, not a secret
 
 
-class _FromEmulator(enum.Enum):
-    TOKEN = enum.auto()
-
-
 @contextlib.contextmanager
 def emulator_environment(
     emulator: Emulator | None = None,
     *,
-    token: str | _FromEmulator | None = _FromEmulator.TOKEN,
+    token: str | EllipsisType | None = ...,
     private_key: str | None = None,
 ) -> Iterator[ServedEmulator]:
     """Serve `emulator` on loopback with GR4VY_* set to call it; undo it all on leaving.
 
     By default a fresh Emulator that accepts only TOKEN. Every other GR4VY_*
     variable is cleared; GR4VY_BEARER_TOKEN is `token` (unset for None), by
-    default the bearer token `emulator` was given (TOKEN if it has none). While
+    default (`...`) the bearer token `emulator` was given (TOKEN if it has none). While
     inside, `Config.from_env()` (and so every call made with no config) retries
     after milliseconds instead of the production back-off.
 
@@ -47,12 +43,12 @@ def emulator_environment(
     private key with a token, and what `Emulator.serve` raises.
     """
     if private_key is not None:
-        if token is not None and not isinstance(token, _FromEmulator):
+        if token is not None and token is not ...:
             raise ValidationError("emulator_environment(token)", "give a token or a private_key, not both")
         token = None
         if emulator is None:
             emulator = Emulator(token_check=tokens_signed_with(private_key))
-    if isinstance(token, _FromEmulator):
+    if token is ...:
         token = TOKEN if emulator is None or emulator._bearer_token is None else emulator._bearer_token
     served_emulator = Emulator(bearer_token=token) if emulator is None else emulator
     fast = RetryPolicy(initial_delay=0.01, max_delay=0.05)
