@@ -136,29 +136,6 @@ def read1_chunks(response: Any) -> Iterator[bytes]:
         yield chunk
 
 
-class EndNoting(io.RawIOBase):
-    """A raw reader that notes when its stream ended (a read of no bytes)."""
-
-    def __init__(self, raw: io.RawIOBase) -> None:
-        super().__init__()
-        self._raw = raw
-        self.ended = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int | None:
-        count = self._raw.readinto(buffer)
-        if count == 0:
-            self.ended = True
-        return count
-
-    def close(self) -> None:
-        if not self.closed:
-            self._raw.close()
-        super().close()
-
-
 def _no_bound() -> None:
     return None
 

@@ -21,7 +21,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -248,26 +248,6 @@ def tls_failure(chain: list[BaseException]) -> TlsError | None:
     verification = any(isinstance(e, (ssl.SSLCertVerificationError, ssl.CertificateError)) for e in chain)
     what = "the certificate did not verify" if verification else "the TLS handshake failed"
     return TlsError(message=what, verification=verification)
-
-
-# Reading an answer's body under the size limit, for the async transports.
-
-
-async def read_limited(
-    chunks: AsyncIterator[bytes], *, declared: str | None, encoding: str, status: int, limit: int
-) -> bytes:
-    """Return the whole body, inflated, or raise ResponseTooLarge once it is known to be over `limit` bytes.
-
-    `chunks` are the bytes as sent; `encoding` is the Content-Encoding, undone
-    here in bounded steps (see Body). A declared Content-Length
-    over the limit is refused before reading a byte. The caller closes the
-    connection when this raises: it was not read to the end.
-    """
-    refuse_declared_over(declared, limit, status)
-    body = Body(encoding, limit=limit, status=status)
-    async for chunk in chunks:
-        body.add(chunk)
-    return body.whole()
 
 
 # Host name lookups that an attempt's deadline can abandon.
