@@ -25,7 +25,17 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
-from ..errors import ConnectionDropped, DeadlineExceeded, ResponseTooLarge, TlsError
+from ..errors import (
+    ConnectError,
+    ConnectionDropped,
+    ConnectTimeout,
+    DeadlineExceeded,
+    ReadTimeout,
+    ResponseTooLarge,
+    TlsError,
+    TransportError,
+    _deadline_exceeded,
+)
 
 _STEP = 64 << 10
 """Bytes read, or inflated, at a time."""
@@ -248,6 +258,43 @@ def tls_failure(chain: list[BaseException]) -> TlsError | None:
     verification = any(isinstance(e, (ssl.SSLCertVerificationError, ssl.CertificateError)) for e in chain)
     what = "the certificate did not verify" if verification else "the TLS handshake failed"
     return TlsError(message=what, verification=verification)
+
+
+_REFUSED = "the connection was refused or failed"
+
+
+def sync_failure(
+    exc: BaseException,
+    attempt: Attempt,
+    connecting: bool,
+    kinds: tuple[tuple[type[BaseException], ...], ...],
+    otherwise: str = _REFUSED,
+) -> TransportError:
+    """Map what a sync adapter's library raised to the TransportError saying whether the request went out.
+
+    `connecting` says `exc` can only come from making the connection: it decides
+    where no hook saw the attempt (not `engaged`). `kinds` are the library's
+    timeouts, failed name lookups and refused connections; `otherwise` is the
+    message of a connection that failed in another way before sending.
+    """
+    if attempt.engaged and attempt.expired():
+        return _deadline_exceeded(attempt.wrote)
+    timeouts, unresolved, refused = kinds
+    if attempt.wrote if attempt.engaged else not connecting:
+        if isinstance(exc, timeouts):
+            return ReadTimeout(message="no answer in time")
+        return ConnectionDropped(message=f"the connection broke ({type(exc).__name__})", request_sent=True)
+    chain = causes(exc)
+    tls = tls_failure(chain)
+    if tls is not None:
+        return tls
+    # urllib3's NewConnectionError (and NameResolutionError) derive from its timeout error: test them first.
+    for what, message in ((unresolved, "the host name did not resolve"), (refused, _REFUSED)):
+        if any(isinstance(e, what) for e in chain):
+            return ConnectError(message=message)
+    if any(isinstance(e, timeouts) for e in chain):
+        return ConnectTimeout(message="no connection in time")
+    return ConnectError(message=otherwise)
 
 
 # Host name lookups that an attempt's deadline can abandon.

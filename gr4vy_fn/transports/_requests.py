@@ -18,15 +18,11 @@ from urllib3 import exceptions as urllib3_errors
 
 from .._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout
 from ..errors import (
-    ConnectError,
     ConnectionDropped,
-    ConnectTimeout,
-    ReadTimeout,
     TransportError,
-    _deadline_exceeded,
 )
 from ._connections import POOL_CLASSES, forget_pools_of_parent, read1_chunks
-from ._limits import Attempt, causes, read_body, tls_failure
+from ._limits import Attempt, causes, read_body, sync_failure
 
 __all__ = ["RequestsTransport"]
 
@@ -134,42 +130,20 @@ class RequestsTransport:
         raise error
 
 
+_KINDS = (
+    (requests.Timeout, urllib3_errors.TimeoutError, TimeoutError),
+    (urllib3_errors.NameResolutionError, socket.gaierror),
+    (urllib3_errors.NewConnectionError, ConnectionRefusedError),
+)
+_CONNECTING = (
+    requests.ConnectTimeout,
+    requests.exceptions.SSLError,
+    urllib3_errors.NewConnectionError,
+    urllib3_errors.ConnectTimeoutError,
+)
+
+
 def _mapped(exc: BaseException, attempt: Attempt) -> TransportError:
-    """Map what requests or urllib3 raised to the TransportError that says whether the request went out."""
-    if not attempt.engaged:  # a pool the hooks do not reach (a proxy's): judge by the exception alone
-        return _before_sending(exc) if _connecting(exc) else _after_sending(exc)
-    if attempt.expired():
-        return _deadline_exceeded(attempt.wrote)
-    return _after_sending(exc) if attempt.wrote else _before_sending(exc)
-
-
-def _connecting(exc: BaseException) -> bool:
-    """Say whether `exc` can only come from making the connection: resolving, connecting, TLS."""
-    kinds = (
-        requests.ConnectTimeout,
-        requests.exceptions.SSLError,
-        urllib3_errors.NewConnectionError,
-        urllib3_errors.ConnectTimeoutError,
-    )
-    return any(isinstance(e, kinds) for e in causes(exc))
-
-
-def _after_sending(exc: BaseException) -> TransportError:
-    if isinstance(exc, (requests.Timeout, urllib3_errors.TimeoutError, TimeoutError)):
-        return ReadTimeout(message="no answer in time")
-    return ConnectionDropped(message=f"the connection broke ({type(exc).__name__})", request_sent=True)
-
-
-def _before_sending(exc: BaseException) -> TransportError:
-    chain = causes(exc)
-    tls = tls_failure(chain)
-    if tls is not None:
-        return tls
-    # urllib3's NewConnectionError (and NameResolutionError) derive from its timeout error: test them first.
-    if any(isinstance(e, (urllib3_errors.NameResolutionError, socket.gaierror)) for e in chain):
-        return ConnectError(message="the host name did not resolve")
-    if any(isinstance(e, (urllib3_errors.NewConnectionError, ConnectionRefusedError)) for e in chain):
-        return ConnectError(message="the connection was refused or failed")
-    if any(isinstance(e, (requests.Timeout, urllib3_errors.TimeoutError, TimeoutError)) for e in chain):
-        return ConnectTimeout(message="no connection in time")
-    return ConnectError(message="the connection failed")
+    """Map what requests or urllib3 raised (a proxy's pool's too, no hook reaches it) to a TransportError."""
+    connecting = any(isinstance(e, _CONNECTING) for e in causes(exc))
+    return sync_failure(exc, attempt, connecting, _KINDS, "the connection failed")
