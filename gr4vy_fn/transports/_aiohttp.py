@@ -24,6 +24,10 @@ from ._limits import emptied, require_layout
 from ._time_limit import KEEPS_TOTAL, read_limited, within
 
 
+class _ResendRefused(Exception):
+    """aiohttp set out to send the request a second time: the attempt ends here instead."""
+
+
 class _OnTheWire:
     """One send, as aiohttp's tracing reports it: how many connections it took, and whether one was made."""
 
@@ -33,23 +37,21 @@ class _OnTheWire:
         self.tries = 0
         self.connected = False
 
-
-class _ResendRefused(Exception):
-    """aiohttp set out to send the request a second time: the attempt ends here instead."""
-
-
-async def _trying(session: object, context: SimpleNamespace, params: object) -> None:
-    sending = context.trace_request_ctx
-    if isinstance(sending, _OnTheWire):
-        sending.tries += 1
-        if sending.tries > 1:
+    def trying(self) -> None:
+        """Note a connection is being handed out; refuse the send's second one (aiohttp's own resend)."""
+        self.tries += 1
+        if self.tries > 1:
             raise _ResendRefused
 
 
+async def _trying(session: object, context: SimpleNamespace, params: object) -> None:
+    if isinstance(context.trace_request_ctx, _OnTheWire):
+        context.trace_request_ctx.trying()
+
+
 async def _connected(session: object, context: SimpleNamespace, params: object) -> None:
-    sending = context.trace_request_ctx
-    if isinstance(sending, _OnTheWire):
-        sending.connected = True
+    if isinstance(context.trace_request_ctx, _OnTheWire):
+        context.trace_request_ctx.connected = True
 
 
 async def _reused(session: object, context: SimpleNamespace, params: object) -> None:
@@ -88,9 +90,7 @@ class _CountingConnector(aiohttp.TCPConnector):
         """Hand out a connection, noting it on the send under way (refused when it is the send's second)."""
         sending = _sending.get()
         if sending is not None:
-            sending.tries += 1
-            if sending.tries > 1:
-                raise _ResendRefused
+            sending.trying()
         connection = await super().connect(req, traces, timeout)
         if sending is not None:
             sending.connected = True

@@ -87,10 +87,14 @@ class Attempt:
 
     def clip(self, timeout: float | None) -> float | None:
         """Return `timeout` cut to the time left, so no single wait outlives the attempt."""
-        left = self.remaining()
-        if left is None:
-            return timeout
-        return left if timeout is None else min(timeout, left)
+        return clip(timeout, self.remaining())
+
+
+def clip(timeout: float | None, left: float | None) -> float | None:
+    """Return `timeout` (None: no bound) cut to `left` seconds (None: no deadline)."""
+    if left is None:
+        return timeout
+    return left if timeout is None else min(timeout, left)
 
 
 def current() -> Attempt | None:
