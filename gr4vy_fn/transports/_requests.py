@@ -122,10 +122,8 @@ class RequestsTransport:
             )
         except (urllib3_errors.HTTPError, requests.RequestException, OSError) as exc:
             error = _mapped(exc, attempt)
-        except (
-            ValueError,
-            http.client.HTTPException,
-        ):  # framing urllib3 does not check (a negative chunk size)
+        except (ValueError, http.client.HTTPException):
+            # Framing urllib3 does not check (a negative chunk size).
             error = ConnectionDropped(message="the answer's framing is not HTTP", request_sent=True)
         raise error
 
