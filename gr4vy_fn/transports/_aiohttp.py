@@ -19,10 +19,13 @@ from ..errors import (
     ReadTimeout,
     TlsError,
     TransportError,
-    _deadline_exceeded,
 )
-from ._limits import emptied, read_limited, require_layout
-from ._time_limit import KEEPS_TOTAL, time_limit
+from ._limits import emptied, require_layout
+from ._time_limit import KEEPS_TOTAL, read_limited, within
+
+
+class _ResendRefused(Exception):
+    """aiohttp set out to send the request a second time: the attempt ends here instead."""
 
 
 class _OnTheWire:
@@ -34,23 +37,21 @@ class _OnTheWire:
         self.tries = 0
         self.connected = False
 
-
-class _ResendRefused(Exception):
-    """aiohttp set out to send the request a second time: the attempt ends here instead."""
-
-
-async def _trying(session: object, context: SimpleNamespace, params: object) -> None:
-    sending = context.trace_request_ctx
-    if isinstance(sending, _OnTheWire):
-        sending.tries += 1
-        if sending.tries > 1:
+    def trying(self) -> None:
+        """Note a connection is being handed out; refuse the send's second one (aiohttp's own resend)."""
+        self.tries += 1
+        if self.tries > 1:
             raise _ResendRefused
 
 
+async def _trying(session: object, context: SimpleNamespace, params: object) -> None:
+    if isinstance(context.trace_request_ctx, _OnTheWire):
+        context.trace_request_ctx.trying()
+
+
 async def _connected(session: object, context: SimpleNamespace, params: object) -> None:
-    sending = context.trace_request_ctx
-    if isinstance(sending, _OnTheWire):
-        sending.connected = True
+    if isinstance(context.trace_request_ctx, _OnTheWire):
+        context.trace_request_ctx.connected = True
 
 
 async def _reused(session: object, context: SimpleNamespace, params: object) -> None:
@@ -89,9 +90,7 @@ class _CountingConnector(aiohttp.TCPConnector):
         """Hand out a connection, noting it on the send under way (refused when it is the send's second)."""
         sending = _sending.get()
         if sending is not None:
-            sending.tries += 1
-            if sending.tries > 1:
-                raise _ResendRefused
+            sending.trying()
         connection = await super().connect(req, traces, timeout)
         if sending is not None:
             sending.connected = True
@@ -192,15 +191,8 @@ class AiohttpTransport:
 
     async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         """Send `request` once and return the whole response, or raise a TransportError."""
-        sending = _OnTheWire()
-        try:
-            if timeout.total is None:
-                return await self._exchange(request, timeout, sending)
-            async with time_limit(timeout.total):
-                return await self._exchange(request, timeout, sending)
-        except (TimeoutError, asyncio.TimeoutError):
-            pass
-        raise _deadline_exceeded(sending.connected)  # outside the except block: no library frames
+        sent = _OnTheWire()
+        return await within(timeout.total, self._exchange(request, timeout, sent), lambda: sent.connected)
 
     async def _exchange(self, request: HttpRequest, timeout: Timeout, sending: _OnTheWire) -> HttpResponse:
         limits = self._socket_limits
@@ -229,19 +221,13 @@ class AiohttpTransport:
         raise error
 
     async def _read(self, response: aiohttp.ClientResponse, sending: _OnTheWire) -> HttpResponse:
-        try:
-            body = await read_limited(
-                response.content.iter_any(),
-                declared=response.headers.get("Content-Length"),
-                encoding=response.headers.get("Content-Encoding", ""),
-                status=response.status,
-                limit=self.max_response_bytes,
-            )
-        except BaseException as exc:
-            response.close()  # not read to the end: the connection must not go back to the pool
-            if isinstance(exc, aiohttp.ClientError):
-                raise _mapped(exc, sending) from None
-            raise
+        body = await read_limited(
+            response.content.iter_any(),
+            (response.headers, response.status, self.max_response_bytes),
+            response.close,
+            aiohttp.ClientError,
+            lambda exc: _mapped(exc, sending),
+        )
         response.release()
         return HttpResponse(status=response.status, headers=Headers.deferred(response.headers), body=body)
 

@@ -39,7 +39,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
-from ._limits import CONTENT_LENGTH, LookupAbandoned, current, require_layout, resolve, set_aside
+from ._limits import CONTENT_LENGTH, LookupAbandoned, clip, current, require_layout, resolve, set_aside
 
 
 def check_layout() -> None:
@@ -136,39 +136,6 @@ def read1_chunks(response: Any) -> Iterator[bytes]:
         yield chunk
 
 
-class EndNoting(io.RawIOBase):
-    """A raw reader that notes when its stream ended (a read of no bytes)."""
-
-    def __init__(self, raw: io.RawIOBase) -> None:
-        super().__init__()
-        self._raw = raw
-        self.ended = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int | None:
-        count = self._raw.readinto(buffer)
-        if count == 0:
-            self.ended = True
-        return count
-
-    def close(self) -> None:
-        if not self.closed:
-            self._raw.close()
-        super().close()
-
-
-def _no_bound() -> None:
-    return None
-
-
-def _clip(timeout: float | None, left: float | None) -> float | None:
-    if left is None:
-        return timeout
-    return left if timeout is None else min(timeout, left)
-
-
 def open_socket(conn: Any, time_left: Callable[[], float | None]) -> socket.socket:
     """Open the socket of `conn` (a urllib3 connection) as urllib3 does, no wait outliving `time_left()`.
 
@@ -187,7 +154,7 @@ def open_socket(conn: Any, time_left: Callable[[], float | None]) -> socket.sock
         raise NotSentInTime(conn, "the host name did not resolve before the deadline") from exc
     error: OSError | None = None
     for _family, _, _, _, address in addresses:
-        timeout = _clip(conn.timeout, time_left())
+        timeout = clip(conn.timeout, time_left())
         if timeout is not None and timeout <= 0:
             raise NotSentInTime(conn, "no connection before the deadline")
         try:
@@ -235,7 +202,7 @@ class _DeadlineReader(io.RawIOBase):
             raise DeadlinePassed("the answer did not arrive before the deadline")
         if self._timeout is None or left < self._timeout:
             # Only once the time left is shorter than the read timeout does it bind (a system call).
-            self._timeout = _clip(self._read_timeout, left)
+            self._timeout = clip(self._read_timeout, left)
             self._sock.settimeout(self._timeout)
         try:
             return self._raw.readinto(buffer)
@@ -309,10 +276,9 @@ class NotesWriting:
 
     def _new_conn(self) -> socket.socket:
         attempt = current()
-        if attempt is None:
-            return open_socket(self, _no_bound)
-        attempt.engaged = True
-        return open_socket(self, attempt.remaining)
+        if attempt is not None:
+            attempt.engaged = True
+        return open_socket(self, attempt.remaining if attempt is not None else lambda: None)
 
     def connect(self) -> None:
         self._connecting = True

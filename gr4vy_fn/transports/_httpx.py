@@ -21,15 +21,11 @@ import httpx
 
 from .._http import MAX_RESPONSE_BYTES, Headers, HttpRequest, HttpResponse, Timeout
 from ..errors import (
-    ConnectError,
-    ConnectionDropped,
-    ConnectTimeout,
-    ReadTimeout,
     TransportError,
     _deadline_exceeded,
 )
 from ._httpx_pool import check_layout, close_if_surplus, forget_connections_of_parent, pool_of
-from ._limits import Attempt, LookupAbandoned, causes, current, read_body, resolve, tls_failure
+from ._limits import Attempt, LookupAbandoned, current, read_body, resolve, sync_failure
 
 __all__ = ["HttpxTransport"]
 
@@ -255,28 +251,6 @@ def _raw(answer: httpx.Response) -> Iterator[bytes]:
 
 
 def _mapped(exc: httpx.HTTPError, attempt: Attempt) -> TransportError:
-    """Map what httpx raised to the TransportError that says whether the request went out."""
-    if not attempt.engaged:  # a transport the hooks do not reach (a mounted one): judge by the exception
-        connecting = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-        return _before_sending(exc) if connecting else _after_sending(exc)
-    if attempt.expired():
-        return _deadline_exceeded(attempt.wrote)
-    return _after_sending(exc) if attempt.wrote else _before_sending(exc)
-
-
-def _after_sending(exc: httpx.HTTPError) -> TransportError:
-    if isinstance(exc, httpx.TimeoutException):
-        return ReadTimeout(message="no answer in time")
-    return ConnectionDropped(message=f"the connection broke ({type(exc).__name__})", request_sent=True)
-
-
-def _before_sending(exc: httpx.HTTPError) -> TransportError:
-    chain = causes(exc)
-    tls = tls_failure(chain)
-    if tls is not None:
-        return tls
-    if isinstance(exc, httpx.TimeoutException):
-        return ConnectTimeout(message="no connection in time")
-    if any(isinstance(e, socket.gaierror) for e in chain):
-        return ConnectError(message="the host name did not resolve")
-    return ConnectError(message="the connection was refused or failed")
+    """Map what httpx raised (a mounted transport's too, which no hook reaches) to a TransportError."""
+    connecting = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    return sync_failure(exc, attempt, connecting, ((httpx.TimeoutException,), (socket.gaierror,), ()))

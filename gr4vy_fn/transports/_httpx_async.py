@@ -24,17 +24,8 @@ from ..errors import (
     _deadline_exceeded,
 )
 from ._httpx_pool import check_layout, close_if_surplus, forget_connections_of_parent, pool_of
-from ._limits import read_limited
-from ._time_limit import KEEPS_TOTAL, time_limit
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
+from ._limits import causes, tls_failure
+from ._time_limit import KEEPS_TOTAL, read_limited, time_limit
 
 
 class _Writes:
@@ -50,20 +41,14 @@ class _Writes:
             self.started = True
 
 
-def _tls_failure(exc: ssl.SSLError) -> TlsError:
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return TlsError(message="the certificate did not verify", verification=True)
-    return TlsError(message="the TLS handshake failed")
-
-
 def _mapped(exc: httpx.HTTPError) -> TransportError:
     """Map an httpx failure to the TransportError saying whether the request may have been sent."""
     if isinstance(exc, httpx.ConnectError):  # no connection: nothing was written
-        causes = _causes(exc)
-        tls = next((cause for cause in causes if isinstance(cause, ssl.SSLError)), None)
+        chain = causes(exc)
+        tls = tls_failure(chain)
         if tls is not None:
-            return _tls_failure(tls)
-        if any(isinstance(cause, socket.gaierror) for cause in causes):
+            return tls
+        if any(isinstance(cause, socket.gaierror) for cause in chain):
             return ConnectError(message="the host name did not resolve")
         return ConnectError(message="the connection was refused or failed")
     if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
@@ -174,21 +159,15 @@ class HttpxTransport:
                 error = ConnectError(message=error.message, request_sent=False)
             raise error from None
         except ssl.SSLError as exc:  # httpcore 1.0 lets the TLS handshake's own error through
-            raise _tls_failure(exc) from None
-        try:
-            body = await read_limited(
-                # The stream itself, not aiter_raw: that closes the answer once read (see close_if_surplus).
-                aiter(cast(httpx.AsyncByteStream, response.stream)),
-                declared=response.headers.get("Content-Length"),
-                encoding=response.headers.get("Content-Encoding", ""),
-                status=response.status_code,
-                limit=self.max_response_bytes,
-            )
-        except BaseException as exc:
-            await response.aclose()  # not read to the end: httpcore closes the connection
-            if isinstance(exc, httpx.HTTPError):
-                raise _mapped(exc) from None
-            raise
+            raise tls_failure([exc]) or TlsError(message="the TLS handshake failed") from None
+        body = await read_limited(
+            # The stream itself, not aiter_raw: that closes the answer once read (see close_if_surplus).
+            aiter(cast(httpx.AsyncByteStream, response.stream)),
+            (response.headers, response.status_code, self.max_response_bytes),
+            response.aclose,  # not read to the end: httpcore closes the connection
+            httpx.HTTPError,
+            _mapped,
+        )
         close_if_surplus(pool_of(client), response)
         await response.aclose()
         return HttpResponse(

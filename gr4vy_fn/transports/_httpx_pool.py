@@ -5,7 +5,7 @@
   on the connection would read them as its own answer: such a connection is
   closed when its answer is, never pooled.
 - In a forked child, the pool's connections are the parent's: they are set
-  aside, unused and unclosed (see gr4vy_fn.transports._fork), and the pool starts empty.
+  aside, unused and unclosed (see gr4vy_fn.transports._limits), and the pool starts empty.
 
 Both reach into httpcore 1.0's layout (a pool's connection list, an HTTP/1.1
 connection's h11 state). On a client the adapter made itself, that layout not

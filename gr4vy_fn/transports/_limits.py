@@ -21,11 +21,21 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
-from ..errors import ConnectionDropped, DeadlineExceeded, ResponseTooLarge, TlsError
+from ..errors import (
+    ConnectError,
+    ConnectionDropped,
+    ConnectTimeout,
+    DeadlineExceeded,
+    ReadTimeout,
+    ResponseTooLarge,
+    TlsError,
+    TransportError,
+    _deadline_exceeded,
+)
 
 _STEP = 64 << 10
 """Bytes read, or inflated, at a time."""
@@ -77,10 +87,14 @@ class Attempt:
 
     def clip(self, timeout: float | None) -> float | None:
         """Return `timeout` cut to the time left, so no single wait outlives the attempt."""
-        left = self.remaining()
-        if left is None:
-            return timeout
-        return left if timeout is None else min(timeout, left)
+        return clip(timeout, self.remaining())
+
+
+def clip(timeout: float | None, left: float | None) -> float | None:
+    """Return `timeout` (None: no bound) cut to `left` seconds (None: no deadline)."""
+    if left is None:
+        return timeout
+    return left if timeout is None else min(timeout, left)
 
 
 def current() -> Attempt | None:
@@ -250,24 +264,41 @@ def tls_failure(chain: list[BaseException]) -> TlsError | None:
     return TlsError(message=what, verification=verification)
 
 
-# Reading an answer's body under the size limit, for the async transports.
+_REFUSED = "the connection was refused or failed"
 
 
-async def read_limited(
-    chunks: AsyncIterator[bytes], *, declared: str | None, encoding: str, status: int, limit: int
-) -> bytes:
-    """Return the whole body, inflated, or raise ResponseTooLarge once it is known to be over `limit` bytes.
+def sync_failure(
+    exc: BaseException,
+    attempt: Attempt,
+    connecting: bool,
+    kinds: tuple[tuple[type[BaseException], ...], ...],
+    otherwise: str = _REFUSED,
+) -> TransportError:
+    """Map what a sync adapter's library raised to the TransportError saying whether the request went out.
 
-    `chunks` are the bytes as sent; `encoding` is the Content-Encoding, undone
-    here in bounded steps (see Body). A declared Content-Length
-    over the limit is refused before reading a byte. The caller closes the
-    connection when this raises: it was not read to the end.
+    `connecting` says `exc` can only come from making the connection: it decides
+    where no hook saw the attempt (not `engaged`). `kinds` are the library's
+    timeouts, failed name lookups and refused connections; `otherwise` is the
+    message of a connection that failed in another way before sending.
     """
-    refuse_declared_over(declared, limit, status)
-    body = Body(encoding, limit=limit, status=status)
-    async for chunk in chunks:
-        body.add(chunk)
-    return body.whole()
+    if attempt.engaged and attempt.expired():
+        return _deadline_exceeded(attempt.wrote)
+    timeouts, unresolved, refused = kinds
+    if attempt.wrote if attempt.engaged else not connecting:
+        if isinstance(exc, timeouts):
+            return ReadTimeout(message="no answer in time")
+        return ConnectionDropped(message=f"the connection broke ({type(exc).__name__})", request_sent=True)
+    chain = causes(exc)
+    tls = tls_failure(chain)
+    if tls is not None:
+        return tls
+    # urllib3's NewConnectionError (and NameResolutionError) derive from its timeout error: test them first.
+    for what, message in ((unresolved, "the host name did not resolve"), (refused, _REFUSED)):
+        if any(isinstance(e, what) for e in chain):
+            return ConnectError(message=message)
+    if any(isinstance(e, timeouts) for e in chain):
+        return ConnectTimeout(message="no connection in time")
+    return ConnectError(message=otherwise)
 
 
 # Host name lookups that an attempt's deadline can abandon.

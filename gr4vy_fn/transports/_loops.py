@@ -7,7 +7,7 @@ pooled connections the loop still watches), wake or spin on the parent's
 traffic, and lose its own wake-ups to the parent. So in each child, every
 selector loop a gr4vy_fn call ran on gets a selector, a wake-up pipe and an
 executor of the child's own; the inherited ones are set aside, untouched (see
-gr4vy_fn.transports._fork). Loops of other kinds (uvloop) are not renewed: make a new
+gr4vy_fn.transports._limits). Loops of other kinds (uvloop) are not renewed: make a new
 loop in each process for them.
 """
 

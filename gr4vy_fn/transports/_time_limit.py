@@ -1,11 +1,17 @@
-"""A time limit on an await that raises TimeoutError, and never swallows anyone else's cancellation."""
+"""The async transports' time limit (never swallowing anyone else's cancellation) and body reading."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+from ..errors import TransportError, _deadline_exceeded
+from ._limits import Body, refuse_declared_over
+
+T = TypeVar("T")
 
 KEEPS_TOTAL: set[type] = set()
 """Transports (exact types) whose `send` keeps the Timeout's total itself, under `time_limit`, start to end.
@@ -40,3 +46,45 @@ else:  # pragma: no cover - Python 3.10 has no asyncio.timeout
             raise
         finally:
             handle.cancel()
+
+
+async def within(total: float | None, exchange: Awaitable[T], sent: Callable[[], bool]) -> T:
+    """Return what `exchange` returns, or raise DeadlineExceeded (`sent()`: request_sent) after `total` s."""
+    try:
+        if total is None:
+            return await exchange
+        async with time_limit(total):
+            return await exchange
+    except (TimeoutError, asyncio.TimeoutError):
+        pass
+    raise _deadline_exceeded(sent())  # outside the except block: no library frames
+
+
+async def read_limited(
+    chunks: AsyncIterator[bytes],
+    answer: tuple[Any, int, int],
+    close: Callable[[], Awaitable[None] | None],
+    errors: type[Exception],
+    mapped: Callable[[Any], TransportError],
+) -> bytes:
+    """Return the whole body, inflated, of an answer `(headers, status, limit in bytes)` (see read_body).
+
+    `chunks` are the bytes as sent. When reading fails, `close()` (the answer
+    was not read to the end: its connection must not be pooled) and raise
+    `mapped(exc)` for one of the library's `errors`, or the failure itself.
+    """
+    headers, status, limit = answer
+    try:
+        refuse_declared_over(headers.get("Content-Length"), limit, status)
+        body = Body(headers.get("Content-Encoding", ""), limit=limit, status=status)
+        async for chunk in chunks:
+            body.add(chunk)
+        return body.whole()
+    except BaseException as exc:
+        closing = close()
+        if closing is not None:
+            await closing
+        if not isinstance(exc, errors):
+            raise
+        error = mapped(exc)
+    raise error from None
