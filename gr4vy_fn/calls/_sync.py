@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from typing import Any, TypedDict, TypeVar, Unpack
+from typing import Any, Generic, TypedDict, TypeVar, Unpack
 
 from .. import operations as ops
 from .._http import HeadersInput, Timeout, Transport
@@ -22,6 +22,7 @@ from ..operations import Request
 from ._attempts import Send, attempts
 
 T = TypeVar("T")
+TransportT = TypeVar("TransportT")
 
 
 def checked_keywords(config: object, timeout: object, deadline: object) -> None:
@@ -43,11 +44,11 @@ def checked_transport(transport: object) -> None:
         raise ValidationError("transport", "must have a send(request, timeout) method")
 
 
-class Keywords(TypedDict, total=False):
-    """The keywords every call takes, passed on to `send` (see its Args)."""
+class Keywords(TypedDict, Generic[TransportT], total=False):
+    """The keywords every call takes, passed on to its driver's `send` (see its Args)."""
 
     config: Config | None
-    transport: Transport | None
+    transport: TransportT | None
     headers: HeadersInput | None
     timeout: Timeout | None
     deadline: float | None
@@ -151,7 +152,7 @@ def send(
 
 @with_send_keywords(send)
 def new_checkout_session(
-    body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[Keywords]
+    body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[Keywords[Transport]]
 ) -> CheckoutSession | ErrorValue:
     """Create a checkout session; return it, or the error value.
 
@@ -181,7 +182,7 @@ def new_checkout_session(
 
 @with_send_keywords(send)
 def get_checkout_session(
-    checkout_session_id: str, **keywords: Unpack[Keywords]
+    checkout_session_id: str, **keywords: Unpack[Keywords[Transport]]
 ) -> CheckoutSession | ErrorValue:
     """Return the checkout session, or the error value (Error404NotFound once deleted or expired).
 
@@ -205,7 +206,9 @@ def get_checkout_session(
 
 
 @with_send_keywords(send)
-def delete_checkout_session(checkout_session_id: str, **keywords: Unpack[Keywords]) -> ErrorValue | None:
+def delete_checkout_session(
+    checkout_session_id: str, **keywords: Unpack[Keywords[Transport]]
+) -> ErrorValue | None:
     """Delete the checkout session; return None, or the error value.
 
     A 404 after an earlier attempt that may have gone through counts as done.
@@ -229,7 +232,7 @@ def delete_checkout_session(checkout_session_id: str, **keywords: Unpack[Keyword
 
 @with_send_keywords(send)
 def update_checkout_session_fields(
-    checkout_session_id: str, body: CheckoutSessionSecureFieldsUpdate, **keywords: Unpack[Keywords]
+    checkout_session_id: str, body: CheckoutSessionSecureFieldsUpdate, **keywords: Unpack[Keywords[Transport]]
 ) -> ErrorValue | None:
     """Put secure payment fields (a card, Click to Pay or a stored method) on the session; None or the error.
 
@@ -257,7 +260,7 @@ def update_checkout_session_fields(
 
 @with_send_keywords(send)
 def update_checkout_session(
-    checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[Keywords]
+    checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[Keywords[Transport]]
 ) -> CheckoutSession | ErrorValue:
     """Update the session's cart, buyer and other details; return the session, or the error value.
 
