@@ -101,7 +101,10 @@ async def send(
         return done.value  # type: ignore[no-any-return]
 
 
-@with_send_keywords(send)
+_with_keywords = with_send_keywords(send)
+
+
+@_with_keywords
 async def new_checkout_session(
     body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[Keywords[AsyncTransport]]
 ) -> CheckoutSession | ErrorValue:
@@ -123,7 +126,7 @@ async def new_checkout_session(
     return await send(ops.new_checkout_session(body), **keywords)
 
 
-@with_send_keywords(send)
+@_with_keywords
 async def get_checkout_session(
     checkout_session_id: str, **keywords: Unpack[Keywords[AsyncTransport]]
 ) -> CheckoutSession | ErrorValue:
@@ -145,7 +148,7 @@ async def get_checkout_session(
     return await send(ops.get_checkout_session(checkout_session_id), **keywords)
 
 
-@with_send_keywords(send)
+@_with_keywords
 async def delete_checkout_session(
     checkout_session_id: str, **keywords: Unpack[Keywords[AsyncTransport]]
 ) -> ErrorValue | None:
@@ -167,7 +170,7 @@ async def delete_checkout_session(
     return await send(ops.delete_checkout_session(checkout_session_id), **keywords)
 
 
-@with_send_keywords(send)
+@_with_keywords
 async def update_checkout_session_fields(
     checkout_session_id: str,
     body: CheckoutSessionSecureFieldsUpdate,
@@ -192,7 +195,7 @@ async def update_checkout_session_fields(
     return await send(ops.update_checkout_session_fields(checkout_session_id, body), **keywords)
 
 
-@with_send_keywords(send)
+@_with_keywords
 async def update_checkout_session(
     checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[Keywords[AsyncTransport]]
 ) -> CheckoutSession | ErrorValue:
