@@ -3,15 +3,9 @@
 Give them to a Config (`Config(hooks=[MyHook()])`, or `attrs.evolve(config,
 hooks=...)` for one call). The one attempt engine drives them, so the sync and
 async calls tell the same story. A hook subclasses `Hook` and overrides the
-methods it needs; each takes one event, a frozen value:
-
-- `call_started(CallStarted)`: the operation and checkout session id;
-- `attempt_started(AttemptStarted)`: the attempt's number and its request,
-  with no secret in it (the Authorization header is left out);
-- `attempt_ended(AttemptEnded)`: the answer's status or the transport error
-  (with its `request_sent`), and the retry delay chosen, with why, or None;
-- `call_ended(CallEnded)`: the value or error value the call returns, its
-  class, the attempts made and the call's duration.
+methods it needs (`call_started`, `attempt_started`, `attempt_ended`,
+`call_ended`); each takes one event, a frozen value (CallStarted,
+AttemptStarted, AttemptEnded, CallEnded: each says what it holds).
 
 Every call that tells `call_started` tells `call_ended`, however it ends; each
 event's `call_id` tells one call's events from another's. A hook runs in the
@@ -41,8 +35,8 @@ logger = logging.getLogger(__name__)
 
 
 @frozen(kw_only=True)
-class CallStarted:
-    """A call begins: its operation (`get_checkout_session`) and checkout session id, if any."""
+class _Event:
+    """What every event names: the call's operation, its checkout session id (if any) and the call."""
 
     operation: str
     checkout_session_id: str | None
@@ -51,23 +45,24 @@ class CallStarted:
 
 
 @frozen(kw_only=True)
-class AttemptStarted:
+class CallStarted(_Event):
+    """A call begins: its operation (`get_checkout_session`) and checkout session id, if any."""
+
+
+@frozen(kw_only=True)
+class AttemptStarted(_Event):
     """An attempt is about to be sent: its number (from 1) and its request, without secrets.
 
     `request` holds the method, URL and headers sent, the Authorization header
     left out, and no body (a fields update's body holds card data).
     """
 
-    operation: str
-    checkout_session_id: str | None
-    call_id: int = field(default=0, eq=False)
-    """Tells one call's events from another's (calls under way at once, or one made from a hook)."""
     attempt: int
     request: HttpRequest
 
 
 @frozen(kw_only=True)
-class AttemptEnded:
+class AttemptEnded(_Event):
     """An attempt is over: its answer's status, or the transport error; and what comes next.
 
     Exactly one of `status` and `error` is set. `request_sent` says whether the
@@ -77,10 +72,6 @@ class AttemptEnded:
     `duration` is the attempt's seconds.
     """
 
-    operation: str
-    checkout_session_id: str | None
-    call_id: int = field(default=0, eq=False)
-    """Tells one call's events from another's (calls under way at once, or one made from a hook)."""
     attempt: int
     status: int | None
     error: TransportError | None
@@ -91,7 +82,7 @@ class AttemptEnded:
 
 
 @frozen(kw_only=True)
-class CallEnded:
+class CallEnded(_Event):
     """A call is over: what it returns (`result`, a value or an error value), its attempts and seconds.
 
     A call that raised instead (a ValidationError, a cancelled task, an
@@ -99,10 +90,6 @@ class CallEnded:
     `result_class`) names the exception's class; `raised` is None otherwise.
     """
 
-    operation: str
-    checkout_session_id: str | None
-    call_id: int = field(default=0, eq=False)
-    """Tells one call's events from another's (calls under way at once, or one made from a hook)."""
     result: Any
     result_class: str
     attempts: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import pydoc
 import threading
 from collections.abc import Iterator
@@ -389,6 +390,17 @@ def test_help_indents_each_argument_under_its_heading(module: Any, name: str) ->
             heading = len(line) - len(line.lstrip())
             body = lines[number + 1]
             assert len(body) - len(body.lstrip()) > heading, (line, body)
+
+
+@pytest.mark.parametrize("module", [g, aio])
+@pytest.mark.parametrize("name", _CALLS[1:] + _UPDATES)
+def test_each_call_shows_the_keywords_of_send(module: Any, name: str) -> None:
+    """A call's signature, as help() and inspect show it, ends with its send's keyword-only parameters."""
+    parameters = list(inspect.signature(getattr(module, name)).parameters.values())
+    shared = [p for p in inspect.signature(module.send).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    assert [p.name for p in shared] == ["config", "transport", "headers", "timeout", "deadline"]
+    assert parameters[-len(shared) :] == shared
+    assert all(p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters[: -len(shared)])
 
 
 def test_the_engine_is_a_sans_io_generator(fake_time: FakeTime) -> None:

@@ -46,7 +46,7 @@ logger = logging.getLogger("gr4vy_fn")
 
 
 class _Step:
-    """A step's value semantics, by its slots: equal, hashed and shown by its fields."""
+    """A step's value semantics, by its slots: equal and shown by its fields."""
 
     __slots__: tuple[str, ...] = ()
 
@@ -55,9 +55,6 @@ class _Step:
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)

@@ -7,8 +7,10 @@ shared with gr4vy_fn.aio.
 
 from __future__ import annotations
 
+import inspect
 import math
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypedDict, TypeVar, Unpack
 
 from .. import operations as ops
 from .._http import HeadersInput, Timeout, Transport
@@ -20,6 +22,7 @@ from ..operations import Request
 from ._attempts import Send, attempts
 
 T = TypeVar("T")
+TransportT = TypeVar("TransportT")
 
 
 def checked_keywords(config: object, timeout: object, deadline: object) -> None:
@@ -39,6 +42,32 @@ def checked_transport(transport: object) -> None:
     """Raise ValidationError unless `transport` has a send method."""
     if not callable(getattr(transport, "send", None)):
         raise ValidationError("transport", "must have a send(request, timeout) method")
+
+
+class Keywords(TypedDict, Generic[TransportT], total=False):
+    """The keywords every call takes, passed on to its driver's `send` (see its Args)."""
+
+    config: Config | None
+    transport: TransportT | None
+    headers: HeadersInput | None
+    timeout: Timeout | None
+    deadline: float | None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_send_keywords(driver: Callable[..., Any]) -> Callable[[F], F]:
+    """Show a call's `**keywords` in help() and inspect as `driver`'s own keyword-only parameters."""
+    shared = [p for p in inspect.signature(driver).parameters.values() if p.kind is p.KEYWORD_ONLY]
+
+    def decorate(call: F) -> F:
+        signature = inspect.signature(call)
+        own = list(signature.parameters.values())[:-1]
+        call.__signature__ = signature.replace(parameters=own + shared)  # type: ignore[attr-defined]
+        return call
+
+    return decorate
 
 
 def unwrap(result: T | ErrorValue) -> T:
@@ -122,14 +151,12 @@ def send(
         return done.value  # type: ignore[no-any-return]
 
 
+_with_keywords = with_send_keywords(send)
+
+
+@_with_keywords
 def new_checkout_session(
-    body: CheckoutSessionCreateRequest | None = None,
-    *,
-    config: Config | None = None,
-    transport: Transport | None = None,
-    headers: HeadersInput | None = None,
-    timeout: Timeout | None = None,
-    deadline: float | None = None,
+    body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[Keywords[Transport]]
 ) -> CheckoutSession | ErrorValue:
     """Create a checkout session; return it, or the error value.
 
@@ -140,13 +167,10 @@ def new_checkout_session(
         body: the cart, metadata, buyer and transaction details; None for an empty session.
         config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
-        The new CheckoutSession, or an error value:
-        Error401Unauthorized for a missing or rejected token;
-        Error429TooManyRequests when rate limited past the retries;
-        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
-        A ConnectionDropped or ReadTimeout with request_sent=True means the
-        session may exist.
-
+        The new CheckoutSession, or an error value: Error401Unauthorized, Error429TooManyRequests
+        when rate limited past the retries, or a TransportError, UnexpectedResponse or ErrorGeneric,
+        as for gr4vy_fn.send. A ConnectionDropped or ReadTimeout with request_sent=True
+        means the session may exist.
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -157,24 +181,12 @@ def new_checkout_session(
         )
         session = gr4vy_fn.unwrap(gr4vy_fn.new_checkout_session(cart))
     """
-    return send(
-        ops.new_checkout_session(body),
-        config=config,
-        transport=transport,
-        headers=headers,
-        timeout=timeout,
-        deadline=deadline,
-    )
+    return send(ops.new_checkout_session(body), **keywords)
 
 
+@_with_keywords
 def get_checkout_session(
-    checkout_session_id: str,
-    *,
-    config: Config | None = None,
-    transport: Transport | None = None,
-    headers: HeadersInput | None = None,
-    timeout: Timeout | None = None,
-    deadline: float | None = None,
+    checkout_session_id: str, **keywords: Unpack[Keywords[Transport]]
 ) -> CheckoutSession | ErrorValue:
     """Return the checkout session, or the error value (Error404NotFound once deleted or expired).
 
@@ -182,11 +194,9 @@ def get_checkout_session(
         checkout_session_id: the session's id.
         config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
-        The CheckoutSession, or an error value:
-        Error404NotFound when no such session exists (any more);
-        Error401Unauthorized for a missing or rejected token;
-        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
-
+        The CheckoutSession, or an error value: Error404NotFound when no such session exists
+        (any more), Error401Unauthorized, or a TransportError, UnexpectedResponse or
+        ErrorGeneric, as for gr4vy_fn.send.
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -196,24 +206,12 @@ def get_checkout_session(
             case gr4vy_fn.CheckoutSession() as session: print(session.expires_at)
             case gr4vy_fn.Error404NotFound(): print("gone")
     """
-    return send(
-        ops.get_checkout_session(checkout_session_id),
-        config=config,
-        transport=transport,
-        headers=headers,
-        timeout=timeout,
-        deadline=deadline,
-    )
+    return send(ops.get_checkout_session(checkout_session_id), **keywords)
 
 
+@_with_keywords
 def delete_checkout_session(
-    checkout_session_id: str,
-    *,
-    config: Config | None = None,
-    transport: Transport | None = None,
-    headers: HeadersInput | None = None,
-    timeout: Timeout | None = None,
-    deadline: float | None = None,
+    checkout_session_id: str, **keywords: Unpack[Keywords[Transport]]
 ) -> ErrorValue | None:
     """Delete the checkout session; return None, or the error value.
 
@@ -223,11 +221,9 @@ def delete_checkout_session(
         checkout_session_id: the session's id.
         config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
-        None once deleted, or an error value:
-        Error404NotFound when no such session existed;
-        Error401Unauthorized for a missing or rejected token;
-        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
-
+        None once deleted, or an error value: Error404NotFound when no such session existed,
+        Error401Unauthorized, or a TransportError, UnexpectedResponse or ErrorGeneric,
+        as for gr4vy_fn.send.
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -235,25 +231,12 @@ def delete_checkout_session(
 
         gr4vy_fn.unwrap(gr4vy_fn.delete_checkout_session(session_id))
     """
-    return send(
-        ops.delete_checkout_session(checkout_session_id),
-        config=config,
-        transport=transport,
-        headers=headers,
-        timeout=timeout,
-        deadline=deadline,
-    )
+    return send(ops.delete_checkout_session(checkout_session_id), **keywords)
 
 
+@_with_keywords
 def update_checkout_session_fields(
-    checkout_session_id: str,
-    body: CheckoutSessionSecureFieldsUpdate,
-    *,
-    config: Config | None = None,
-    transport: Transport | None = None,
-    headers: HeadersInput | None = None,
-    timeout: Timeout | None = None,
-    deadline: float | None = None,
+    checkout_session_id: str, body: CheckoutSessionSecureFieldsUpdate, **keywords: Unpack[Keywords[Transport]]
 ) -> ErrorValue | None:
     """Put secure payment fields (a card, Click to Pay or a stored method) on the session; None or the error.
 
@@ -264,11 +247,9 @@ def update_checkout_session_fields(
         body: the payment method, and optionally a postal code.
         config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
-        None once stored, or an error value:
-        Error404NotFound when no such session exists (any more);
-        ErrorGeneric (400) when the API refuses the card details;
-        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
-
+        None once stored, or an error value: Error404NotFound when no such session exists
+        (any more), ErrorGeneric (400) when the API refuses the card details, or a
+        TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -278,25 +259,12 @@ def update_checkout_session_fields(
         fields = gr4vy_fn.CheckoutSessionSecureFieldsUpdate(payment_method=card)
         gr4vy_fn.unwrap(gr4vy_fn.update_checkout_session_fields(session_id, fields))
     """
-    return send(
-        ops.update_checkout_session_fields(checkout_session_id, body),
-        config=config,
-        transport=transport,
-        headers=headers,
-        timeout=timeout,
-        deadline=deadline,
-    )
+    return send(ops.update_checkout_session_fields(checkout_session_id, body), **keywords)
 
 
+@_with_keywords
 def update_checkout_session(
-    checkout_session_id: str,
-    body: CheckoutSessionCreateRequest,
-    *,
-    config: Config | None = None,
-    transport: Transport | None = None,
-    headers: HeadersInput | None = None,
-    timeout: Timeout | None = None,
-    deadline: float | None = None,
+    checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[Keywords[Transport]]
 ) -> CheckoutSession | ErrorValue:
     """Update the session's cart, buyer and other details; return the session, or the error value.
 
@@ -305,11 +273,9 @@ def update_checkout_session(
         body: the same type as a create's; fields left out are left as they are.
         config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
-        The updated CheckoutSession, or an error value:
-        Error404NotFound when no such session exists (any more);
-        Error401Unauthorized for a missing or rejected token;
-        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
-
+        The updated CheckoutSession, or an error value: Error404NotFound when no such session
+        exists (any more), Error401Unauthorized, or a TransportError, UnexpectedResponse or
+        ErrorGeneric, as for gr4vy_fn.send.
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -318,11 +284,4 @@ def update_checkout_session(
         update = gr4vy_fn.CheckoutSessionCreateRequest(amount=37999, currency="USD")
         session = gr4vy_fn.unwrap(gr4vy_fn.update_checkout_session(session_id, update))
     """
-    return send(
-        ops.update_checkout_session(checkout_session_id, body),
-        config=config,
-        transport=transport,
-        headers=headers,
-        timeout=timeout,
-        deadline=deadline,
-    )
+    return send(ops.update_checkout_session(checkout_session_id, body), **keywords)
