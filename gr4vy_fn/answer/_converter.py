@@ -32,7 +32,6 @@ from ._readers import (
     OpenEnumReader,
     Readers,
     ShapeError,
-    is_strict,
     is_string_map,
     open_enum,
     read_bool,
@@ -44,6 +43,7 @@ from ._readers import (
     read_string_map,
     strict,
     union_of,
+    unwrapped,
 )
 
 T = TypeVar("T")
@@ -168,7 +168,7 @@ def make_converter() -> Converter:
 
 def _no_reading_rule(tp: Any) -> Callable[[Any, Any], Any]:
     """The hook of a type no rule reads (a mistake in the calling code): it raises TypeError."""
-    asked = typing.get_args(tp)[0] if is_strict(tp) else tp
+    asked = unwrapped(tp)
 
     def refuse(_: Any, __: Any = None) -> Any:
         msg = f"no structuring rule for {asked!r}: only gr4vy_fn's models are read"

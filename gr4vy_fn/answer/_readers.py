@@ -1,23 +1,12 @@
 """How JSON values are read into model fields: the reading rules, and the readers written per model class.
 
-Each function here is a cattrs structure hook (it takes the value and,
-unused, the type asked for) or a hook factory; `_converter.make_converter`
-registers them all, and cattrs chooses one for each type. The rules: `str`,
-`bool` exactly; `int`, or a float with an integer value (JSON Schema counts
-`1299.0` as an integer); a `float` field takes any finite number; date-times
-in RFC 3339 with any number of fractional digits (truncated to
-microseconds); dates `YYYY-MM-DD`; an open enum (`E | str`) gives the
-member, or keeps a value this version does not know as a plain `str`; lists
-become tuples; the payment-method union is chosen by its `method`.
-
-A model class is read by a function written for it (as cattrs' own `gen`
-writes one): it checks the fields whose hook is one of the exact checks above
-inline rather than calling it, and builds the instance through a draft class
-rather than `__init__` (see `_draft_of`). `Strict[cls]` reads the same class
-from a user's dict instead: unknown keys are refused, and request models are
-built through `__init__`, so their wire rules run.
-
-Every failure is a ShapeError naming the JSON path (`$.cart_items[3].quantity`).
+Each function here is a cattrs structure hook (the value and, unused, the type asked for) or a hook
+factory; `_converter.make_converter` registers them all. A model class is read by a function written
+for it, as cattrs' own `gen` writes one: fields of an exact type are checked inline rather than by a
+call, and the instance is built through a draft class rather than `__init__` (see `_draft_of`).
+`Strict[cls]` reads the same class from a user's dict: unknown keys refused, request models built
+through `__init__`, so their wire rules run. Every failure is a ShapeError naming the JSON path
+(`$.cart_items[3].quantity`).
 """
 
 from __future__ import annotations
@@ -248,6 +237,11 @@ def is_strict(tp: Any) -> bool:
     return typing.get_origin(tp) is Strict
 
 
+def unwrapped(tp: Any) -> Any:
+    """X for `Strict[X]`, else `tp` itself."""
+    return typing.get_args(tp)[0] if is_strict(tp) else tp
+
+
 class Readers:
     """The hook factories that need the converter: models, tuples and tagged unions.
 
@@ -277,16 +271,16 @@ class Readers:
 
     def is_model(self, tp: Any) -> bool:
         """Whether `tp` is a model class, strict or not (the predicate of `model`)."""
-        return attrs.has(typing.get_args(tp)[0] if is_strict(tp) else tp)
+        return attrs.has(unwrapped(tp))
 
     def is_union(self, tp: Any) -> bool:
         """Whether `tp` is a tagged union, strict or not (the predicate of `union`)."""
-        return (typing.get_args(tp)[0] if is_strict(tp) else tp) in self._unions
+        return unwrapped(tp) in self._unions
 
     def union(self, tp: Any) -> Hook:
         """The hook of a tagged union: the class its `method` names, read by that class's hook."""
         is_strict_union = is_strict(tp)
-        choose = self._unions[typing.get_args(tp)[0] if is_strict_union else tp]
+        choose = self._unions[unwrapped(tp)]
         get_hook = self._get_hook
 
         def structure(value: Any, _: Any = None) -> Any:
@@ -326,8 +320,7 @@ class Readers:
 
     def model(self, tp: Any) -> Hook:
         """The hook of model class `tp` (or `Strict[cls]`): a function written for that class."""
-        strict = is_strict(tp)
-        cls = typing.get_args(tp)[0] if strict else tp
+        strict, cls = is_strict(tp), unwrapped(tp)
         hints = typing.get_type_hints(cls)
         with_rules = strict and cls not in self._response_only
         fields = attrs.fields(cls)
