@@ -115,18 +115,17 @@ def by_hand(match: re.Match[str]) -> datetime:
 # them by identity, see Readers._field_lines), so a field of those types costs no call.
 
 
-def read_str(value: Any, _: Any = None) -> str:
-    """A `str`, exactly; ShapeError otherwise."""
-    if type(value) is not str:
-        raise _wrong("", "str", value)
-    return value
+def _exact(kind: type) -> Hook:
+    def read(value: Any, _: Any = None) -> Any:
+        if type(value) is not kind:
+            raise _wrong("", kind.__name__, value)
+        return value
+
+    return read
 
 
-def read_bool(value: Any, _: Any = None) -> bool:
-    """A `bool`, exactly (not 0 or 1); ShapeError otherwise."""
-    if type(value) is not bool:
-        raise _wrong("", "bool", value)
-    return value
+read_str = _exact(str)  # a `str`, exactly
+read_bool = _exact(bool)  # a `bool`, exactly (not 0 or 1)
 
 
 def read_int(value: Any, _: Any = None) -> int:
@@ -150,24 +149,22 @@ def read_number(value: Any, _: Any = None) -> float:
     raise _wrong("", "a number", value)
 
 
-def read_datetime(value: Any, _: Any = None) -> datetime:
-    """An RFC 3339 date-time string, read by `parse_datetime`; ShapeError otherwise."""
-    if type(value) is not str:
-        raise _wrong("", "a date-time string", value)
-    try:
-        return parse_datetime(value)
-    except ValueError as exc:
-        raise ShapeError("", f"not a date-time Python can hold ({exc})") from None
+def _parsed(parse: Callable[[str], Any], expected: str, problem: str) -> Hook:
+    def read(value: Any, _: Any = None) -> Any:
+        if type(value) is not str:
+            raise _wrong("", expected, value)
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise ShapeError("", f"{problem} ({exc})") from None
+
+    return read
 
 
-def read_date(value: Any, _: Any = None) -> date:
-    """A `YYYY-MM-DD` date string; ShapeError otherwise."""
-    if type(value) is not str:
-        raise _wrong("", "a date string", value)
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ShapeError("", f"not a date ({exc})") from None
+read_datetime = _parsed(
+    parse_datetime, "a date-time string", "not a date-time Python can hold"
+)  # RFC 3339, read by `parse_datetime`
+read_date = _parsed(date.fromisoformat, "a date string", "not a date")  # `YYYY-MM-DD`
 
 
 def read_string_map(value: Any, _: Any = None) -> FrozenMap:
