@@ -1,12 +1,9 @@
 """Models to wire JSON and back, in one place: one cattrs Converter reads and writes; no I/O.
 
-`make_converter` registers every rule, each a cattrs hook or hook factory:
-writing gives wire names, leaves unset (None) fields out, `CLEAR` as null,
-date-times in ISO 8601 with `Z` for UTC, enums as their wire values; reading
-follows the rules of `_readers`. `converter.structure(data, cls)` reads what a
-server sends (types only, unknown fields ignored); `structure_request` reads a
-dict given by a user, the emulator or the command line, as `Strict[cls]`
-(unknown fields refused, the request models' wire rules applied).
+Writing gives wire names, leaves unset (None) fields out, `CLEAR` as null, date-times in ISO 8601
+with `Z` for UTC, enums as their wire values; reading follows the rules of `_readers`.
+`converter.structure(data, cls)` reads what a server sends (types only, unknown fields ignored);
+`structure_request` reads a user's dict as `Strict[cls]` (unknown fields refused, wire rules applied).
 """
 
 from __future__ import annotations
@@ -32,7 +29,6 @@ from ._readers import (
     OpenEnumReader,
     Readers,
     ShapeError,
-    is_strict,
     is_string_map,
     open_enum,
     read_bool,
@@ -44,6 +40,7 @@ from ._readers import (
     read_string_map,
     strict,
     union_of,
+    unwrapped,
 )
 
 T = TypeVar("T")
@@ -168,7 +165,7 @@ def make_converter() -> Converter:
 
 def _no_reading_rule(tp: Any) -> Callable[[Any, Any], Any]:
     """The hook of a type no rule reads (a mistake in the calling code): it raises TypeError."""
-    asked = typing.get_args(tp)[0] if is_strict(tp) else tp
+    asked = unwrapped(tp)
 
     def refuse(_: Any, __: Any = None) -> Any:
         msg = f"no structuring rule for {asked!r}: only gr4vy_fn's models are read"
@@ -197,13 +194,8 @@ def _register_readers(converter: Converter) -> None:
 converter = make_converter()
 
 
-# The wire shape in and out, for handlers that receive and return JSON: `from_dict`, `to_dict`, `to_json`.
-#
-# `to_dict` writes what the API itself would: wire names, ISO 8601 date-times
-# (`Z` for UTC), enums as their wire values, unset fields left out, `CLEAR` as
-# null. A card number or security code is never written out: `to_dict` raises
-# ValidationError for a value holding one (send it with
-# `update_checkout_session_fields`, never store or return it).
+# The wire shape in and out, for handlers that receive and return JSON. A card number or security
+# code is never written out: send it with `update_checkout_session_fields`, never store or return it.
 
 
 def from_dict(cls: type[T], data: Any) -> T:

@@ -158,39 +158,30 @@ class _Reading:
         return self.text(value) if isinstance(value, str) and value else "unknown"
 
 
-def _details(items: object, reading: _Reading) -> tuple[ErrorDetail, ...]:
+def _details(items: object, reading: _Reading, validation: bool = False) -> tuple[ErrorDetail, ...]:
+    """Read an error's `details`, or with `validation` a 422 `detail` list (its `input` and `ctx`
+    may echo the request and are dropped)."""
     details: list[ErrorDetail] = []
     for item in items if isinstance(items, list) else ():
         if reading.spent:
             break
-        if isinstance(item, dict):
-            details.append(
-                ErrorDetail(
-                    location=reading.location(item.get("location")),
-                    type=reading.text(item.get("type")),
-                    pointer=reading.text(item.get("pointer")),
-                    message=reading.text(item.get("message")),
-                )
-            )
-    return tuple(details)
-
-
-def _validation_details(items: list[Any], reading: _Reading) -> tuple[ErrorDetail, ...]:
-    """Read a 422 `detail` list; its `input` and `ctx` may echo the request and are dropped."""
-    details = []
-    for item in items:
-        if reading.spent:
-            break
         if not isinstance(item, dict):
             continue
-        parts = item.get("loc")
-        loc = [str(part) for part in parts if isinstance(part, (str, int))] if isinstance(parts, list) else []
+        if validation:
+            parts = item.get("loc")
+            loc = (
+                [str(part) for part in parts if isinstance(part, (str, int))]
+                if isinstance(parts, list)
+                else []
+            )
+            where = {"location": loc[0] if loc else None, "pointer": "/" + "/".join(loc[1:])}
+            item = {**where, "type": item.get("type"), "message": item.get("msg")}
         details.append(
             ErrorDetail(
-                location=reading.location(loc[0] if loc else None),
+                location=reading.location(item.get("location")),
                 type=reading.text(item.get("type")),
-                pointer=reading.text("/" + "/".join(loc[1:])),
-                message=reading.text(item.get("msg")),
+                pointer=reading.text(item.get("pointer")),
+                message=reading.text(item.get("message")),
             )
         )
     return tuple(details)
@@ -202,7 +193,7 @@ def _api_error(secrets: tuple[str, ...], response: HttpResponse) -> ErrorValue:
         return data
     reading = _Reading(secrets)
     if isinstance(data, dict) and isinstance(data.get("detail"), list):
-        details = _validation_details(data["detail"], reading)
+        details = _details(data["detail"], reading, validation=True)
         joined = "; ".join(f"{d.pointer}: {d.message}" for d in details)
         # Made of scrubbed texts: scanned again only for a secret the joining spelled, within the window.
         message = Scrubbed(clip(joined, secrets, limit=TEXT_LIMIT)) or "validation failed"

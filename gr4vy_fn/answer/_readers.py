@@ -1,23 +1,12 @@
 """How JSON values are read into model fields: the reading rules, and the readers written per model class.
 
-Each function here is a cattrs structure hook (it takes the value and,
-unused, the type asked for) or a hook factory; `_converter.make_converter`
-registers them all, and cattrs chooses one for each type. The rules: `str`,
-`bool` exactly; `int`, or a float with an integer value (JSON Schema counts
-`1299.0` as an integer); a `float` field takes any finite number; date-times
-in RFC 3339 with any number of fractional digits (truncated to
-microseconds); dates `YYYY-MM-DD`; an open enum (`E | str`) gives the
-member, or keeps a value this version does not know as a plain `str`; lists
-become tuples; the payment-method union is chosen by its `method`.
-
-A model class is read by a function written for it (as cattrs' own `gen`
-writes one): it checks the fields whose hook is one of the exact checks above
-inline rather than calling it, and builds the instance through a draft class
-rather than `__init__` (see `_draft_of`). `Strict[cls]` reads the same class
-from a user's dict instead: unknown keys are refused, and request models are
-built through `__init__`, so their wire rules run.
-
-Every failure is a ShapeError naming the JSON path (`$.cart_items[3].quantity`).
+Each function here is a cattrs structure hook (the value and, unused, the type asked for) or a hook
+factory; `_converter.make_converter` registers them all. A model class is read by a function written
+for it, as cattrs' own `gen` writes one: fields of an exact type are checked inline rather than by a
+call, and the instance is built through a draft class rather than `__init__` (see `_draft_of`).
+`Strict[cls]` reads the same class from a user's dict: unknown keys refused, request models built
+through `__init__`, so their wire rules run. Every failure is a ShapeError naming the JSON path
+(`$.cart_items[3].quantity`).
 """
 
 from __future__ import annotations
@@ -126,18 +115,17 @@ def by_hand(match: re.Match[str]) -> datetime:
 # them by identity, see Readers._field_lines), so a field of those types costs no call.
 
 
-def read_str(value: Any, _: Any = None) -> str:
-    """A `str`, exactly; ShapeError otherwise."""
-    if type(value) is not str:
-        raise _wrong("", "str", value)
-    return value
+def _exact(kind: type) -> Hook:
+    def read(value: Any, _: Any = None) -> Any:
+        if type(value) is not kind:
+            raise _wrong("", kind.__name__, value)
+        return value
+
+    return read
 
 
-def read_bool(value: Any, _: Any = None) -> bool:
-    """A `bool`, exactly (not 0 or 1); ShapeError otherwise."""
-    if type(value) is not bool:
-        raise _wrong("", "bool", value)
-    return value
+read_str = _exact(str)  # a `str`, exactly
+read_bool = _exact(bool)  # a `bool`, exactly (not 0 or 1)
 
 
 def read_int(value: Any, _: Any = None) -> int:
@@ -161,24 +149,22 @@ def read_number(value: Any, _: Any = None) -> float:
     raise _wrong("", "a number", value)
 
 
-def read_datetime(value: Any, _: Any = None) -> datetime:
-    """An RFC 3339 date-time string, read by `parse_datetime`; ShapeError otherwise."""
-    if type(value) is not str:
-        raise _wrong("", "a date-time string", value)
-    try:
-        return parse_datetime(value)
-    except ValueError as exc:
-        raise ShapeError("", f"not a date-time Python can hold ({exc})") from None
+def _parsed(parse: Callable[[str], Any], expected: str, problem: str) -> Hook:
+    def read(value: Any, _: Any = None) -> Any:
+        if type(value) is not str:
+            raise _wrong("", expected, value)
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise ShapeError("", f"{problem} ({exc})") from None
+
+    return read
 
 
-def read_date(value: Any, _: Any = None) -> date:
-    """A `YYYY-MM-DD` date string; ShapeError otherwise."""
-    if type(value) is not str:
-        raise _wrong("", "a date string", value)
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ShapeError("", f"not a date ({exc})") from None
+read_datetime = _parsed(
+    parse_datetime, "a date-time string", "not a date-time Python can hold"
+)  # RFC 3339, read by `parse_datetime`
+read_date = _parsed(date.fromisoformat, "a date string", "not a date")  # `YYYY-MM-DD`
 
 
 def read_string_map(value: Any, _: Any = None) -> FrozenMap:
@@ -248,6 +234,11 @@ def is_strict(tp: Any) -> bool:
     return typing.get_origin(tp) is Strict
 
 
+def unwrapped(tp: Any) -> Any:
+    """X for `Strict[X]`, else `tp` itself."""
+    return typing.get_args(tp)[0] if is_strict(tp) else tp
+
+
 class Readers:
     """The hook factories that need the converter: models, tuples and tagged unions.
 
@@ -277,16 +268,16 @@ class Readers:
 
     def is_model(self, tp: Any) -> bool:
         """Whether `tp` is a model class, strict or not (the predicate of `model`)."""
-        return attrs.has(typing.get_args(tp)[0] if is_strict(tp) else tp)
+        return attrs.has(unwrapped(tp))
 
     def is_union(self, tp: Any) -> bool:
         """Whether `tp` is a tagged union, strict or not (the predicate of `union`)."""
-        return (typing.get_args(tp)[0] if is_strict(tp) else tp) in self._unions
+        return unwrapped(tp) in self._unions
 
     def union(self, tp: Any) -> Hook:
         """The hook of a tagged union: the class its `method` names, read by that class's hook."""
         is_strict_union = is_strict(tp)
-        choose = self._unions[typing.get_args(tp)[0] if is_strict_union else tp]
+        choose = self._unions[unwrapped(tp)]
         get_hook = self._get_hook
 
         def structure(value: Any, _: Any = None) -> Any:
@@ -326,8 +317,7 @@ class Readers:
 
     def model(self, tp: Any) -> Hook:
         """The hook of model class `tp` (or `Strict[cls]`): a function written for that class."""
-        strict = is_strict(tp)
-        cls = typing.get_args(tp)[0] if strict else tp
+        strict, cls = is_strict(tp), unwrapped(tp)
         hints = typing.get_type_hints(cls)
         with_rules = strict and cls not in self._response_only
         fields = attrs.fields(cls)

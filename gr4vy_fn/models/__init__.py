@@ -20,18 +20,8 @@ from datetime import date, datetime  # noqa: F401 - date: the airline models' an
 from attrs import field, frozen
 
 from .._value import Value
-from ._airline import AgeGroup as AgeGroup
-from ._airline import Airline as Airline
-from ._airline import AirlineLeg as AirlineLeg
-from ._airline import AirlinePassenger as AirlinePassenger
-from ._airline import RouteType as RouteType
-from ._airline import TicketDeliveryMethod as TicketDeliveryMethod
-from ._buyer import Address as Address
-from ._buyer import BillingDetails as BillingDetails
-from ._buyer import GuestBuyer as GuestBuyer
-from ._buyer import ShippingDetails as ShippingDetails
-from ._buyer import TaxId as TaxId
-from ._buyer import TaxIdKind as TaxIdKind
+from ._airline import AgeGroup, Airline, AirlineLeg, AirlinePassenger, RouteType, TicketDeliveryMethod
+from ._buyer import Address, BillingDetails, GuestBuyer, ShippingDetails, TaxId, TaxIdKind
 from ._rules import AMOUNT as _AMOUNT
 from ._rules import ANY_TEXT as _ANY_TEXT
 from ._rules import COUNTRY as _COUNTRY
@@ -39,6 +29,7 @@ from ._rules import (
     UUID,
     Checked,
     Clear,
+    WireEnum,
     boolean,
     instance,
     integer,
@@ -51,12 +42,13 @@ from ._rules import (
     to_frozen_map,
     to_tuple,
 )
-from ._rules import WireEnum as WireEnum
-from ._secure_fields import CardPaymentMethod as CardPaymentMethod
-from ._secure_fields import CheckoutSessionSecureFieldsUpdate as CheckoutSessionSecureFieldsUpdate
-from ._secure_fields import ClickToPayPaymentMethod as ClickToPayPaymentMethod
-from ._secure_fields import IdPaymentMethod as IdPaymentMethod
-from ._secure_fields import SecureFieldsPaymentMethod as SecureFieldsPaymentMethod
+from ._secure_fields import (
+    CardPaymentMethod,
+    CheckoutSessionSecureFieldsUpdate,
+    ClickToPayPaymentMethod,
+    IdPaymentMethod,
+    SecureFieldsPaymentMethod,
+)
 
 __all__ = [
     "Address",

@@ -96,8 +96,8 @@ class Address(Checked):
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class ShippingDetails(Checked):
-    """Where and to whom an order ships."""
+class _Contact(Checked):
+    """The fields shipping and billing details share, first in both."""
 
     first_name: str | None = field(default=None, metadata=rule(text(1, 255)))
     last_name: str | None = field(default=None, metadata=rule(text(1, 255)))
@@ -107,14 +107,14 @@ class ShippingDetails(Checked):
 
 
 @frozen(kw_only=True, eq=False, repr=False)
-class BillingDetails(Checked):
+class ShippingDetails(_Contact):
+    """Where and to whom an order ships."""
+
+
+@frozen(kw_only=True, eq=False, repr=False)
+class BillingDetails(_Contact):
     """A buyer's billing contact, address and tax id."""
 
-    first_name: str | None = field(default=None, metadata=rule(text(1, 255)))
-    last_name: str | None = field(default=None, metadata=rule(text(1, 255)))
-    email_address: str | None = field(default=None, metadata=rule(text(1, 320)))
-    phone_number: str | None = field(default=None, metadata=rule(_PHONE))
-    address: Address | None = field(default=None, metadata=rule(instance(Address)))
     tax_id: TaxId | None = field(default=None, metadata=rule(instance(TaxId)))
 
 

@@ -1,18 +1,13 @@
 """Wire rules for request models, declared beside each field as its metadata; no I/O.
 
-Also what every model module shares: `CLEAR`, `WireEnum`, the common rules and
-`shown_in_models`; a leaf, so the buyer, airline and secure-fields modules need
-not import the package, which imports them.
+Also what every model module shares (`CLEAR`, `WireEnum`, the common rules, `shown_in_models`): a
+leaf, so the model modules need not import the package, which imports them.
 
-A check is a function `(value, path) -> None` that raises ValidationError.
-`field(metadata=rule(check))` declares it; `Checked` models apply the rules of
-their fields when built, through a function generated for each class the
-first time one is built. (Metadata rather than attrs validators: attrs would
-compile a call per validated field into each `__init__`, paid at every cold
-start, whether or not a request is ever built.) Each check passes a valid
-value in one test and builds nothing; its message and the field path are put
-together only when it fails. Messages name the field path and the rule
-broken, never the value itself, because values may be card numbers or security codes.
+A check is a function `(value, path) -> None` that raises ValidationError; `field(metadata=rule(check))`
+declares it, and `Checked` models apply their fields' rules when built, through a function generated
+per class on first use (metadata rather than attrs validators, which would compile a call per field
+into each `__init__` at every cold start). Messages name the field path and the rule broken, never the
+value, which may be a card number or security code.
 """
 
 from __future__ import annotations
@@ -71,13 +66,11 @@ def _fail(path: str, rule: str) -> NoReturn:
 def passes(
     check: Check, test: str, made: Callable[[], dict[str, object]] | None = None, **names: object
 ) -> Check:
-    """Give `check` the test a valid value passes at once, for the generated code of `Checked`.
+    """Give `check` the test a valid value passes at once, for the generated code of `Checked`; return it.
 
-    `test` is an expression of the value `v`; `{name}` in it stands for the
-    object `names[name]`, or for that of the dict `made()` returns, made only
-    when the code is generated (a compiled pattern: most processes never build
-    a model holding it). The generated code calls `check` (to say which rule
-    failed) only when the value fails `test`, so the two must accept the same values.
+    `test` is an expression of the value `v`; `{name}` in it stands for `names[name]`, or for that of
+    the dict `made()` returns when the code is generated (a compiled pattern, made only if needed).
+    `check` is called (to say which rule failed) only when `test` fails: both accept the same values.
     """
     check.passes = (test, names, made)  # type: ignore[attr-defined]
     return check
@@ -129,11 +122,8 @@ _CHECKERS: dict[type, Callable[[Any], None]] = {}
 
 
 def _checker_of(cls: type) -> Callable[[Any], None]:
-    """Generate the function checking the rules declared on `cls`'s fields (the first time one is built).
-
-    One straight line of code per field, rather than a loop over the fields: a
-    cart of twenty items runs it twenty times per request.
-    """
+    """Generate the function checking `cls`'s field rules: straight-line code, for a loop over the fields
+    made building a 20-item create request some 50% slower."""
     globs: dict[str, Any] = {"fail": _fail, "CLEAR": CLEAR}
     lines = ["def check(self):"]
     for index, field in enumerate(attrs.fields(cls)):
@@ -160,10 +150,8 @@ def _checker_of(cls: type) -> Callable[[Any], None]:
 def compiled(lines: list[str], filename: str, globs: dict[str, Any], name: str) -> object:
     """Run generated source (a function `name` defined by `lines`) in `globs`; return the function.
 
-    The two generators, the request models' rule checks here and the answer readers of
-    answer._readers, write different functions from different inputs (rules against types),
-    and both are needed for speed: they share this step only. The source is kept in
-    linecache, so tracebacks show the generated lines.
+    Shared by the rule checks here and the readers of answer._readers (different functions from
+    different inputs, both needed for speed). The source goes to linecache, for tracebacks.
     """
     source = "\n".join(lines) + "\n"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -356,9 +344,6 @@ def to_frozen_map(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
     return FrozenMap(value)
 
 
-# What the models share: the str enum of wire values, the wire rules several of them use, and their module.
-
-
 class WireEnum(str, Enum):
     """A str enum whose str() and format() give the wire value, as JSON does."""
 
@@ -376,12 +361,8 @@ AMOUNT = integer()
 
 
 def shown_in_models(*classes: type) -> None:
-    """Give each of `classes` the module users import it from, `gr4vy_fn.models`, as its `__module__`.
-
-    For the classes defined in the package's private modules: repr, pydoc, error
-    messages and pickles name the public module, and their annotations are read
-    in its namespace.
-    """
+    """Give each of `classes` the module users import it from, `gr4vy_fn.models`, as its `__module__`:
+    repr, pydoc, errors and pickles name it, and annotations are read in its namespace."""
     for cls in classes:
         cls.__module__ = __package__  # gr4vy_fn.models
 
