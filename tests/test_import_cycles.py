@@ -5,6 +5,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+from fresh_python import FreshPython
+
 import gr4vy_fn
 
 PACKAGE = Path(gr4vy_fn.__file__).parent
@@ -90,3 +93,38 @@ def test_signing_is_a_leaf() -> None:
         "gr4vy_fn._http",
         "gr4vy_fn.errors",
     }
+
+
+_LOADED_BY_A_GET = FreshPython(
+    "-c",
+    """
+import http.server, json, sys, threading
+
+class Answer(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"type": "checkout-session", "id": "s1"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+server = http.server.HTTPServer(("127.0.0.1", 0), Answer)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+import gr4vy_fn
+config = gr4vy_fn.Config(server_url=f"http://127.0.0.1:{server.server_port}", bearer_token="t")
+assert gr4vy_fn.unwrap(gr4vy_fn.get_checkout_session("s1", config=config)).id == "s1"
+print("\\n".join(sorted(name for name in sys.modules if name.split(".")[0] == "gr4vy_fn")))
+""",
+)
+
+
+@pytest.mark.fresh_python(_LOADED_BY_A_GET)
+def test_import_and_one_get_load_at_most_30_of_the_package_modules() -> None:
+    """`import gr4vy_fn` and one sync get on the default transport load at most 30 of its modules."""
+    loaded = _LOADED_BY_A_GET.output().split()
+    assert "gr4vy_fn.transports._connections" in loaded  # the get ran on the default transport
+    assert len(loaded) <= 30, loaded
