@@ -101,10 +101,7 @@ async def send(
         return done.value  # type: ignore[no-any-return]
 
 
-_with_keywords = with_send_keywords(send)
-
-
-@_with_keywords
+@with_send_keywords(send)
 async def new_checkout_session(
     body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[Keywords[AsyncTransport]]
 ) -> CheckoutSession | ErrorValue:
@@ -126,7 +123,7 @@ async def new_checkout_session(
     return await send(ops.new_checkout_session(body), **keywords)
 
 
-@_with_keywords
+@with_send_keywords(send)
 async def get_checkout_session(
     checkout_session_id: str, **keywords: Unpack[Keywords[AsyncTransport]]
 ) -> CheckoutSession | ErrorValue:
@@ -148,7 +145,7 @@ async def get_checkout_session(
     return await send(ops.get_checkout_session(checkout_session_id), **keywords)
 
 
-@_with_keywords
+@with_send_keywords(send)
 async def delete_checkout_session(
     checkout_session_id: str, **keywords: Unpack[Keywords[AsyncTransport]]
 ) -> ErrorValue | None:
@@ -170,7 +167,7 @@ async def delete_checkout_session(
     return await send(ops.delete_checkout_session(checkout_session_id), **keywords)
 
 
-@_with_keywords
+@with_send_keywords(send)
 async def update_checkout_session_fields(
     checkout_session_id: str,
     body: CheckoutSessionSecureFieldsUpdate,
@@ -195,7 +192,7 @@ async def update_checkout_session_fields(
     return await send(ops.update_checkout_session_fields(checkout_session_id, body), **keywords)
 
 
-@_with_keywords
+@with_send_keywords(send)
 async def update_checkout_session(
     checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[Keywords[AsyncTransport]]
 ) -> CheckoutSession | ErrorValue:

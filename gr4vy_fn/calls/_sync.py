@@ -59,12 +59,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def with_send_keywords(driver: Callable[..., Any]) -> Callable[[F], F]:
     """Show a call's `**keywords` in help() and inspect as `driver`'s own keyword-only parameters."""
-    shared = [p for p in inspect.signature(driver).parameters.values() if p.kind is p.KEYWORD_ONLY]
 
     def decorate(call: F) -> F:
-        signature = inspect.signature(call)
-        own = list(signature.parameters.values())[:-1]
-        call.__signature__ = signature.replace(parameters=own + shared)  # type: ignore[attr-defined]
+        own = list(inspect.signature(call).parameters.values())[:-1]
+        shared = [p for p in inspect.signature(driver).parameters.values() if p.kind is p.KEYWORD_ONLY]
+        call.__signature__ = inspect.signature(call).replace(parameters=own + shared)  # type: ignore[attr-defined]
         return call
 
     return decorate
@@ -151,10 +150,7 @@ def send(
         return done.value  # type: ignore[no-any-return]
 
 
-_with_keywords = with_send_keywords(send)
-
-
-@_with_keywords
+@with_send_keywords(send)
 def new_checkout_session(
     body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[Keywords[Transport]]
 ) -> CheckoutSession | ErrorValue:
@@ -184,7 +180,7 @@ def new_checkout_session(
     return send(ops.new_checkout_session(body), **keywords)
 
 
-@_with_keywords
+@with_send_keywords(send)
 def get_checkout_session(
     checkout_session_id: str, **keywords: Unpack[Keywords[Transport]]
 ) -> CheckoutSession | ErrorValue:
@@ -209,7 +205,7 @@ def get_checkout_session(
     return send(ops.get_checkout_session(checkout_session_id), **keywords)
 
 
-@_with_keywords
+@with_send_keywords(send)
 def delete_checkout_session(
     checkout_session_id: str, **keywords: Unpack[Keywords[Transport]]
 ) -> ErrorValue | None:
@@ -234,7 +230,7 @@ def delete_checkout_session(
     return send(ops.delete_checkout_session(checkout_session_id), **keywords)
 
 
-@_with_keywords
+@with_send_keywords(send)
 def update_checkout_session_fields(
     checkout_session_id: str, body: CheckoutSessionSecureFieldsUpdate, **keywords: Unpack[Keywords[Transport]]
 ) -> ErrorValue | None:
@@ -262,7 +258,7 @@ def update_checkout_session_fields(
     return send(ops.update_checkout_session_fields(checkout_session_id, body), **keywords)
 
 
-@_with_keywords
+@with_send_keywords(send)
 def update_checkout_session(
     checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[Keywords[Transport]]
 ) -> CheckoutSession | ErrorValue:
