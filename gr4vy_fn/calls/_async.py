@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TypeVar, Unpack
+from typing import TypedDict, TypeVar, Unpack
 
 from .. import operations as ops
 from .._http import AsyncTransport, HeadersInput, Timeout
@@ -17,9 +17,19 @@ from ..transports._async_default import default_async_transport
 from ..transports._loops import note_loop
 from ..transports._time_limit import KEEPS_TOTAL, time_limit
 from ._attempts import Outcome, Send, Sleep, attempts
-from ._sync import Keywords, checked_keywords, checked_transport, with_send_keywords
+from ._sync import checked_keywords, checked_transport, with_send_keywords
 
 T = TypeVar("T")
+
+
+class AsyncKeywords(TypedDict, total=False):
+    """The keywords every async call takes, passed on to `send` (see its Args)."""
+
+    config: Config | None
+    transport: AsyncTransport | None
+    headers: HeadersInput | None
+    timeout: Timeout | None
+    deadline: float | None
 
 
 _GRACE = 0.05
@@ -50,10 +60,10 @@ async def send(
     timeout: Timeout | None = None,
     deadline: float | None = None,
 ) -> T | ErrorValue:
-    """Send a Request built by gr4vy_fn.operations, retrying by policy; return its value or an error value.
+    """The async gr4vy_fn.send: send a Request, retrying by policy; return its value or an error value.
 
-    The async form of gr4vy_fn.send. Waits between attempts are `asyncio.sleep`,
-    unless the policy's `sleep` was replaced (a test's fake clock), which is called.
+    Waits between attempts are `asyncio.sleep`, unless the policy's `sleep` was
+    replaced (a test's fake clock), which is called.
 
     Args:
         request, config, headers, timeout, deadline: as for gr4vy_fn.send.
@@ -103,9 +113,9 @@ async def send(
 
 @with_send_keywords(send)
 async def new_checkout_session(
-    body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[Keywords[AsyncTransport]]
+    body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[AsyncKeywords]
 ) -> CheckoutSession | ErrorValue:
-    """Create a checkout session; return it, or the error value. The async gr4vy_fn.new_checkout_session.
+    """The async gr4vy_fn.new_checkout_session: create a checkout session; return it, or the error value.
 
     Args:
         body: the cart and other details; None for an empty session.
@@ -125,9 +135,9 @@ async def new_checkout_session(
 
 @with_send_keywords(send)
 async def get_checkout_session(
-    checkout_session_id: str, **keywords: Unpack[Keywords[AsyncTransport]]
+    checkout_session_id: str, **keywords: Unpack[AsyncKeywords]
 ) -> CheckoutSession | ErrorValue:
-    """Return the checkout session, or the error value. The async gr4vy_fn.get_checkout_session.
+    """The async gr4vy_fn.get_checkout_session: return the checkout session, or the error value.
 
     Args:
         checkout_session_id: the session's id.
@@ -147,9 +157,9 @@ async def get_checkout_session(
 
 @with_send_keywords(send)
 async def delete_checkout_session(
-    checkout_session_id: str, **keywords: Unpack[Keywords[AsyncTransport]]
+    checkout_session_id: str, **keywords: Unpack[AsyncKeywords]
 ) -> ErrorValue | None:
-    """Delete the checkout session; return None, or the error value. The async delete_checkout_session.
+    """The async gr4vy_fn.delete_checkout_session: delete the session; return None, or the error value.
 
     Args:
         checkout_session_id: the session's id.
@@ -169,11 +179,9 @@ async def delete_checkout_session(
 
 @with_send_keywords(send)
 async def update_checkout_session_fields(
-    checkout_session_id: str,
-    body: CheckoutSessionSecureFieldsUpdate,
-    **keywords: Unpack[Keywords[AsyncTransport]],
+    checkout_session_id: str, body: CheckoutSessionSecureFieldsUpdate, **keywords: Unpack[AsyncKeywords]
 ) -> ErrorValue | None:
-    """Put secure payment fields on the session; None or the error. The async update_checkout_session_fields.
+    """The async gr4vy_fn.update_checkout_session_fields: put secure payment fields on the session.
 
     Args:
         checkout_session_id: the session's id.
@@ -194,9 +202,9 @@ async def update_checkout_session_fields(
 
 @with_send_keywords(send)
 async def update_checkout_session(
-    checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[Keywords[AsyncTransport]]
+    checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[AsyncKeywords]
 ) -> CheckoutSession | ErrorValue:
-    """Update the session's details; return it, or the error value. The async update_checkout_session.
+    """The async gr4vy_fn.update_checkout_session: update the session's details.
 
     Args:
         checkout_session_id: the session's id.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from typing import Any, Generic, TypedDict, TypeVar, Unpack
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from .. import operations as ops
 from .._http import HeadersInput, Timeout, Transport
@@ -22,7 +22,6 @@ from ..operations import Request
 from ._attempts import Send, attempts
 
 T = TypeVar("T")
-TransportT = TypeVar("TransportT")
 
 
 def checked_keywords(config: object, timeout: object, deadline: object) -> None:
@@ -44,11 +43,11 @@ def checked_transport(transport: object) -> None:
         raise ValidationError("transport", "must have a send(request, timeout) method")
 
 
-class Keywords(TypedDict, Generic[TransportT], total=False):
-    """The keywords every call takes, passed on to its driver's `send` (see its Args)."""
+class Keywords(TypedDict, total=False):
+    """The keywords every call takes, passed on to `send` (see its Args)."""
 
     config: Config | None
-    transport: TransportT | None
+    transport: Transport | None
     headers: HeadersInput | None
     timeout: Timeout | None
     deadline: float | None
@@ -152,7 +151,7 @@ def send(
 
 @with_send_keywords(send)
 def new_checkout_session(
-    body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[Keywords[Transport]]
+    body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[Keywords]
 ) -> CheckoutSession | ErrorValue:
     """Create a checkout session; return it, or the error value.
 
@@ -182,7 +181,7 @@ def new_checkout_session(
 
 @with_send_keywords(send)
 def get_checkout_session(
-    checkout_session_id: str, **keywords: Unpack[Keywords[Transport]]
+    checkout_session_id: str, **keywords: Unpack[Keywords]
 ) -> CheckoutSession | ErrorValue:
     """Return the checkout session, or the error value (Error404NotFound once deleted or expired).
 
@@ -206,9 +205,7 @@ def get_checkout_session(
 
 
 @with_send_keywords(send)
-def delete_checkout_session(
-    checkout_session_id: str, **keywords: Unpack[Keywords[Transport]]
-) -> ErrorValue | None:
+def delete_checkout_session(checkout_session_id: str, **keywords: Unpack[Keywords]) -> ErrorValue | None:
     """Delete the checkout session; return None, or the error value.
 
     A 404 after an earlier attempt that may have gone through counts as done.
@@ -232,7 +229,7 @@ def delete_checkout_session(
 
 @with_send_keywords(send)
 def update_checkout_session_fields(
-    checkout_session_id: str, body: CheckoutSessionSecureFieldsUpdate, **keywords: Unpack[Keywords[Transport]]
+    checkout_session_id: str, body: CheckoutSessionSecureFieldsUpdate, **keywords: Unpack[Keywords]
 ) -> ErrorValue | None:
     """Put secure payment fields (a card, Click to Pay or a stored method) on the session; None or the error.
 
@@ -260,7 +257,7 @@ def update_checkout_session_fields(
 
 @with_send_keywords(send)
 def update_checkout_session(
-    checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[Keywords[Transport]]
+    checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[Keywords]
 ) -> CheckoutSession | ErrorValue:
     """Update the session's cart, buyer and other details; return the session, or the error value.
 
