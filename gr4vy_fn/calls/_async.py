@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TypedDict, TypeVar, Unpack
+from typing import TypeVar
 
 from .. import operations as ops
 from .._http import AsyncTransport, HeadersInput, Timeout
@@ -17,19 +17,9 @@ from ..transports._async_default import default_async_transport
 from ..transports._loops import note_loop
 from ..transports._time_limit import KEEPS_TOTAL, time_limit
 from ._attempts import Outcome, Send, Sleep, attempts
-from ._sync import checked_keywords, checked_transport, with_send_keywords
+from ._sync import checked_keywords, checked_transport
 
 T = TypeVar("T")
-
-
-class AsyncKeywords(TypedDict, total=False):
-    """The keywords every async call takes, passed on to `send` (see its Args)."""
-
-    config: Config | None
-    transport: AsyncTransport | None
-    headers: HeadersInput | None
-    timeout: Timeout | None
-    deadline: float | None
 
 
 _GRACE = 0.05
@@ -60,18 +50,30 @@ async def send(
     timeout: Timeout | None = None,
     deadline: float | None = None,
 ) -> T | ErrorValue:
-    """The async gr4vy_fn.send: send a Request, retrying by policy; return its value or an error value.
+    """Send a Request built by gr4vy_fn.operations, retrying by policy; return its value or an error value.
 
-    Waits between attempts are `asyncio.sleep`, unless the policy's `sleep` was
-    replaced (a test's fake clock), which is called.
+    The async form of gr4vy_fn.send; `transport` is an AsyncTransport (None:
+    this event loop's default). Waits between attempts are `asyncio.sleep`,
+    unless the policy's `sleep` was replaced (a test's fake clock), which is called.
 
     Args:
-        request, config, headers, timeout, deadline: as for gr4vy_fn.send.
+        request: from a builder in gr4vy_fn.operations.
+        config: the account, auth, timeout and retry policy; None means
+            `Config.from_env()` (the GR4VY_* environment variables).
         transport: the AsyncTransport that sends each attempt; None means
             this event loop's default.
+        headers: headers to add or override for this call (a mapping or pairs).
+        timeout: a Timeout replacing the config's for each attempt.
+        deadline: seconds for the whole call, retries and waits included;
+            overrides the retry policy's (pass a serverless function's time left).
     Returns:
-        As for gr4vy_fn.send: what the request's operation returns, or an error value
-        (a TransportError, UnexpectedResponse or ErrorGeneric).
+        What the request's operation returns, or an error value:
+        TransportError (ConnectError, ConnectTimeout, TlsError, ReadTimeout,
+            ConnectionDropped, DeadlineExceeded, ResponseTooLarge) when no complete
+            answer came; its `request_sent` says whether the server may have acted;
+        UnexpectedResponse for an answer that cannot be read (an HTML proxy page);
+        ErrorGeneric for other error answers (400, 403, 422, 5xx after retries).
+
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
         Nothing else: API and network failures are returned, never raised.
@@ -111,18 +113,27 @@ async def send(
         return done.value  # type: ignore[no-any-return]
 
 
-@with_send_keywords(send)
 async def new_checkout_session(
-    body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[AsyncKeywords]
+    body: CheckoutSessionCreateRequest | None = None,
+    *,
+    config: Config | None = None,
+    transport: AsyncTransport | None = None,
+    headers: HeadersInput | None = None,
+    timeout: Timeout | None = None,
+    deadline: float | None = None,
 ) -> CheckoutSession | ErrorValue:
-    """The async gr4vy_fn.new_checkout_session: create a checkout session; return it, or the error value.
+    """Create a checkout session; return it, or the error value. The async gr4vy_fn.new_checkout_session.
+
+    Never sent again once it may have reached the server.
 
     Args:
-        body: the cart and other details; None for an empty session.
+        body: the cart, metadata, buyer and transaction details; None for an empty session.
         config, transport, headers, timeout, deadline: as for aio.send.
     Returns:
-        As for gr4vy_fn.new_checkout_session: the new CheckoutSession, or an error value
-        (Error429TooManyRequests; a TransportError, UnexpectedResponse or ErrorGeneric).
+        The new CheckoutSession, or an error value:
+        Error401Unauthorized, Error429TooManyRequests;
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for aio.send.
+
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -130,21 +141,35 @@ async def new_checkout_session(
 
         session = gr4vy_fn.unwrap(await aio.new_checkout_session(cart))
     """
-    return await send(ops.new_checkout_session(body), **keywords)
+    return await send(
+        ops.new_checkout_session(body),
+        config=config,
+        transport=transport,
+        headers=headers,
+        timeout=timeout,
+        deadline=deadline,
+    )
 
 
-@with_send_keywords(send)
 async def get_checkout_session(
-    checkout_session_id: str, **keywords: Unpack[AsyncKeywords]
+    checkout_session_id: str,
+    *,
+    config: Config | None = None,
+    transport: AsyncTransport | None = None,
+    headers: HeadersInput | None = None,
+    timeout: Timeout | None = None,
+    deadline: float | None = None,
 ) -> CheckoutSession | ErrorValue:
-    """The async gr4vy_fn.get_checkout_session: return the checkout session, or the error value.
+    """Return the checkout session, or the error value. The async gr4vy_fn.get_checkout_session.
 
     Args:
         checkout_session_id: the session's id.
         config, transport, headers, timeout, deadline: as for aio.send.
     Returns:
-        As for gr4vy_fn.get_checkout_session: the CheckoutSession, or an error value
-        (Error404NotFound once deleted or expired; a TransportError, UnexpectedResponse or ErrorGeneric).
+        The CheckoutSession, or an error value:
+        Error404NotFound once deleted or expired, Error401Unauthorized;
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for aio.send.
+
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -152,21 +177,35 @@ async def get_checkout_session(
 
         session = gr4vy_fn.unwrap(await aio.get_checkout_session(session_id))
     """
-    return await send(ops.get_checkout_session(checkout_session_id), **keywords)
+    return await send(
+        ops.get_checkout_session(checkout_session_id),
+        config=config,
+        transport=transport,
+        headers=headers,
+        timeout=timeout,
+        deadline=deadline,
+    )
 
 
-@with_send_keywords(send)
 async def delete_checkout_session(
-    checkout_session_id: str, **keywords: Unpack[AsyncKeywords]
+    checkout_session_id: str,
+    *,
+    config: Config | None = None,
+    transport: AsyncTransport | None = None,
+    headers: HeadersInput | None = None,
+    timeout: Timeout | None = None,
+    deadline: float | None = None,
 ) -> ErrorValue | None:
-    """The async gr4vy_fn.delete_checkout_session: delete the session; return None, or the error value.
+    """Delete the checkout session; return None, or the error value. The async delete_checkout_session.
 
     Args:
         checkout_session_id: the session's id.
         config, transport, headers, timeout, deadline: as for aio.send.
     Returns:
-        As for gr4vy_fn.delete_checkout_session: None once deleted, or an error value
-        (Error404NotFound; a TransportError, UnexpectedResponse or ErrorGeneric).
+        None once deleted, or an error value:
+        Error404NotFound when no such session existed, Error401Unauthorized;
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for aio.send.
+
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -174,22 +213,37 @@ async def delete_checkout_session(
 
         gr4vy_fn.unwrap(await aio.delete_checkout_session(session_id))
     """
-    return await send(ops.delete_checkout_session(checkout_session_id), **keywords)
+    return await send(
+        ops.delete_checkout_session(checkout_session_id),
+        config=config,
+        transport=transport,
+        headers=headers,
+        timeout=timeout,
+        deadline=deadline,
+    )
 
 
-@with_send_keywords(send)
 async def update_checkout_session_fields(
-    checkout_session_id: str, body: CheckoutSessionSecureFieldsUpdate, **keywords: Unpack[AsyncKeywords]
+    checkout_session_id: str,
+    body: CheckoutSessionSecureFieldsUpdate,
+    *,
+    config: Config | None = None,
+    transport: AsyncTransport | None = None,
+    headers: HeadersInput | None = None,
+    timeout: Timeout | None = None,
+    deadline: float | None = None,
 ) -> ErrorValue | None:
-    """The async gr4vy_fn.update_checkout_session_fields: put secure payment fields on the session.
+    """Put secure payment fields on the session; None or the error. The async update_checkout_session_fields.
 
     Args:
         checkout_session_id: the session's id.
         body: the payment method, and optionally a postal code.
         config, transport, headers, timeout, deadline: as for aio.send.
     Returns:
-        As for gr4vy_fn.update_checkout_session_fields: None once stored, or an error value
-        (Error404NotFound; a TransportError, UnexpectedResponse or ErrorGeneric).
+        None once stored, or an error value:
+        Error404NotFound when no such session exists (any more);
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for aio.send.
+
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -197,22 +251,37 @@ async def update_checkout_session_fields(
 
         await aio.update_checkout_session_fields(session_id, fields)
     """
-    return await send(ops.update_checkout_session_fields(checkout_session_id, body), **keywords)
+    return await send(
+        ops.update_checkout_session_fields(checkout_session_id, body),
+        config=config,
+        transport=transport,
+        headers=headers,
+        timeout=timeout,
+        deadline=deadline,
+    )
 
 
-@with_send_keywords(send)
 async def update_checkout_session(
-    checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[AsyncKeywords]
+    checkout_session_id: str,
+    body: CheckoutSessionCreateRequest,
+    *,
+    config: Config | None = None,
+    transport: AsyncTransport | None = None,
+    headers: HeadersInput | None = None,
+    timeout: Timeout | None = None,
+    deadline: float | None = None,
 ) -> CheckoutSession | ErrorValue:
-    """The async gr4vy_fn.update_checkout_session: update the session's details.
+    """Update the session's details; return it, or the error value. The async update_checkout_session.
 
     Args:
         checkout_session_id: the session's id.
         body: the same type as a create's.
         config, transport, headers, timeout, deadline: as for aio.send.
     Returns:
-        As for gr4vy_fn.update_checkout_session: the updated CheckoutSession, or an error value
-        (Error404NotFound; a TransportError, UnexpectedResponse or ErrorGeneric).
+        The updated CheckoutSession, or an error value:
+        Error404NotFound when no such session exists (any more);
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for aio.send.
+
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -220,4 +289,11 @@ async def update_checkout_session(
 
         session = gr4vy_fn.unwrap(await aio.update_checkout_session(session_id, update))
     """
-    return await send(ops.update_checkout_session(checkout_session_id, body), **keywords)
+    return await send(
+        ops.update_checkout_session(checkout_session_id, body),
+        config=config,
+        transport=transport,
+        headers=headers,
+        timeout=timeout,
+        deadline=deadline,
+    )

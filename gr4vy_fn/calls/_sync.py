@@ -7,10 +7,8 @@ shared with gr4vy_fn.aio.
 
 from __future__ import annotations
 
-import inspect
 import math
-from collections.abc import Callable
-from typing import Any, TypedDict, TypeVar, Unpack
+from typing import TypeVar
 
 from .. import operations as ops
 from .._http import HeadersInput, Timeout, Transport
@@ -41,31 +39,6 @@ def checked_transport(transport: object) -> None:
     """Raise ValidationError unless `transport` has a send method."""
     if not callable(getattr(transport, "send", None)):
         raise ValidationError("transport", "must have a send(request, timeout) method")
-
-
-class Keywords(TypedDict, total=False):
-    """The keywords every call takes, passed on to `send` (see its Args)."""
-
-    config: Config | None
-    transport: Transport | None
-    headers: HeadersInput | None
-    timeout: Timeout | None
-    deadline: float | None
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def with_send_keywords(driver: Callable[..., Any]) -> Callable[[F], F]:
-    """Show a call's `**keywords` in help() and inspect as `driver`'s own keyword-only parameters."""
-
-    def decorate(call: F) -> F:
-        own = list(inspect.signature(call).parameters.values())[:-1]
-        shared = [p for p in inspect.signature(driver).parameters.values() if p.kind is p.KEYWORD_ONLY]
-        call.__signature__ = inspect.signature(call).replace(parameters=own + shared)  # type: ignore[attr-defined]
-        return call
-
-    return decorate
 
 
 def unwrap(result: T | ErrorValue) -> T:
@@ -149,9 +122,14 @@ def send(
         return done.value  # type: ignore[no-any-return]
 
 
-@with_send_keywords(send)
 def new_checkout_session(
-    body: CheckoutSessionCreateRequest | None = None, **keywords: Unpack[Keywords]
+    body: CheckoutSessionCreateRequest | None = None,
+    *,
+    config: Config | None = None,
+    transport: Transport | None = None,
+    headers: HeadersInput | None = None,
+    timeout: Timeout | None = None,
+    deadline: float | None = None,
 ) -> CheckoutSession | ErrorValue:
     """Create a checkout session; return it, or the error value.
 
@@ -162,10 +140,13 @@ def new_checkout_session(
         body: the cart, metadata, buyer and transaction details; None for an empty session.
         config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
-        The new CheckoutSession, or an error value: Error401Unauthorized, Error429TooManyRequests
-        when rate limited past the retries, or a TransportError, UnexpectedResponse or ErrorGeneric,
-        as for gr4vy_fn.send. A ConnectionDropped or ReadTimeout with request_sent=True
-        means the session may exist.
+        The new CheckoutSession, or an error value:
+        Error401Unauthorized for a missing or rejected token;
+        Error429TooManyRequests when rate limited past the retries;
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
+        A ConnectionDropped or ReadTimeout with request_sent=True means the
+        session may exist.
+
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -176,12 +157,24 @@ def new_checkout_session(
         )
         session = gr4vy_fn.unwrap(gr4vy_fn.new_checkout_session(cart))
     """
-    return send(ops.new_checkout_session(body), **keywords)
+    return send(
+        ops.new_checkout_session(body),
+        config=config,
+        transport=transport,
+        headers=headers,
+        timeout=timeout,
+        deadline=deadline,
+    )
 
 
-@with_send_keywords(send)
 def get_checkout_session(
-    checkout_session_id: str, **keywords: Unpack[Keywords]
+    checkout_session_id: str,
+    *,
+    config: Config | None = None,
+    transport: Transport | None = None,
+    headers: HeadersInput | None = None,
+    timeout: Timeout | None = None,
+    deadline: float | None = None,
 ) -> CheckoutSession | ErrorValue:
     """Return the checkout session, or the error value (Error404NotFound once deleted or expired).
 
@@ -189,9 +182,11 @@ def get_checkout_session(
         checkout_session_id: the session's id.
         config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
-        The CheckoutSession, or an error value: Error404NotFound when no such session exists
-        (any more), Error401Unauthorized, or a TransportError, UnexpectedResponse or
-        ErrorGeneric, as for gr4vy_fn.send.
+        The CheckoutSession, or an error value:
+        Error404NotFound when no such session exists (any more);
+        Error401Unauthorized for a missing or rejected token;
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
+
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -201,11 +196,25 @@ def get_checkout_session(
             case gr4vy_fn.CheckoutSession() as session: print(session.expires_at)
             case gr4vy_fn.Error404NotFound(): print("gone")
     """
-    return send(ops.get_checkout_session(checkout_session_id), **keywords)
+    return send(
+        ops.get_checkout_session(checkout_session_id),
+        config=config,
+        transport=transport,
+        headers=headers,
+        timeout=timeout,
+        deadline=deadline,
+    )
 
 
-@with_send_keywords(send)
-def delete_checkout_session(checkout_session_id: str, **keywords: Unpack[Keywords]) -> ErrorValue | None:
+def delete_checkout_session(
+    checkout_session_id: str,
+    *,
+    config: Config | None = None,
+    transport: Transport | None = None,
+    headers: HeadersInput | None = None,
+    timeout: Timeout | None = None,
+    deadline: float | None = None,
+) -> ErrorValue | None:
     """Delete the checkout session; return None, or the error value.
 
     A 404 after an earlier attempt that may have gone through counts as done.
@@ -214,9 +223,11 @@ def delete_checkout_session(checkout_session_id: str, **keywords: Unpack[Keyword
         checkout_session_id: the session's id.
         config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
-        None once deleted, or an error value: Error404NotFound when no such session existed,
-        Error401Unauthorized, or a TransportError, UnexpectedResponse or ErrorGeneric,
-        as for gr4vy_fn.send.
+        None once deleted, or an error value:
+        Error404NotFound when no such session existed;
+        Error401Unauthorized for a missing or rejected token;
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
+
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -224,12 +235,25 @@ def delete_checkout_session(checkout_session_id: str, **keywords: Unpack[Keyword
 
         gr4vy_fn.unwrap(gr4vy_fn.delete_checkout_session(session_id))
     """
-    return send(ops.delete_checkout_session(checkout_session_id), **keywords)
+    return send(
+        ops.delete_checkout_session(checkout_session_id),
+        config=config,
+        transport=transport,
+        headers=headers,
+        timeout=timeout,
+        deadline=deadline,
+    )
 
 
-@with_send_keywords(send)
 def update_checkout_session_fields(
-    checkout_session_id: str, body: CheckoutSessionSecureFieldsUpdate, **keywords: Unpack[Keywords]
+    checkout_session_id: str,
+    body: CheckoutSessionSecureFieldsUpdate,
+    *,
+    config: Config | None = None,
+    transport: Transport | None = None,
+    headers: HeadersInput | None = None,
+    timeout: Timeout | None = None,
+    deadline: float | None = None,
 ) -> ErrorValue | None:
     """Put secure payment fields (a card, Click to Pay or a stored method) on the session; None or the error.
 
@@ -240,9 +264,11 @@ def update_checkout_session_fields(
         body: the payment method, and optionally a postal code.
         config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
-        None once stored, or an error value: Error404NotFound when no such session exists
-        (any more), ErrorGeneric (400) when the API refuses the card details, or a
-        TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
+        None once stored, or an error value:
+        Error404NotFound when no such session exists (any more);
+        ErrorGeneric (400) when the API refuses the card details;
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
+
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -252,12 +278,25 @@ def update_checkout_session_fields(
         fields = gr4vy_fn.CheckoutSessionSecureFieldsUpdate(payment_method=card)
         gr4vy_fn.unwrap(gr4vy_fn.update_checkout_session_fields(session_id, fields))
     """
-    return send(ops.update_checkout_session_fields(checkout_session_id, body), **keywords)
+    return send(
+        ops.update_checkout_session_fields(checkout_session_id, body),
+        config=config,
+        transport=transport,
+        headers=headers,
+        timeout=timeout,
+        deadline=deadline,
+    )
 
 
-@with_send_keywords(send)
 def update_checkout_session(
-    checkout_session_id: str, body: CheckoutSessionCreateRequest, **keywords: Unpack[Keywords]
+    checkout_session_id: str,
+    body: CheckoutSessionCreateRequest,
+    *,
+    config: Config | None = None,
+    transport: Transport | None = None,
+    headers: HeadersInput | None = None,
+    timeout: Timeout | None = None,
+    deadline: float | None = None,
 ) -> CheckoutSession | ErrorValue:
     """Update the session's cart, buyer and other details; return the session, or the error value.
 
@@ -266,9 +305,11 @@ def update_checkout_session(
         body: the same type as a create's; fields left out are left as they are.
         config, transport, headers, timeout, deadline: as for gr4vy_fn.send.
     Returns:
-        The updated CheckoutSession, or an error value: Error404NotFound when no such session
-        exists (any more), Error401Unauthorized, or a TransportError, UnexpectedResponse or
-        ErrorGeneric, as for gr4vy_fn.send.
+        The updated CheckoutSession, or an error value:
+        Error404NotFound when no such session exists (any more);
+        Error401Unauthorized for a missing or rejected token;
+        a TransportError, UnexpectedResponse or ErrorGeneric, as for gr4vy_fn.send.
+
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
 
@@ -277,4 +318,11 @@ def update_checkout_session(
         update = gr4vy_fn.CheckoutSessionCreateRequest(amount=37999, currency="USD")
         session = gr4vy_fn.unwrap(gr4vy_fn.update_checkout_session(session_id, update))
     """
-    return send(ops.update_checkout_session(checkout_session_id, body), **keywords)
+    return send(
+        ops.update_checkout_session(checkout_session_id, body),
+        config=config,
+        transport=transport,
+        headers=headers,
+        timeout=timeout,
+        deadline=deadline,
+    )
