@@ -37,6 +37,11 @@ def _server_text(value: str) -> str:
     return clip(value, limit=TEXT_LIMIT) if isinstance(value, str) else value
 
 
+def _optional_server_text(value: str | None) -> str | None:
+    # Its own converter so that the constructor (and mypy) take None for an optional field.
+    return _server_text(value) if value is not None else None
+
+
 def _shown_text(value: object) -> str:
     # Text was scrubbed when the value was made; anything else is scrubbed as it is shown.
     return repr(value) if isinstance(value, str) else clip(repr(value), limit=TEXT_LIMIT)
@@ -87,7 +92,7 @@ class Error404NotFound(ApiError):
 class Error409DuplicateRecord(ApiError):
     """409: a record with these details exists already."""
 
-    resource_id: str | None = field(default=None, converter=_server_text, repr=_shown_text)
+    resource_id: str | None = field(default=None, converter=_optional_server_text, repr=_shown_text)
 
 
 @define(eq=False, repr=False, auto_exc=False, kw_only=True)

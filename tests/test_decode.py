@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from datetime import date, datetime, timedelta, timezone
@@ -586,3 +587,10 @@ def test_python_s_parser_and_ours_read_date_times_alike(stamp: str) -> None:
             return ValueError
 
     assert read(lambda: parse_datetime(stamp)) == read(lambda: by_hand(match))
+
+
+def test_a_409_built_by_hand_takes_no_resource_id() -> None:
+    """Error409DuplicateRecord's constructor takes resource_id=None, as its signature and mypy say."""
+    error = g.Error409DuplicateRecord(status=409, resource_id=None)
+    assert error.resource_id is None
+    assert inspect.signature(g.Error409DuplicateRecord).parameters["resource_id"].annotation == "str | None"
