@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import pydoc
 import threading
@@ -453,3 +454,21 @@ def test_the_default_config_follows_every_variable_it_reads(monkeypatch: pytest.
     with pytest.raises(g.ValidationError):
         defaults.default_config()
     defaults.reset_defaults()
+
+
+@pytest.mark.parametrize("module", [g, aio])
+@pytest.mark.parametrize("name", _CALLS[1:] + _UPDATES)
+@pytest.mark.parametrize("keyword", ["confg", "request", "keywords"])
+def test_an_unknown_keyword_is_refused_naming_the_call(module: Any, name: str, keyword: str) -> None:
+    """An unknown keyword (among the call's own, given by name) raises TypeError naming the call, not send."""
+    call = getattr(module, name)
+    parameters = inspect.signature(call).parameters.values()
+    own = {p.name: None for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD}
+
+    def make_the_call() -> object:
+        result = call(**own, config=make_config(), **{keyword: None})
+        return asyncio.run(result) if module is aio else result
+
+    with pytest.raises(TypeError) as caught:
+        make_the_call()
+    assert str(caught.value) == f"{name}() got an unexpected keyword argument {keyword!r}"
