@@ -139,3 +139,36 @@ def test_a_prompt_answer_under_a_deadline_is_read_as_usual(tagged: TaggedServer)
     result = g.get_checkout_session("s", config=config, transport=Urllib3Transport())
     assert isinstance(result, g.CheckoutSession)
     assert result.id == "s"
+
+
+@pytest.mark.parametrize("make_transport", ["Urllib3Transport", "RequestsTransport", "HttpxTransport"])
+def test_a_server_that_stops_reading_the_request_body_cannot_hold_the_send(make_transport: str) -> None:
+    """A server that answered once, then reads none of a large request on that connection: it ends in time."""
+    from gr4vy_fn import transports
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        accepted: list[socket.socket] = []
+
+        def answer_once_then_stop_reading() -> None:
+            peer, _ = listener.accept()
+            accepted.append(peer)  # kept open, never read again, until the test ends
+            peer.recv(65536)
+            peer.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+        threading.Thread(target=answer_once_then_stop_reading, daemon=True).start()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/checkout/sessions"
+        transport = getattr(transports, make_transport)()
+        try:  # the pooled connection is reused: its socket's timeouts are the warm call's
+            warm = transport.send(g.HttpRequest("GET", url), g.Timeout(HELD, HELD, PROMPT_DEADLINE))
+            assert warm.body == b"ok"
+            request = g.HttpRequest("POST", url, body=b"x" * (32 << 20))  # more than socket buffers hold
+            started = time.monotonic()
+            with pytest.raises(g.DeadlineExceeded) as raised:
+                transport.send(request, g.Timeout(connect=HELD, read=HELD, total=DEADLINE * 4))
+            elapsed = time.monotonic() - started
+        finally:
+            transport.close()
+            for peer in accepted:
+                peer.close()
+    assert raised.value.request_sent
+    assert elapsed < BOUND

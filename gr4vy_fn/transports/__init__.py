@@ -221,6 +221,8 @@ class Urllib3Transport:
                 preload_content=False,
             )
         except (urllib3_errors.HTTPError, OSError) as exc:
+            if attempt.wrote and attempt.expired():  # a write cut at the deadline, as the adapters report it
+                raise _deadline_exceeded(request_sent=True) from None
             raise _mapped(exc, sent=attempt.wrote) from None
         try:
             body = self._read_body(response, attempt)
