@@ -585,3 +585,24 @@ def test_an_answer_to_head_has_no_body_on_the_wire() -> None:
     first_head, rest = received.split(b"\r\n\r\n", 1)
     assert first_head.startswith(b"HTTP/1.1 405")
     assert rest.startswith(b"HTTP/1.1 405"), rest
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"payment_method": "4111111111111111"},
+        {"payment_method": {"method": "card", "number": 4111111111111111}},
+        ["4111111111111111"],
+        "4111111111111111",
+        b"4111111111111111 not json",
+    ],
+)
+def test_the_request_log_masks_a_card_number_in_a_fields_update_of_any_shape(api: Api, body: object) -> None:
+    """A fields update the emulator refuses still reaches its request log without the card number."""
+    session = api.call(g.new_checkout_session)
+    sent = body if isinstance(body, bytes) else json.dumps(body).encode()
+    assert raw(api, "PUT", f"/checkout/sessions/{session.id}/fields", sent).status in (400, 422)
+    logged = api.emulator.requests[-1]
+    assert logged.body is not None
+    assert b"4111111111111111" not in logged.body
+    assert "4111111111111111" not in repr(logged)

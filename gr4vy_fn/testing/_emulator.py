@@ -76,16 +76,25 @@ def _answer(status: int, body: bytes = b"") -> HttpResponse:
     return HttpResponse(status=status, headers=_JSON_HEADERS if body else (), body=body)
 
 
+_UNREADABLE_FIELDS = b"[redacted: not a fields update the emulator can read]"
+
+
 def _masked(body: bytes | None) -> bytes | None:
-    """Mask a fields update's card number and security code, for the request log."""
+    """Mask a fields update's card number and security code, for the request log.
+
+    A non-empty body of another shape may still hold a card number (as a bare
+    string or number): it is logged as a placeholder.
+    """
     try:
         data = json.loads(body or b"")
         method = data["payment_method"]
         number = method.get("number")  # AttributeError: not an object
     except (ValueError, TypeError, KeyError, AttributeError):
-        return body
-    if isinstance(number, str):
-        method["number"] = "…" + number[-4:] if len(number) >= 13 else "[redacted]"
+        return body and _UNREADABLE_FIELDS
+    if isinstance(number, str) and len(number) >= 13:
+        method["number"] = "…" + number[-4:]
+    elif number is not None:
+        method["number"] = "[redacted]"
     if "security_code" in method:
         method["security_code"] = "[redacted]"
     return json.dumps(data).encode()
