@@ -606,3 +606,12 @@ def test_the_request_log_masks_a_card_number_in_a_fields_update_of_any_shape(api
     assert logged.body is not None
     assert b"4111111111111111" not in logged.body
     assert "4111111111111111" not in repr(logged)
+
+
+@pytest.mark.parametrize("path", ["/checkout/sessions", "/fields"])
+def test_json_nested_past_the_parser_is_400(api: Api, path: str) -> None:
+    """A body nested deeper than the JSON parser's recursion limit is a 400, as malformed JSON is."""
+    if path == "/fields":
+        path = f"/checkout/sessions/{api.call(g.new_checkout_session).id}/fields"
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert raw(api, "PUT" if path.endswith("/fields") else "POST", path, deep).status == 400
