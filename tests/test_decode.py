@@ -261,6 +261,30 @@ def test_422_becomes_a_generic_error_without_the_echoed_input() -> None:
     assert CARD not in str(error)
 
 
+def test_422_detail_items_of_odd_shapes() -> None:
+    """A 422 `detail` list: non-objects skipped, loc parts not str or int dropped, no loc the root."""
+    detail = [
+        "not an object",
+        None,
+        {"loc": ["body", "cart_items", 0, ["x"], {"y": 1}, "quantity"], "msg": "too low", "type": "t"},
+        {"loc": "body", "msg": "no list", "type": 5, "input": CARD, "ctx": {"card": CARD}},
+        {},
+    ]
+    error = g.decode(OPERATIONS["new"], answer(422, json.dumps({"detail": detail}).encode()))
+    assert isinstance(error, g.ErrorGeneric)
+    assert error.details == (
+        g.ErrorDetail(location="body", type="t", pointer="/cart_items/0/quantity", message="too low"),
+        g.ErrorDetail(location="unknown", type="", pointer="/", message="no list"),
+        g.ErrorDetail(location="unknown", type="", pointer="/", message=""),
+    )
+    assert error.message == "/cart_items/0/quantity: too low; /: no list; /: "
+    assert CARD not in repr(error)
+    not_a_list = {"detail": "oops", "type": "error", "code": "bad", "message": "m"}
+    error = g.decode(OPERATIONS["new"], answer(422, json.dumps(not_a_list).encode()))
+    assert isinstance(error, g.ErrorGeneric)
+    assert (error.code, error.message, error.details) == ("bad", "m", ())
+
+
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
