@@ -471,4 +471,5 @@ def test_an_unknown_keyword_is_refused_naming_the_call(module: Any, name: str, k
 
     with pytest.raises(TypeError) as caught:
         make_the_call()
-    assert str(caught.value) == f"{name}() got an unexpected keyword argument {keyword!r}"
+    # Python 3.13 adds a suggestion ("Did you mean 'config'?") after the message.
+    assert str(caught.value).startswith(f"{name}() got an unexpected keyword argument {keyword!r}")
