@@ -7,6 +7,9 @@ can raise ValidationError without importing `errors`, which imports them.
 
 from __future__ import annotations
 
+from typing import Any
+
+import attrs
 from attrs import define
 
 from ._value import Value
@@ -20,6 +23,15 @@ class Gr4vyError(Value, Exception):
 
     def __str__(self) -> str:
         return repr(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exceptions pickle by `args`, which holds none of these keyword-only fields.
+        fields = {field.name: getattr(self, field.name) for field in attrs.fields(type(self)) if field.init}
+        return (_rebuilt, (type(self), fields))
+
+
+def _rebuilt(cls: type[Gr4vyError], fields: dict[str, Any]) -> Gr4vyError:
+    return cls(**fields)
 
 
 class ValidationError(ValueError, Gr4vyError):
