@@ -3,7 +3,8 @@
 A token is a JWT signed ES512 with the merchant's EC P-521 private key; its
 `kid` is the key's RFC 7638 thumbprint. Install with `pip install 'gr4vy_fn[jwt]'`.
 Invalid input (a key that is not EC P-521, scopes given as one string, an
-empty scope, a lifetime that is not a positive whole number) raises
+empty scope, a lifetime that is not a positive whole number, Embed params that
+are not a mapping, a session id that is not a string) raises
 ValidationError naming the argument, never showing the key.
 """
 
@@ -42,6 +43,14 @@ def _checked(make: Callable[[], T]) -> T:
         raise ValidationError(exc.argument, exc.rule) from None
 
 
+def _checked_claims(embed_params: object, checkout_session_id: object) -> None:
+    """Raise ValidationError unless the Embed claims are a mapping and a string (or None)."""
+    if embed_params is not None and not isinstance(embed_params, Mapping):
+        raise ValidationError("embed_params", "must be a mapping of claim names to values")
+    if checkout_session_id is not None and not isinstance(checkout_session_id, str):
+        raise ValidationError("checkout_session_id", "must be a string")
+
+
 def get_token(
     private_key: str,
     scopes: Sequence[str] | None = None,
@@ -52,8 +61,9 @@ def get_token(
     """Return a bearer token signed with `private_key` (PEM), for `scopes` (default: read and write all).
 
     `scopes` is a list of scope names; `embed_params` adds the `embed` scope and
-    claim. Raises ValidationError for a bad key, scopes or lifetime.
+    claim. Raises ValidationError for a bad key, scopes, lifetime or claims.
     """
+    _checked_claims(embed_params, checkout_session_id)
 
     def make() -> str:
         chosen = _signing.checked_scopes(scopes)
@@ -79,8 +89,9 @@ def get_embed_token(
 ) -> str:
     """Return an Embed token: the `embed` scope, with `embed_params` (snake_case keys) as its claim.
 
-    Valid one hour. Raises ValidationError for a bad key.
+    Valid one hour. Raises ValidationError for a bad key or claims.
     """
+    _checked_claims(embed_params, checkout_session_id)
     return get_token(private_key, ["embed"], 3600, dict(embed_params or {}), checkout_session_id)
 
 

@@ -364,3 +364,21 @@ WITHOUT_JWT = FreshPython(
 def test_without_the_extra_auth_says_which_extra_to_install() -> None:
     """Without PyJWT, gr4vy_fn imports and gr4vy_fn.auth raises ImportError naming the jwt extra."""
     assert WITHOUT_JWT.output().strip() == "gr4vy_fn.auth needs the jwt extra: pip install 'gr4vy_fn[jwt]'"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        ({"embed_params": "amount"}, "embed_params"),
+        ({"embed_params": ["amount", 100]}, "embed_params"),
+        ({"checkout_session_id": 5}, "checkout_session_id"),
+    ],
+)
+@pytest.mark.parametrize("make", [get_token, get_embed_token])
+def test_embed_claims_of_the_wrong_kind_are_a_validation_error(
+    private_pem: str, make: Any, arguments: dict[str, Any], named: str
+) -> None:
+    """Embed params that are not a mapping, or a session id that is not a string, name the argument."""
+    with pytest.raises(g.ValidationError) as caught:
+        make(private_pem, **arguments)
+    assert caught.value.path == named
