@@ -511,6 +511,9 @@ def test_error_bodies_of_any_shape_are_values(status: int, body: dict[str, Any])
     assert isinstance(result, (g.ApiError, g.UnexpectedResponse))
 
 
+_OTHER_ISO_DATES = ("19900401", "1990-W13-7", "1990-04-01T00:00", "\uff11\uff19\uff19\uff10-04-01")
+
+
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
@@ -522,6 +525,14 @@ def test_error_bodies_of_any_shape_are_values(status: int, body: dict[str, Any])
         (
             {"airline": {"passengers": [{"date_of_birth": "1990-02-30"}]}},
             "$.airline.passengers[0].date_of_birth: not a date",
+        ),
+        *(
+            (
+                {"airline": {"passengers": [{"date_of_birth": other_iso_form}]}},
+                "$.airline.passengers[0].date_of_birth: not a date (not YYYY-MM-DD)",
+            )
+            # Python 3.11's date.fromisoformat reads these; 3.10's does not: refused on both.
+            for other_iso_form in _OTHER_ISO_DATES
         ),
         ({"metadata": ["key"]}, "$.metadata: expected an object, got list"),
         ({"metadata": {"key": 1}}, "$.metadata['key']: expected str, got int"),

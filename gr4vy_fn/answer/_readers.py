@@ -164,7 +164,21 @@ def _parsed(parse: Callable[[str], Any], expected: str, problem: str) -> Hook:
 read_datetime = _parsed(
     parse_datetime, "a date-time string", "not a date-time Python can hold"
 )  # RFC 3339, read by `parse_datetime`
-read_date = _parsed(date.fromisoformat, "a date string", "not a date")  # `YYYY-MM-DD`
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def parse_date(value: str) -> date:
+    """Parse `YYYY-MM-DD` (not the other ISO 8601 forms Python 3.11's `date.fromisoformat` reads).
+
+    Raises ValueError when it is not one, or names no day of the calendar.
+    """
+    if _DATE.fullmatch(value) is None:
+        msg = "not YYYY-MM-DD"
+        raise ValueError(msg)
+    return date.fromisoformat(value)
+
+
+read_date = _parsed(parse_date, "a date string", "not a date")
 
 
 def read_string_map(value: Any, _: Any = None) -> FrozenMap:
