@@ -117,8 +117,9 @@ def _structure(secrets: tuple[str, ...], response: HttpResponse, cls: type[T]) -
 SCAN_BUDGET = 17_000
 """The most characters of one error answer's texts (code, message, details), or headers, scrubbed.
 
-Scrubbing a hostile text costs up to some 4 µs a character, so a body of a
-thousand details would cost seconds past the call's deadline; three whole
+Scrubbing a hostile text costs up to some 8 µs a character (single digits
+between spaces, each a possible card), so a body of a thousand details would
+cost seconds past the call's deadline; three whole
 texts (2,000 characters each, and the reach of a secret around them) fit. The texts are
 read in order (code, message, resource id, then each detail); one that does
 not fit in what is left is cut shorter, and once the budget is spent no
