@@ -64,6 +64,11 @@ def start_marked(items: list[pytest.Item]) -> None:
             mark.args[0].start()
 
 
+def settle() -> None:
+    """Wait for the runs queued so far to end: for a test whose bound assumes both cores are its own."""
+    _ONE_AT_A_TIME.submit(lambda: None).result()
+
+
 def stop() -> None:
     """Drop the runs not started yet (a run stopped early); a started one ends within its timeout."""
     _ONE_AT_A_TIME.shutdown(wait=False, cancel_futures=True)
