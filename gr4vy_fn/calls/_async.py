@@ -57,22 +57,12 @@ async def send(
     unless the policy's `sleep` was replaced (a test's fake clock), which is called.
 
     Args:
-        request: from a builder in gr4vy_fn.operations.
-        config: the account, auth, timeout and retry policy; None means
-            `Config.from_env()` (the GR4VY_* environment variables).
+        request, config, headers, timeout, deadline: as for gr4vy_fn.send.
         transport: the AsyncTransport that sends each attempt; None means
             this event loop's default.
-        headers: headers to add or override for this call (a mapping or pairs).
-        timeout: a Timeout replacing the config's for each attempt.
-        deadline: seconds for the whole call, retries and waits included;
-            overrides the retry policy's (pass a serverless function's time left).
     Returns:
-        What the request's operation returns, or an error value:
-        TransportError (ConnectError, ConnectTimeout, TlsError, ReadTimeout,
-            ConnectionDropped, DeadlineExceeded, ResponseTooLarge) when no complete
-            answer came; its `request_sent` says whether the server may have acted;
-        UnexpectedResponse for an answer that cannot be read (an HTML proxy page);
-        ErrorGeneric for other error answers (400, 403, 422, 5xx after retries).
+        What the request's operation returns, or an error value (a TransportError,
+        UnexpectedResponse or ErrorGeneric), as gr4vy_fn.send does.
 
     Raises:
         ValidationError: invalid input or keywords, before anything is sent.
