@@ -53,10 +53,15 @@ class MockTransport:
         return self.handler(request)
 
 
-def _mapped(exc: Exception, *, sent: bool) -> TransportError:
-    """Map a urllib3 or socket failure to a TransportError; `sent`: a byte of the request went out."""
+def _mapped(exc: Exception, *, sent: bool, expired: bool = False) -> TransportError:
+    """Map a urllib3 or socket failure to a TransportError; `sent`: a byte of the request went out.
+
+    `expired`: the attempt's deadline had passed; a write it cut off is DeadlineExceeded, as on the adapters.
+    """
     if isinstance(exc, NotSentInTime):
         return _deadline_exceeded(request_sent=False)
+    if sent and expired:
+        return _deadline_exceeded(request_sent=True)
     chain = causes(exc)
     if any(isinstance(e, DeadlinePassed) for e in chain):
         return _deadline_exceeded(request_sent=True)
@@ -221,9 +226,7 @@ class Urllib3Transport:
                 preload_content=False,
             )
         except (urllib3_errors.HTTPError, OSError) as exc:
-            if attempt.wrote and attempt.expired():  # a write cut at the deadline, as the adapters report it
-                raise _deadline_exceeded(request_sent=True) from None
-            raise _mapped(exc, sent=attempt.wrote) from None
+            raise _mapped(exc, sent=attempt.wrote, expired=attempt.expired()) from None
         try:
             body = self._read_body(response, attempt)
         finally:
