@@ -7,6 +7,7 @@ that ends within 1.5 s is bounded, and one the peer holds fails by seconds.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -141,10 +142,15 @@ def test_a_prompt_answer_under_a_deadline_is_read_as_usual(tagged: TaggedServer)
     assert result.id == "s"
 
 
-@pytest.mark.parametrize("make_transport", ["Urllib3Transport", "RequestsTransport", "HttpxTransport"])
+# aiohttp warns that a body this large, given as bytes, may hold the event loop while it is copied.
+@pytest.mark.filterwarnings("ignore:Sending a large body directly:ResourceWarning")
+@pytest.mark.parametrize(
+    "make_transport",
+    ["Urllib3Transport", "RequestsTransport", "HttpxTransport", "aio.AiohttpTransport", "aio.HttpxTransport"],
+)
 def test_a_server_that_stops_reading_the_request_body_cannot_hold_the_send(make_transport: str) -> None:
     """A server that answered once, then reads none of a large request on that connection: it ends in time."""
-    from gr4vy_fn import transports
+    from gr4vy_fn import aio, transports
 
     with socket.create_server(("127.0.0.1", 0)) as listener:
         accepted: list[socket.socket] = []
@@ -157,18 +163,49 @@ def test_a_server_that_stops_reading_the_request_body_cannot_hold_the_send(make_
 
         threading.Thread(target=answer_once_then_stop_reading, daemon=True).start()
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/checkout/sessions"
-        transport = getattr(transports, make_transport)()
         try:  # the pooled connection is reused: its socket's timeouts are the warm call's
-            warm = transport.send(g.HttpRequest("GET", url), g.Timeout(HELD, HELD, PROMPT_DEADLINE))
-            assert warm.body == b"ok"
-            request = g.HttpRequest("POST", url, body=b"x" * (32 << 20))  # more than socket buffers hold
-            started = time.monotonic()
-            with pytest.raises(g.DeadlineExceeded) as raised:
-                transport.send(request, g.Timeout(connect=HELD, read=HELD, total=DEADLINE * 4))
-            elapsed = time.monotonic() - started
+            if make_transport.startswith("aio."):
+                elapsed, raised = asyncio.run(_stalled_async_upload(getattr(aio, make_transport[4:])(), url))
+            else:
+                elapsed, raised = _stalled_upload(getattr(transports, make_transport)(), url)
         finally:
-            transport.close()
             for peer in accepted:
                 peer.close()
-    assert raised.value.request_sent
+    assert isinstance(raised, g.DeadlineExceeded), raised
+    assert raised.request_sent
     assert elapsed < BOUND
+
+
+_LARGE_POST = b"x" * (32 << 20)  # more than socket buffers hold
+
+
+def _stalled_upload(transport: Any, url: str) -> tuple[float, BaseException | None]:
+    """Warm `transport` with a GET to `url`, then time a large POST the server never reads."""
+    try:
+        warm = transport.send(g.HttpRequest("GET", url), g.Timeout(HELD, HELD, PROMPT_DEADLINE))
+        assert warm.body == b"ok"
+        started = time.monotonic()
+        try:
+            transport.send(g.HttpRequest("POST", url, body=_LARGE_POST), g.Timeout(HELD, HELD, DEADLINE * 4))
+        except g.TransportError as exc:
+            return time.monotonic() - started, exc
+        return time.monotonic() - started, None
+    finally:
+        transport.close()
+
+
+async def _stalled_async_upload(transport: Any, url: str) -> tuple[float, BaseException | None]:
+    """`_stalled_upload` through an AsyncTransport."""
+    try:
+        warm = await transport.send(g.HttpRequest("GET", url), g.Timeout(HELD, HELD, PROMPT_DEADLINE))
+        assert warm.body == b"ok"
+        started = time.monotonic()
+        try:
+            await transport.send(
+                g.HttpRequest("POST", url, body=_LARGE_POST), g.Timeout(HELD, HELD, DEADLINE * 4)
+            )
+        except g.TransportError as exc:
+            return time.monotonic() - started, exc
+        return time.monotonic() - started, None
+    finally:
+        await transport.aclose()

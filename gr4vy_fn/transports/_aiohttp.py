@@ -31,11 +31,18 @@ class _ResendRefused(Exception):
 class _OnTheWire:
     """One send, as aiohttp's tracing reports it: how many connections it took, and whether one was made."""
 
-    __slots__ = ("connected", "tries")
+    __slots__ = ("connected", "tries", "wire")
 
     def __init__(self) -> None:
         self.tries = 0
         self.connected = False
+        self.wire: asyncio.BaseTransport | None = None  # the connection's socket, where our connector saw it
+
+    def cut(self) -> None:
+        """Close the connection at once: asyncio's close() waits to write what is buffered, for ever
+        when the server stopped reading (a large request cut off at the deadline)."""
+        if self.wire is not None and isinstance(self.wire, asyncio.Transport):
+            self.wire.abort()
 
     def trying(self) -> None:
         """Note a connection is being handed out; refuse the send's second one (aiohttp's own resend)."""
@@ -94,6 +101,7 @@ class _CountingConnector(aiohttp.TCPConnector):
         connection = await super().connect(req, traces, timeout)
         if sending is not None:
             sending.connected = True
+            sending.wire = connection.transport
         return connection
 
 
@@ -192,7 +200,11 @@ class AiohttpTransport:
     async def send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
         """Send `request` once and return the whole response, or raise a TransportError."""
         sent = _OnTheWire()
-        return await within(timeout.total, self._exchange(request, timeout, sent), lambda: sent.connected)
+        try:
+            return await within(timeout.total, self._exchange(request, timeout, sent), lambda: sent.connected)
+        except BaseException:  # a deadline, a cancellation: the connection is not pooled, and ends now
+            sent.cut()
+            raise
 
     async def _exchange(self, request: HttpRequest, timeout: Timeout, sending: _OnTheWire) -> HttpResponse:
         limits = self._socket_limits
