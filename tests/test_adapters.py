@@ -100,7 +100,7 @@ def test_a_users_session_keeps_its_settings(server: LoopbackServer) -> None:
     assert server.received[0].headers["X-Team"] == "payments"
     mounted = session.get_adapter(server.url)
     assert isinstance(mounted, requests.adapters.HTTPAdapter)
-    assert mounted.poolmanager.pool_classes_by_scheme["http"].__name__ == "DeadlineHTTPConnectionPool"
+    assert mounted.poolmanager.pool_classes_by_scheme["http"].__name__ == "_WatchedHTTPPool"
 
 
 def test_a_users_client_is_bounded_by_the_deadline() -> None:
